@@ -1,0 +1,13 @@
+//! The fields of each event kind, as serde types.
+//!
+//! One module per kind, owned by the tool that emits it. Tools build events with
+//! [`Event::with_fields`](super::Event::with_fields) and read them back with
+//! [`Event::fields_as`](super::Event::fields_as). Every field that may be absent
+//! is an `Option` or has a default, so a reader accepts events from older and
+//! newer tools alike. docs/PROTOCOL.md documents the same fields for people.
+
+mod backup;
+mod input;
+
+pub use backup::{BackupFields, FileSummary};
+pub use input::InputFields;

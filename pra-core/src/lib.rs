@@ -1,0 +1,19 @@
+//! Shared library of the pra tools: the `pra.v1` event schema and its streams,
+//! exit codes, PostgreSQL connection settings, the backup repository and its
+//! manifests, streaming codecs, and the command-line flags every tool shares.
+//!
+//! The tools (`pra-backup`, `pra-verify`, …) are thin binaries over their own
+//! libraries, which build on this one. DESIGN.md is the contract this crate
+//! makes real; docs/PROTOCOL.md documents the events for people.
+
+pub mod cli;
+pub mod codec;
+pub mod conn;
+pub mod event;
+pub mod exit;
+pub mod manifest;
+pub mod repo;
+pub mod time;
+
+/// Version of the pra tools, recorded in manifests and events.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

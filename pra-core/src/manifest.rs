@@ -1,0 +1,333 @@
+//! The backup manifest (`manifest.json`, written last: present = backup complete)
+//! and the verification record (`verify.json`) beside it.
+//!
+//! Both carry a `format` number. A reader refuses a format newer than it knows,
+//! with an error that says to upgrade pra, rather than misreading it.
+
+use crate::codec::Codec;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The manifest format this version writes and the newest it reads.
+pub const MANIFEST_FORMAT: u32 = 1;
+
+/// The verify-record format this version writes and the newest it reads.
+pub const VERIFY_FORMAT: u32 = 1;
+
+/// Logical (`pg_dump`) or physical (data directory + WAL) backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupKind {
+    /// A `pg_dump` of one database plus the cluster's globals.
+    Logical,
+    /// A copy of the data directory, restorable to a point in time with WAL.
+    Physical,
+}
+
+/// What a file of a backup holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileRole {
+    /// `pg_dump --format=custom` output.
+    Dump,
+    /// `pg_dumpall --globals-only` output (roles, tablespaces).
+    Globals,
+    /// Anything else (physical backups: data files, tar streams).
+    Data,
+}
+
+/// One stored file of a backup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    /// File name inside the backup directory, e.g. `dump.pgc.zst`.
+    pub name: String,
+    /// What the file holds.
+    pub role: FileRole,
+    /// Size before compression and encryption.
+    pub raw_bytes: u64,
+    /// Size as stored.
+    pub stored_bytes: u64,
+    /// sha256 of the raw bytes (hex).
+    pub raw_sha256: String,
+    /// sha256 of the stored bytes (hex).
+    pub stored_sha256: String,
+    /// Compression codec.
+    pub codec: Codec,
+    /// Encryption scheme, if any (none yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<String>,
+}
+
+/// The exact row count of one table, taken in the dump's own snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRows {
+    /// Schema name.
+    pub schema: String,
+    /// Table name.
+    pub table: String,
+    /// Rows in the snapshot; `None` when not counted (`--count-rows none`).
+    pub rows: Option<u64>,
+}
+
+impl TableRows {
+    /// `schema.table`, quoted only where SQL needs it is the caller's business; this is for people.
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", self.schema, self.table)
+    }
+}
+
+/// Everything known about a complete backup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Manifest format number ([`MANIFEST_FORMAT`]).
+    pub format: u32,
+    /// Backup id: UTC start time `20261125T110000Z`, with a suffix if taken.
+    pub id: String,
+    /// The stanza (what is backed up).
+    pub stanza: String,
+    /// Logical or physical.
+    pub kind: BackupKind,
+    /// When the backup started.
+    pub started_at: DateTime<Utc>,
+    /// When the last file was written.
+    pub finished_at: DateTime<Utc>,
+    /// Server version string, e.g. `15.18`.
+    pub server_version: String,
+    /// `server_version_num`, e.g. 150018.
+    pub server_version_num: u32,
+    /// The cluster's system identifier (`pg_control_system()`).
+    pub system_identifier: String,
+    /// The database backed up (logical backups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// `pg_database_size` at the snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_size_bytes: Option<u64>,
+    /// WAL position (LSN) of the snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wal_lsn: Option<String>,
+    /// Timeline of the snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<u32>,
+    /// The stored files.
+    pub files: Vec<ManifestFile>,
+    /// Per-table row counts taken in the dump's snapshot.
+    #[serde(default)]
+    pub tables: Vec<TableRows>,
+    /// The pra version that wrote the backup.
+    pub tool_version: String,
+    /// Fields written by newer versions of the same format, kept on rewrite.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Manifest {
+    /// Total stored bytes of all files.
+    pub fn stored_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.stored_bytes).sum()
+    }
+
+    /// Total raw bytes of all files.
+    pub fn raw_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.raw_bytes).sum()
+    }
+
+    /// The file with a given role (the first one).
+    pub fn file(&self, role: FileRole) -> Option<&ManifestFile> {
+        self.files.iter().find(|f| f.role == role)
+    }
+
+    /// Backup duration in seconds.
+    pub fn duration_s(&self) -> f64 {
+        (self.finished_at - self.started_at).num_milliseconds() as f64 / 1000.0
+    }
+}
+
+/// How deep a verification went.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyLevel {
+    /// Every file exists with its stored size.
+    Manifest,
+    /// Stored and raw sha256 match, the codec decodes, the dump's table of contents reads.
+    Checksum,
+    /// A test restore into a scratch database with row counts compared.
+    Restore,
+}
+
+/// The latest verification of a backup (`verify.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifyRecord {
+    /// Record format number ([`VERIFY_FORMAT`]).
+    pub format: u32,
+    /// The backup verified.
+    pub backup_id: String,
+    /// How deep.
+    pub level: VerifyLevel,
+    /// Passed (`ok`) or not (`error`).
+    pub status: crate::event::Status,
+    /// When the verification finished.
+    pub verified_at: DateTime<Utc>,
+    /// How long it took.
+    pub duration_s: f64,
+    /// What failed, in plain words (empty when it passed).
+    #[serde(default)]
+    pub problems: Vec<String>,
+    /// The pra version that verified.
+    pub tool_version: String,
+    /// Fields written by newer versions of the same format.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Errors reading a manifest or verify record.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    /// Not valid JSON or missing fields.
+    #[error("{what} is not valid: {reason}")]
+    Invalid {
+        /// Which document.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// Written by a newer pra.
+    #[error("{what} has format {found}, newer than this pra understands ({supported}); upgrade pra to read it")]
+    TooNew {
+        /// Which document.
+        what: String,
+        /// Format found.
+        found: u32,
+        /// Newest format supported.
+        supported: u32,
+    },
+}
+
+fn parse_versioned<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+    supported: u32,
+) -> Result<T, FormatError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| FormatError::Invalid {
+            what: what.to_string(),
+            reason: e.to_string(),
+        })?;
+    let found = value
+        .get("format")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| FormatError::Invalid {
+            what: what.to_string(),
+            reason: "no \"format\" number".to_string(),
+        })?;
+    if found > u64::from(supported) {
+        return Err(FormatError::TooNew {
+            what: what.to_string(),
+            found: found as u32,
+            supported,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| FormatError::Invalid {
+        what: what.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+impl Manifest {
+    /// Reads a manifest; `what` names it in errors (e.g. its path).
+    pub fn from_json(bytes: &[u8], what: &str) -> Result<Manifest, FormatError> {
+        parse_versioned(bytes, what, MANIFEST_FORMAT)
+    }
+
+    /// The manifest as pretty JSON.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
+        v.push(b'\n');
+        v
+    }
+}
+
+impl VerifyRecord {
+    /// Reads a verify record; `what` names it in errors.
+    pub fn from_json(bytes: &[u8], what: &str) -> Result<VerifyRecord, FormatError> {
+        parse_versioned(bytes, what, VERIFY_FORMAT)
+    }
+
+    /// The record as pretty JSON.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
+        v.push(b'\n');
+        v
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample(id: &str) -> Manifest {
+        let t = crate::time::parse_ts("2026-11-25T11:00:00Z").unwrap();
+        Manifest {
+            format: MANIFEST_FORMAT,
+            id: id.to_string(),
+            stanza: "app".to_string(),
+            kind: BackupKind::Logical,
+            started_at: t,
+            finished_at: t + chrono::Duration::milliseconds(5100),
+            server_version: "15.18".to_string(),
+            server_version_num: 150018,
+            system_identifier: "7300000000000000000".to_string(),
+            database: Some("app".to_string()),
+            database_size_bytes: Some(1 << 30),
+            wal_lsn: Some("0/3000060".to_string()),
+            timeline: Some(1),
+            files: vec![ManifestFile {
+                name: "dump.pgc.zst".to_string(),
+                role: FileRole::Dump,
+                raw_bytes: 100,
+                stored_bytes: 40,
+                raw_sha256: "a".repeat(64),
+                stored_sha256: "b".repeat(64),
+                codec: Codec::Zstd,
+                encryption: None,
+            }],
+            tables: vec![TableRows {
+                schema: "public".into(),
+                table: "t".into(),
+                rows: Some(3),
+            }],
+            tool_version: crate::VERSION.to_string(),
+            extra: Default::default(),
+        }
+    }
+
+    #[test]
+    fn manifest_round_trips_and_keeps_unknown_fields() {
+        let m = sample("20261125T110000Z");
+        let mut v: serde_json::Value = serde_json::from_slice(&m.to_json()).unwrap();
+        v["added_later"] = serde_json::json!(true);
+        let back = Manifest::from_json(v.to_string().as_bytes(), "m").unwrap();
+        assert_eq!(back.extra["added_later"], true);
+        assert_eq!(back.duration_s(), 5.1);
+        assert_eq!(back.files, m.files);
+    }
+
+    #[test]
+    fn newer_format_is_a_clear_error() {
+        let mut v: serde_json::Value = serde_json::from_slice(&sample("x").to_json()).unwrap();
+        v["format"] = serde_json::json!(MANIFEST_FORMAT + 1);
+        let e = Manifest::from_json(v.to_string().as_bytes(), "repo/app/backup/x/manifest.json")
+            .unwrap_err();
+        assert!(e.to_string().contains("upgrade pra"), "{e}");
+        assert!(
+            e.to_string().contains("repo/app/backup/x/manifest.json"),
+            "{e}"
+        );
+        assert!(Manifest::from_json(b"{", "m")
+            .unwrap_err()
+            .to_string()
+            .contains("not valid"));
+    }
+}

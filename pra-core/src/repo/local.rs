@@ -1,0 +1,363 @@
+//! The local-filesystem storage backend: a directory tree, private permissions
+//! (0700 directories, 0600 files), atomic writes (temporary name, fsync, rename,
+//! fsync of the directory) and `flock` locks that die with their holder.
+
+use super::storage::{FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage};
+use super::RepoError;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// A repository in a local directory.
+#[derive(Debug, Clone)]
+pub struct LocalStorage {
+    root: PathBuf,
+}
+
+impl LocalStorage {
+    /// Storage rooted at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        LocalStorage { root: root.into() }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        let mut p = self.root.clone();
+        for part in key.split('/').filter(|p| !p.is_empty()) {
+            p.push(part);
+        }
+        p
+    }
+}
+
+/// Creates a directory and its parents with mode 0700.
+pub fn create_private_dir(path: &Path) -> io::Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+}
+
+/// fsyncs a directory so that a rename or create inside it is durable.
+pub fn sync_dir(path: &Path) -> io::Result<()> {
+    File::open(path)?.sync_all()
+}
+
+fn is_hidden(name: &str) -> bool {
+    name.starts_with('.')
+}
+
+struct LocalStaged {
+    file: Option<File>,
+    tmp: PathBuf,
+    dest: PathBuf,
+    key: String,
+}
+
+impl Write for LocalStaged {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.file {
+            Some(f) => f.write(buf),
+            None => Err(io::Error::other("file already committed")),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl StagedFile for LocalStaged {
+    fn commit(mut self: Box<Self>) -> Result<u64, RepoError> {
+        let key = self.key.clone();
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| RepoError::io(&key, io::Error::other("committed twice")))?;
+        file.sync_all().map_err(|e| RepoError::io(&key, e))?;
+        let size = file.metadata().map_err(|e| RepoError::io(&key, e))?.len();
+        drop(file);
+        fs::rename(&self.tmp, &self.dest).map_err(|e| RepoError::io(&key, e))?;
+        if let Some(dir) = self.dest.parent() {
+            sync_dir(dir).map_err(|e| RepoError::io(&key, e))?;
+        }
+        Ok(size)
+    }
+}
+
+impl Drop for LocalStaged {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            // Not committed: what was written never gets the final name.
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+struct LocalLock {
+    file: File,
+    exclusive: bool,
+}
+
+impl LockGuard for LocalLock {}
+
+impl Drop for LocalLock {
+    fn drop(&mut self) {
+        // The exclusive holder clears its note before the flock goes (when the file
+        // closes), so that a later refusal never names a holder that has left.
+        if self.exclusive {
+            let _ = self.file.set_len(0);
+        }
+    }
+}
+
+fn flock(file: &File, mode: LockMode) -> io::Result<bool> {
+    let op = match mode {
+        LockMode::Exclusive => libc::LOCK_EX,
+        LockMode::Shared => libc::LOCK_SH,
+    } | libc::LOCK_NB;
+    // SAFETY: flock on a valid open file descriptor owned by `file`.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), op) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(err)
+    }
+}
+
+impl Storage for LocalStorage {
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn create(&self, key: &str) -> Result<Box<dyn StagedFile>, RepoError> {
+        let dest = self.path(key);
+        let dir = dest
+            .parent()
+            .ok_or_else(|| RepoError::io(key, io::Error::other("no parent directory")))?;
+        create_private_dir(dir).map_err(|e| RepoError::io(key, e))?;
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let tmp = dir.join(format!(".{name}.tmp.{}.{nanos}", std::process::id()));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| RepoError::io(key, e))?;
+        Ok(Box::new(LocalStaged {
+            file: Some(file),
+            tmp,
+            dest,
+            key: key.to_string(),
+        }))
+    }
+
+    fn open(&self, key: &str) -> Result<Box<dyn Read + Send>, RepoError> {
+        match File::open(self.path(key)) {
+            Ok(f) => Ok(Box::new(f)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Err(RepoError::NotFound(key.to_string()))
+            }
+            Err(e) => Err(RepoError::io(key, e)),
+        }
+    }
+
+    fn size(&self, key: &str) -> Result<Option<u64>, RepoError> {
+        match fs::metadata(self.path(key)) {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(RepoError::io(key, e)),
+        }
+    }
+
+    fn modified(&self, key: &str) -> Result<Option<SystemTime>, RepoError> {
+        match fs::metadata(self.path(key)) {
+            Ok(m) => Ok(Some(m.modified().map_err(|e| RepoError::io(key, e))?)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(RepoError::io(key, e)),
+        }
+    }
+
+    fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, RepoError> {
+        let mut out = Vec::new();
+        let entries = match fs::read_dir(self.path(prefix)) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(RepoError::io(prefix, e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| RepoError::io(prefix, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !is_hidden(&name)
+                && entry
+                    .file_type()
+                    .map_err(|e| RepoError::io(prefix, e))?
+                    .is_dir()
+            {
+                out.push(name);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn list_files(&self, prefix: &str) -> Result<Vec<FileInfo>, RepoError> {
+        let mut out = Vec::new();
+        let entries = match fs::read_dir(self.path(prefix)) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(RepoError::io(prefix, e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| RepoError::io(prefix, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let meta = entry.metadata().map_err(|e| RepoError::io(prefix, e))?;
+            if !is_hidden(&name) && meta.is_file() {
+                out.push(FileInfo {
+                    name,
+                    size: meta.len(),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn create_dir_exclusive(&self, key: &str) -> Result<bool, RepoError> {
+        let path = self.path(key);
+        if let Some(parent) = path.parent() {
+            create_private_dir(parent).map_err(|e| RepoError::io(key, e))?;
+        }
+        match fs::DirBuilder::new().mode(0o700).create(&path) {
+            Ok(()) => {
+                if let Some(parent) = path.parent() {
+                    sync_dir(parent).map_err(|e| RepoError::io(key, e))?;
+                }
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(RepoError::io(key, e)),
+        }
+    }
+
+    fn delete(&self, key: &str) -> Result<(), RepoError> {
+        let path = self.path(key);
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                if let Some(parent) = path.parent() {
+                    sync_dir(parent).map_err(|e| RepoError::io(key, e))?;
+                }
+                Ok(())
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(RepoError::io(key, e)),
+        }
+    }
+
+    fn delete_prefix(&self, prefix: &str) -> Result<u64, RepoError> {
+        let path = self.path(prefix);
+        let mut freed = 0;
+        if !path.exists() {
+            return Ok(0);
+        }
+        for entry in file_sizes(&path).map_err(|e| RepoError::io(prefix, e))? {
+            freed += entry;
+        }
+        fs::remove_dir_all(&path).map_err(|e| RepoError::io(prefix, e))?;
+        if let Some(parent) = path.parent() {
+            sync_dir(parent).map_err(|e| RepoError::io(prefix, e))?;
+        }
+        Ok(freed)
+    }
+
+    fn lock(
+        &self,
+        key: &str,
+        holder: &LockHolder,
+        mode: LockMode,
+        wait: Duration,
+    ) -> Result<Box<dyn LockGuard>, RepoError> {
+        let path = self.path(key);
+        if let Some(dir) = path.parent() {
+            create_private_dir(dir).map_err(|e| RepoError::io(key, e))?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| RepoError::io(key, e))?;
+        let deadline = Instant::now() + wait;
+        loop {
+            if flock(&file, mode).map_err(|e| RepoError::io(key, e))? {
+                break;
+            }
+            if Instant::now() >= deadline {
+                let mut note = String::new();
+                let _ = file.read_to_string(&mut note);
+                let holder = serde_json::from_str::<LockHolder>(note.trim())
+                    .map(|h| h.to_string())
+                    .unwrap_or_else(|_| {
+                        "another pra process (a reader such as pra-verify or pra-restore)"
+                            .to_string()
+                    });
+                return Err(RepoError::Locked {
+                    what: key.to_string(),
+                    holder,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if mode == LockMode::Exclusive {
+            let note = serde_json::to_vec(holder).unwrap_or_default();
+            file.set_len(0)
+                .and_then(|()| file.rewind())
+                .and_then(|()| file.write_all(&note))
+                .and_then(|()| file.flush())
+                .map_err(|e| RepoError::io(key, e))?;
+        }
+        Ok(Box::new(LocalLock {
+            file,
+            exclusive: mode == LockMode::Exclusive,
+        }))
+    }
+}
+
+fn file_sizes(path: &Path) -> io::Result<Vec<u64>> {
+    let mut sizes = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                sizes.push(meta.len());
+            }
+        }
+    }
+    Ok(sizes)
+}

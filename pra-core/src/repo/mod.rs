@@ -1,0 +1,439 @@
+//! The backup repository (DESIGN.md, "Repository"):
+//!
+//! ```text
+//! <repo>/pra.json                            repository format version
+//! <repo>/<stanza>/backup/<id>/manifest.json  written last, atomically: present = complete
+//! <repo>/<stanza>/backup/<id>/<data files>   dump.pgc.zst, globals.sql.zst, …
+//! <repo>/<stanza>/backup/<id>/verify.json    latest verification of this backup
+//! <repo>/<stanza>/lock/stanza.lock           one writer per stanza (flock)
+//! <repo>/<stanza>/lock/<id>.lock             readers of a backup hold it shared
+//! ```
+//!
+//! [`Repository`] speaks in stanzas, backups, manifests and locks; the bytes go
+//! through a [`Storage`] backend ([`LocalStorage`] for paths and `file://`).
+
+pub mod id;
+pub mod local;
+pub mod storage;
+
+pub use id::{backup_id_for, is_valid_backup_id, validate_stanza};
+pub use local::LocalStorage;
+pub use storage::{FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage};
+
+use crate::exit::{Exit, ExitStatus};
+use crate::manifest::{FormatError, Manifest, VerifyRecord};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::time::{Duration, SystemTime};
+
+/// The repository format this version writes and the newest it reads.
+pub const REPO_FORMAT: u32 = 1;
+
+/// Name of the manifest file in a backup directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// Name of the verification record in a backup directory.
+pub const VERIFY_FILE: &str = "verify.json";
+
+/// Errors of the repository and its storage.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// An I/O error on a repository path.
+    #[error("repository I/O error on {key}: {source}")]
+    Io {
+        /// The key (path inside the repository).
+        key: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A file that should exist does not.
+    #[error("{0} not found in the repository")]
+    NotFound(String),
+    /// A lock is held by another process.
+    #[error("{what} is locked by {holder}")]
+    Locked {
+        /// What is locked.
+        what: String,
+        /// Who holds it, in words.
+        holder: String,
+    },
+    /// A manifest, verify record or `pra.json` is unreadable or too new.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// The repository location is not usable.
+    #[error("invalid repository {location:?}: {reason}")]
+    Location {
+        /// The location given (redacted).
+        location: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// A stanza or backup id that cannot be a name in the repository.
+    #[error("invalid name: {0}")]
+    InvalidName(String),
+}
+
+impl RepoError {
+    /// An I/O error on `key`.
+    pub fn io(key: &str, source: std::io::Error) -> RepoError {
+        RepoError::Io {
+            key: key.to_string(),
+            source,
+        }
+    }
+}
+
+impl ExitStatus for RepoError {
+    fn exit(&self) -> Exit {
+        match self {
+            RepoError::Location { .. } | RepoError::InvalidName(_) => Exit::Usage,
+            RepoError::Format(FormatError::TooNew { .. }) => Exit::Usage,
+            _ => Exit::Runtime,
+        }
+    }
+}
+
+/// `pra.json`: what kind of repository this is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepoInfo {
+    /// Repository format ([`REPO_FORMAT`]).
+    pub format: u32,
+    /// When the repository was created.
+    pub created_at: DateTime<Utc>,
+    /// The pra version that created it.
+    pub created_by: String,
+}
+
+/// A backup directory in the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupEntry {
+    /// The backup id.
+    pub id: String,
+    /// True when the manifest is present (the backup is complete).
+    pub complete: bool,
+}
+
+/// A backup repository.
+pub struct Repository {
+    storage: Box<dyn Storage>,
+}
+
+impl std::fmt::Debug for Repository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Repository({})", self.storage.describe())
+    }
+}
+
+fn backup_key(stanza: &str, id: &str) -> String {
+    format!("{stanza}/backup/{id}")
+}
+
+impl Repository {
+    /// Opens a repository at a path or `file://` URL. Object storage (`s3://` …)
+    /// is refused with a clear error until its backend exists.
+    ///
+    /// Opening does not create anything; the first write does ([`Repository::init`]).
+    pub fn open(location: &str) -> Result<Repository, RepoError> {
+        if location.trim().is_empty() {
+            return Err(RepoError::Location {
+                location: String::new(),
+                reason: "empty; give --repo PATH or set PRA_REPO".to_string(),
+            });
+        }
+        let path = if let Some(rest) = location.strip_prefix("file://") {
+            rest.to_string()
+        } else if let Some((scheme, _)) = location.split_once("://") {
+            return Err(RepoError::Location {
+                location: redact_url(location),
+                reason: format!(
+                    "{scheme}:// repositories are not supported yet (use a local path or file://)"
+                ),
+            });
+        } else {
+            location.to_string()
+        };
+        let repo = Repository {
+            storage: Box::new(LocalStorage::new(path)),
+        };
+        repo.check_format()?;
+        Ok(repo)
+    }
+
+    /// A repository over any storage backend.
+    pub fn with_storage(storage: Box<dyn Storage>) -> Result<Repository, RepoError> {
+        let repo = Repository { storage };
+        repo.check_format()?;
+        Ok(repo)
+    }
+
+    /// The storage backend (for tools that stream files).
+    pub fn storage(&self) -> &dyn Storage {
+        self.storage.as_ref()
+    }
+
+    /// Where the repository is, secrets redacted (for events and logs).
+    pub fn location(&self) -> String {
+        self.storage.describe()
+    }
+
+    /// Reads `pra.json` if present; refuses a newer format.
+    pub fn info(&self) -> Result<Option<RepoInfo>, RepoError> {
+        match self.storage.read("pra.json") {
+            Ok(bytes) => {
+                let value: serde_json::Value =
+                    serde_json::from_slice(&bytes).map_err(|e| FormatError::Invalid {
+                        what: format!("{}/pra.json", self.location()),
+                        reason: e.to_string(),
+                    })?;
+                let found = value
+                    .get("format")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0);
+                if found > u64::from(REPO_FORMAT) {
+                    return Err(FormatError::TooNew {
+                        what: format!("repository {}", self.location()),
+                        found: found as u32,
+                        supported: REPO_FORMAT,
+                    }
+                    .into());
+                }
+                let info = serde_json::from_value(value).map_err(|e| FormatError::Invalid {
+                    what: format!("{}/pra.json", self.location()),
+                    reason: e.to_string(),
+                })?;
+                Ok(Some(info))
+            }
+            Err(RepoError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn check_format(&self) -> Result<(), RepoError> {
+        self.info().map(|_| ())
+    }
+
+    /// Creates `pra.json` if the repository has none (first write).
+    pub fn init(&self) -> Result<(), RepoError> {
+        if self.info()?.is_none() {
+            let info = RepoInfo {
+                format: REPO_FORMAT,
+                created_at: crate::time::now(),
+                created_by: crate::VERSION.to_string(),
+            };
+            let mut bytes = serde_json::to_vec_pretty(&info).unwrap_or_default();
+            bytes.push(b'\n');
+            self.storage.write("pra.json", &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// The stanzas in the repository (those with a `backup/` directory).
+    pub fn stanzas(&self) -> Result<Vec<String>, RepoError> {
+        let mut out = Vec::new();
+        for name in self.storage.list_dirs("")? {
+            if self.storage.list_dirs(&name)?.iter().any(|d| d == "backup") {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The backups of a stanza, oldest first, complete or not.
+    pub fn backups(&self, stanza: &str) -> Result<Vec<BackupEntry>, RepoError> {
+        validate_stanza(stanza)?;
+        let mut out = Vec::new();
+        for id in self.storage.list_dirs(&format!("{stanza}/backup"))? {
+            let complete = self
+                .storage
+                .size(&format!("{}/{MANIFEST_FILE}", backup_key(stanza, &id)))?
+                .is_some();
+            out.push(BackupEntry { id, complete });
+        }
+        Ok(out)
+    }
+
+    /// The manifests of the complete backups of a stanza, oldest first.
+    pub fn complete_backups(&self, stanza: &str) -> Result<Vec<Manifest>, RepoError> {
+        let mut out = Vec::new();
+        for b in self.backups(stanza)?.into_iter().filter(|b| b.complete) {
+            out.push(self.read_manifest(stanza, &b.id)?);
+        }
+        Ok(out)
+    }
+
+    /// Reads the manifest of a backup.
+    pub fn read_manifest(&self, stanza: &str, id: &str) -> Result<Manifest, RepoError> {
+        let key = format!("{}/{MANIFEST_FILE}", backup_key(stanza, id));
+        let bytes = self.storage.read(&key)?;
+        Ok(Manifest::from_json(&bytes, &key)?)
+    }
+
+    /// Writes the manifest of a backup, atomically: this makes the backup complete.
+    pub fn write_manifest(&self, manifest: &Manifest) -> Result<(), RepoError> {
+        let key = format!(
+            "{}/{MANIFEST_FILE}",
+            backup_key(&manifest.stanza, &manifest.id)
+        );
+        self.storage.write(&key, &manifest.to_json())
+    }
+
+    /// Reads the latest verification record of a backup, if any.
+    pub fn read_verify(&self, stanza: &str, id: &str) -> Result<Option<VerifyRecord>, RepoError> {
+        let key = format!("{}/{VERIFY_FILE}", backup_key(stanza, id));
+        match self.storage.read(&key) {
+            Ok(bytes) => Ok(Some(VerifyRecord::from_json(&bytes, &key)?)),
+            Err(RepoError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes the verification record of a backup, atomically.
+    pub fn write_verify(&self, stanza: &str, record: &VerifyRecord) -> Result<(), RepoError> {
+        let key = format!("{}/{VERIFY_FILE}", backup_key(stanza, &record.backup_id));
+        self.storage.write(&key, &record.to_json())
+    }
+
+    /// Reserves a new backup id for a backup started at `started` (a suffix `-1`, `-2`
+    /// … when the second is taken) and creates its directory.
+    pub fn new_backup(&self, stanza: &str, started: DateTime<Utc>) -> Result<String, RepoError> {
+        validate_stanza(stanza)?;
+        self.init()?;
+        let base = backup_id_for(started);
+        for n in 0..1000 {
+            let id = if n == 0 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            if self
+                .storage
+                .create_dir_exclusive(&backup_key(stanza, &id))?
+            {
+                return Ok(id);
+            }
+        }
+        Err(RepoError::InvalidName(format!(
+            "no free backup id for {base} after 1000 tries"
+        )))
+    }
+
+    /// Starts writing a file of a backup; it gets its name on commit.
+    pub fn create_file(
+        &self,
+        stanza: &str,
+        id: &str,
+        name: &str,
+    ) -> Result<Box<dyn StagedFile>, RepoError> {
+        self.storage
+            .create(&format!("{}/{name}", backup_key(stanza, id)))
+    }
+
+    /// Opens a file of a backup for reading.
+    pub fn open_file(
+        &self,
+        stanza: &str,
+        id: &str,
+        name: &str,
+    ) -> Result<Box<dyn Read + Send>, RepoError> {
+        self.storage
+            .open(&format!("{}/{name}", backup_key(stanza, id)))
+    }
+
+    /// Size of a file of a backup, `None` when missing.
+    pub fn file_size(&self, stanza: &str, id: &str, name: &str) -> Result<Option<u64>, RepoError> {
+        self.storage
+            .size(&format!("{}/{name}", backup_key(stanza, id)))
+    }
+
+    /// The files present in a backup directory (temporary files excluded).
+    pub fn list_backup_files(&self, stanza: &str, id: &str) -> Result<Vec<FileInfo>, RepoError> {
+        self.storage.list_files(&backup_key(stanza, id))
+    }
+
+    /// When a backup directory was last modified (for the age of incomplete backups).
+    pub fn backup_modified(&self, stanza: &str, id: &str) -> Result<Option<SystemTime>, RepoError> {
+        self.storage.modified(&backup_key(stanza, id))
+    }
+
+    /// Deletes a backup: the manifest first (so an interrupted delete never leaves
+    /// something that looks complete), then the rest. Returns the bytes freed.
+    pub fn delete_backup(&self, stanza: &str, id: &str) -> Result<u64, RepoError> {
+        let key = backup_key(stanza, id);
+        let manifest_bytes = self
+            .storage
+            .size(&format!("{key}/{MANIFEST_FILE}"))?
+            .unwrap_or(0);
+        self.storage.delete(&format!("{key}/{MANIFEST_FILE}"))?;
+        let freed = self.storage.delete_prefix(&key)?;
+        self.storage.delete(&format!("{stanza}/lock/{id}.lock"))?;
+        Ok(freed + manifest_bytes)
+    }
+
+    /// Takes the stanza's writer lock (one writer at a time), waiting up to `wait`.
+    pub fn lock_stanza(
+        &self,
+        stanza: &str,
+        tool: &str,
+        wait: Duration,
+    ) -> Result<Box<dyn LockGuard>, RepoError> {
+        validate_stanza(stanza)?;
+        self.init()?;
+        self.storage
+            .lock(
+                &format!("{stanza}/lock/stanza.lock"),
+                &LockHolder::this_process(tool),
+                LockMode::Exclusive,
+                wait,
+            )
+            .map_err(|e| match e {
+                RepoError::Locked { holder, .. } => RepoError::Locked {
+                    what: format!("stanza {stanza:?}"),
+                    holder,
+                },
+                other => other,
+            })
+    }
+
+    /// Takes a lock on one backup: shared for readers (verify, restore), exclusive
+    /// for deleting (rotate). Never waits.
+    pub fn lock_backup(
+        &self,
+        stanza: &str,
+        id: &str,
+        tool: &str,
+        mode: LockMode,
+    ) -> Result<Box<dyn LockGuard>, RepoError> {
+        self.storage
+            .lock(
+                &format!("{stanza}/lock/{id}.lock"),
+                &LockHolder::this_process(tool),
+                mode,
+                Duration::ZERO,
+            )
+            .map_err(|e| match e {
+                RepoError::Locked { holder, .. } => RepoError::Locked {
+                    what: format!("backup {stanza}/{id}"),
+                    holder,
+                },
+                other => other,
+            })
+    }
+}
+
+/// Hides a password or token in a URL's userinfo or query (`s3://key:secret@…`, `?token=…`).
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            let user = userinfo.split(':').next().unwrap_or("");
+            out = format!("{scheme}://{user}:***@{host}");
+        }
+    }
+    if let Some((base, _)) = out.split_once('?') {
+        out = format!("{base}?***");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
