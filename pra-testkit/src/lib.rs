@@ -1,1 +1,23 @@
-//! placeholder
+//! Test kit of the pra tools (dev-only): real PostgreSQL clusters started from
+//! the machine's server binaries, the project's own sample-data generator, the
+//! shared real-world datasets, per-table content digests, and a runner that
+//! executes a tool binary and decodes its events.
+//!
+//! Nothing here mocks PostgreSQL. A missing server is a loud failure, with the
+//! command that installs it.
+//!
+//! This crate is for tests: it panics with a full explanation when something
+//! it needs is not there, because that is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod cluster;
+pub mod datasets;
+pub mod digest;
+pub mod run;
+pub mod sample;
+
+pub use cluster::{ClusterOptions, PgCluster};
+pub use datasets::{datasets_dir, load_dataset, Dataset};
+pub use digest::{database_digest, object_owners, DatabaseDigest};
+pub use run::{tool, Tool, ToolRun};
+pub use sample::{load_sample, SAMPLE_SQL};

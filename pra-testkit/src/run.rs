@@ -1,0 +1,266 @@
+//! Runs a tool binary the way a user or a pipeline does: arguments, environment,
+//! bytes on stdin; collects the exit code, stdout decoded into `pra.v1` events,
+//! and stderr. Every assertion helper prints the command, stdin, stdout and
+//! stderr when it fails, so a red test explains itself.
+
+use pra_core::event::{Event, Kind};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A tool invocation being prepared.
+pub struct Tool {
+    cmd: Command,
+    shown: String,
+    stdin: Vec<u8>,
+    timeout: Duration,
+}
+
+/// Prepares a run of the binary at `path` (e.g. `env!("CARGO_BIN_EXE_pra-backup")`).
+///
+/// The run starts with `RUST_LOG` and the `PRA_*` variables of the test process removed,
+/// so that a developer's environment cannot change a test's outcome.
+pub fn tool(path: &str) -> Tool {
+    let mut cmd = Command::new(path);
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if k.starts_with("PRA_") || k.starts_with("PG") || k == "RUST_LOG" {
+            cmd.env_remove(&k);
+        }
+    }
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Tool {
+        cmd,
+        shown: name,
+        stdin: Vec::new(),
+        timeout: Duration::from_secs(300),
+    }
+}
+
+impl Tool {
+    /// Adds an argument.
+    pub fn arg(mut self, a: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.shown.push(' ');
+        self.shown.push_str(&a.as_ref().to_string_lossy());
+        self.cmd.arg(a);
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        for a in args {
+            self = self.arg(a);
+        }
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(k, v);
+        self
+    }
+
+    /// Sets several environment variables (e.g. `cluster.env()`).
+    pub fn envs(mut self, vars: Vec<(String, String)>) -> Self {
+        self.cmd.envs(vars);
+        self
+    }
+
+    /// Bytes for stdin (stdin is a pipe even when empty, never the terminal).
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = bytes.into();
+        self
+    }
+
+    /// Events for stdin, one JSON line each.
+    pub fn stdin_events(self, events: &[Event]) -> Self {
+        let mut bytes = Vec::new();
+        for e in events {
+            bytes.extend_from_slice(e.to_json_line().as_bytes());
+            bytes.push(b'\n');
+        }
+        self.stdin(bytes)
+    }
+
+    /// Kills the run and fails the test after this long (default 300 s).
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+
+    /// The underlying command, for tests that need to spawn and signal it themselves.
+    pub fn command(self) -> Command {
+        self.cmd
+    }
+
+    /// Runs the tool to completion.
+    pub fn run(mut self) -> ToolRun {
+        let started = Instant::now();
+        let mut child = self
+            .cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.shown));
+        let mut stdin = child.stdin.take().unwrap();
+        let input = self.stdin.clone();
+        let feeder = std::thread::spawn(move || {
+            // The tool may exit without reading all of stdin; that is its business.
+            let _ = stdin.write_all(&input);
+        });
+        let mut stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let out_reader = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut stdout, &mut v);
+            v
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut stderr, &mut v);
+            v
+        });
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if started.elapsed() > self.timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                let stdout = out_reader.join().unwrap();
+                let stderr = err_reader.join().unwrap();
+                panic!(
+                    "{} did not finish within {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                    self.shown,
+                    self.timeout,
+                    String::from_utf8_lossy(&stdout),
+                    String::from_utf8_lossy(&stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let _ = feeder.join();
+        let stdout = out_reader.join().unwrap();
+        let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
+        let mut events = Vec::new();
+        let mut other_lines = Vec::new();
+        for line in stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            match Event::parse_line(line) {
+                Ok(e) => events.push(e),
+                Err(_) => other_lines.push(String::from_utf8_lossy(line).into_owned()),
+            }
+        }
+        use std::os::unix::process::ExitStatusExt;
+        ToolRun {
+            command: self.shown,
+            stdin: self.stdin,
+            code: status.code(),
+            signal: status.signal(),
+            stdout,
+            stderr,
+            events,
+            other_lines,
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
+/// The outcome of a tool run.
+#[derive(Debug, Clone)]
+pub struct ToolRun {
+    /// The command line, for messages.
+    pub command: String,
+    /// What was fed on stdin.
+    pub stdin: Vec<u8>,
+    /// Exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// The signal that killed it, if any.
+    pub signal: Option<i32>,
+    /// Raw stdout.
+    pub stdout: Vec<u8>,
+    /// stderr as text.
+    pub stderr: String,
+    /// stdout lines that are `pra.v1` events, in order.
+    pub events: Vec<Event>,
+    /// stdout lines that are not events.
+    pub other_lines: Vec<String>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl ToolRun {
+    /// Everything about the run, for failure messages.
+    pub fn dump(&self) -> String {
+        let stdin = String::from_utf8_lossy(&self.stdin);
+        let stdin = if stdin.len() > 4000 {
+            format!("{}… ({} bytes)", &stdin[..4000], stdin.len())
+        } else {
+            stdin.into_owned()
+        };
+        format!(
+            "command: {}\nexit: {:?} signal: {:?} after {:?}\n--- stdin ---\n{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.command,
+            self.code,
+            self.signal,
+            self.elapsed,
+            stdin,
+            String::from_utf8_lossy(&self.stdout),
+            self.stderr
+        )
+    }
+
+    /// Asserts the exit code.
+    pub fn code_is(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected exit code\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Asserts exit code 0.
+    pub fn success(&self) -> &Self {
+        self.code_is(0)
+    }
+
+    /// Asserts something about the run, printing everything when it does not hold.
+    pub fn check(&self, ok: bool, what: &str) -> &Self {
+        assert!(ok, "{what}\n{}", self.dump());
+        self
+    }
+
+    /// Asserts stderr contains a text.
+    pub fn stderr_contains(&self, text: &str) -> &Self {
+        self.check(
+            self.stderr.contains(text),
+            &format!("stderr should contain {text:?}"),
+        )
+    }
+
+    /// The events of one kind.
+    pub fn events_of(&self, kind: Kind) -> Vec<&Event> {
+        self.events.iter().filter(|e| e.kind == kind).collect()
+    }
+
+    /// The only event of a kind (fails when there is not exactly one).
+    pub fn one(&self, kind: Kind) -> &Event {
+        let found = self.events_of(kind.clone());
+        assert_eq!(
+            found.len(),
+            1,
+            "expected exactly one {kind} event\n{}",
+            self.dump()
+        );
+        found[0]
+    }
+}
