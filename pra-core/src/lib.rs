@@ -6,11 +6,13 @@
 //! libraries, which build on this one. DESIGN.md is the contract this crate
 //! makes real; docs/PROTOCOL.md documents the events for people.
 
+pub mod catalog;
 pub mod cli;
 pub mod codec;
 pub mod conn;
 pub mod event;
 pub mod exit;
+pub mod fetch;
 pub mod manifest;
 pub mod repo;
 pub mod time;
