@@ -25,6 +25,9 @@ command -v psql >/dev/null 2>&1 || packages+=(postgresql-client)
 command -v pg_dump >/dev/null 2>&1 || packages+=(postgresql-client)
 command -v zstd >/dev/null 2>&1 || packages+=(zstd)
 command -v gzip >/dev/null 2>&1 || packages+=(gzip)
+# man(1) renders the generated man pages in pra-docgen's test.
+command -v man >/dev/null 2>&1 || packages+=(man-db)
+command -v pgbench >/dev/null 2>&1 || has_server || packages+=(postgresql-contrib)
 if [ ${#packages[@]} -gt 0 ]; then
   say "installing ${packages[*]}"
   as_root apt-get update -q
