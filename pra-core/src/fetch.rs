@@ -121,16 +121,21 @@ pub fn check_stored(
     let source = repo.open_file(&manifest.stanza, &manifest.id, &file.name)?;
     let digest = crate::codec::digest_of(BufReader::with_capacity(BUF, source))
         .map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
-    if digest.bytes != file.stored_bytes {
+    compare_stored(file, &digest)
+}
+
+/// Checks stored size and sha256 against the manifest.
+fn compare_stored(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), FetchError> {
+    if d.bytes != file.stored_bytes {
         return Err(corrupt(
             file,
             format!(
                 "stored size is {} bytes, manifest says {}",
-                digest.bytes, file.stored_bytes
+                d.bytes, file.stored_bytes
             ),
         ));
     }
-    if digest.sha256 != file.stored_sha256 {
+    if d.sha256 != file.stored_sha256 {
         return Err(corrupt(
             file,
             "stored sha256 does not match the manifest (the file was altered)",
@@ -140,21 +145,7 @@ pub fn check_stored(
 }
 
 fn compare(file: &ManifestFile, d: &Digests) -> Result<(), FetchError> {
-    if d.stored.bytes != file.stored_bytes {
-        return Err(corrupt(
-            file,
-            format!(
-                "stored size is {} bytes, manifest says {}",
-                d.stored.bytes, file.stored_bytes
-            ),
-        ));
-    }
-    if d.stored.sha256 != file.stored_sha256 {
-        return Err(corrupt(
-            file,
-            "stored sha256 does not match the manifest (the file was altered)",
-        ));
-    }
+    compare_stored(file, &d.stored)?;
     if d.raw.bytes != file.raw_bytes {
         return Err(corrupt(
             file,

@@ -199,46 +199,21 @@ impl Storage for LocalStorage {
     }
 
     fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, RepoError> {
-        let mut out = Vec::new();
-        let entries = match fs::read_dir(self.path(prefix)) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(RepoError::io(prefix, e)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|e| RepoError::io(prefix, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !is_hidden(&name)
-                && entry
-                    .file_type()
-                    .map_err(|e| RepoError::io(prefix, e))?
-                    .is_dir()
-            {
-                out.push(name);
-            }
-        }
+        let mut out: Vec<String> = visible_entries(&self.path(prefix), prefix)?
+            .into_iter()
+            .filter(|(_, meta)| meta.is_dir())
+            .map(|(name, _)| name)
+            .collect();
         out.sort();
         Ok(out)
     }
 
     fn list_files(&self, prefix: &str) -> Result<Vec<FileInfo>, RepoError> {
-        let mut out = Vec::new();
-        let entries = match fs::read_dir(self.path(prefix)) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(RepoError::io(prefix, e)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|e| RepoError::io(prefix, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let meta = entry.metadata().map_err(|e| RepoError::io(prefix, e))?;
-            if !is_hidden(&name) && meta.is_file() {
-                out.push(FileInfo {
-                    name,
-                    size: meta.len(),
-                });
-            }
-        }
+        let mut out: Vec<FileInfo> = visible_entries(&self.path(prefix), prefix)?
+            .into_iter()
+            .filter(|(_, meta)| meta.is_file())
+            .map(|(name, meta)| FileInfo { name, size: meta.len() })
+            .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
@@ -343,6 +318,25 @@ impl Storage for LocalStorage {
             exclusive: mode == LockMode::Exclusive,
         }))
     }
+}
+
+/// The entries of a directory whose names are not hidden (temporary files are
+/// hidden), with their metadata; a missing directory has none.
+fn visible_entries(dir: &Path, key: &str) -> Result<Vec<(String, fs::Metadata)>, RepoError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(RepoError::io(key, e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| RepoError::io(key, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !is_hidden(&name) {
+            out.push((name, entry.metadata().map_err(|e| RepoError::io(key, e))?));
+        }
+    }
+    Ok(out)
 }
 
 fn file_sizes(path: &Path) -> io::Result<Vec<u64>> {
