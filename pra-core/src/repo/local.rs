@@ -212,7 +212,10 @@ impl Storage for LocalStorage {
         let mut out: Vec<FileInfo> = visible_entries(&self.path(prefix), prefix)?
             .into_iter()
             .filter(|(_, meta)| meta.is_file())
-            .map(|(name, meta)| FileInfo { name, size: meta.len() })
+            .map(|(name, meta)| FileInfo {
+                name,
+                size: meta.len(),
+            })
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
