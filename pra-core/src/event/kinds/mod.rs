@@ -8,6 +8,8 @@
 
 mod backup;
 mod input;
+mod notify;
 
 pub use backup::{BackupFields, FileSummary};
 pub use input::InputFields;
+pub use notify::NotifyFields;

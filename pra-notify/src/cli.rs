@@ -1,0 +1,211 @@
+//! Command-line flags of pra-notify (the help text is the man page).
+
+use pra_core::cli::OutputArgs;
+use pra_core::event::Status;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Deliver pra events to Slack, webhooks, e-mail and SMS.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "pra-notify",
+    version,
+    about = "Deliver pra events to Slack, webhooks, e-mail and SMS; forward everything; emit notify",
+    long_about = "Reads pra.v1 events on stdin, forwards every line unchanged, and delivers \
+the events that deserve attention to the configured sinks: a Slack incoming webhook, \
+generic JSON webhooks (PagerDuty, Opsgenie, ntfy style receivers), e-mail over SMTP or \
+the local sendmail, and SMS through an HTTP provider. Then it emits one `notify` event \
+per delivery.\n\n\
+Webhook URLs hold secrets (a Slack URL contains its token): prefer the environment \
+(PRA_SLACK_WEBHOOK, PRA_WEBHOOK, PRA_SMS_WEBHOOK, from a 0600 file such as \
+/etc/pra/pra.env) to the command line, which other users can read in the process list. \
+SMTP credentials are only read from PRA_SMTP_USER and PRA_SMTP_PASSWORD. Tokens, \
+passwords and phone numbers are redacted in events and logs.\n\n\
+Deliveries time out (--timeout), are retried with exponential backoff on timeouts, \
+connection errors and 5xx answers, honour Retry-After on 429, and never wait more than \
+--max-wait in total. A failed delivery never stops the pipeline: the input is still \
+forwarded in full.",
+    after_help = "Examples:\n  \
+pra-backup | pra-verify | pra-notify                        # PRA_SLACK_WEBHOOK from the environment\n  \
+pra-status | pra-notify --only-changes --state-file /var/lib/pra/notify.state\n  \
+pra-backup | pra-notify --email-to dba@example.com --smtp smtp+starttls://mail.example.com:587\n  \
+pra-backup | pra-notify --webhook https://ntfy.example.com/pra --header Title:pra --min-status error\n  \
+pra-status | pra-notify --sms-webhook https://sms.example.com/send --sms-to +15551234567 --min-status error\n\n\
+Exit codes:\n  0  every delivery succeeded (or nothing deserved an alert)\n  \
+1  a delivery failed (or, with --strict, an input event is an error)\n  \
+2  usage or configuration error\n  3  runtime failure (stdin, stdout, state file)"
+)]
+pub struct Args {
+    /// Slack incoming webhook URL (a secret: prefer PRA_SLACK_WEBHOOK).
+    #[arg(
+        long,
+        env = "PRA_SLACK_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub slack_webhook: Option<String>,
+
+    /// Generic webhook: POSTs each event's JSON as is. Repeatable; PRA_WEBHOOK may hold
+    /// several URLs separated by commas (a secret: prefer the environment).
+    #[arg(
+        long = "webhook",
+        env = "PRA_WEBHOOK",
+        value_name = "URL",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub webhooks: Vec<String>,
+
+    /// Extra HTTP header for the generic webhooks, as `Name:Value`. Repeatable.
+    #[arg(long = "header", value_name = "K:V", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+
+    /// E-mail recipient. Repeatable; PRA_EMAIL_TO may list several, comma-separated.
+    #[arg(
+        long = "email-to",
+        env = "PRA_EMAIL_TO",
+        value_name = "ADDR",
+        value_delimiter = ','
+    )]
+    pub email_to: Vec<String>,
+
+    /// E-mail sender (default: pra@<hostname>).
+    #[arg(long, env = "PRA_EMAIL_FROM", value_name = "ADDR")]
+    pub email_from: Option<String>,
+
+    /// SMTP server: smtp://host[:25] (STARTTLS when offered), smtp+starttls://host[:587]
+    /// (STARTTLS required) or smtps://host[:465] (TLS from the start). Credentials come
+    /// from PRA_SMTP_USER and PRA_SMTP_PASSWORD, never from the URL.
+    #[arg(
+        long,
+        env = "PRA_SMTP",
+        value_name = "URL",
+        conflicts_with = "sendmail"
+    )]
+    pub smtp: Option<String>,
+
+    /// Send e-mail through the local `sendmail -t` instead of SMTP.
+    #[arg(long)]
+    pub sendmail: bool,
+
+    /// The sendmail program for --sendmail.
+    #[arg(
+        long,
+        env = "PRA_SENDMAIL_COMMAND",
+        value_name = "PATH",
+        default_value = "/usr/sbin/sendmail"
+    )]
+    pub sendmail_command: PathBuf,
+
+    /// SMS provider endpoint: POSTs JSON {"to": NUMBER, "text": TEXT}, the text under
+    /// 160 characters (a secret: prefer PRA_SMS_WEBHOOK).
+    #[arg(
+        long,
+        env = "PRA_SMS_WEBHOOK",
+        value_name = "URL",
+        requires = "sms_to",
+        hide_env_values = true
+    )]
+    pub sms_webhook: Option<String>,
+
+    /// Phone number for SMS. Repeatable; PRA_SMS_TO may list several, comma-separated.
+    #[arg(
+        long = "sms-to",
+        env = "PRA_SMS_TO",
+        value_name = "NUMBER",
+        value_delimiter = ',',
+        requires = "sms_webhook"
+    )]
+    pub sms_to: Vec<String>,
+
+    /// Alert on events at least this severe.
+    #[arg(
+        long,
+        env = "PRA_NOTIFY_MIN_STATUS",
+        value_name = "STATUS",
+        default_value = "warn"
+    )]
+    pub min_status: Status,
+
+    /// Alert only on these event kinds (comma-separated), e.g. backup,verify,check.
+    #[arg(
+        long,
+        env = "PRA_NOTIFY_KINDS",
+        value_name = "K,...",
+        value_delimiter = ','
+    )]
+    pub kinds: Vec<String>,
+
+    /// Alert once when something goes wrong and once when it recovers ("resolved"),
+    /// keyed by stanza, kind and check name; needs --state-file.
+    #[arg(long, requires = "state_file")]
+    pub only_changes: bool,
+
+    /// Where --only-changes remembers what is wrong between runs (written atomically, mode 0600).
+    #[arg(long, env = "PRA_NOTIFY_STATE_FILE", value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+
+    /// Send one message per run per sink, summarising all the alerts.
+    #[arg(long)]
+    pub digest: bool,
+
+    /// Timeout of one delivery attempt (connect, send, answer).
+    #[arg(long, env = "PRA_NOTIFY_TIMEOUT", value_name = "DURATION", default_value = "10s",
+          value_parser = pra_core::time::parse_duration)]
+    pub timeout: Duration,
+
+    /// Longest total time spent on one delivery, retries and waits included.
+    #[arg(long, env = "PRA_NOTIFY_MAX_WAIT", value_name = "DURATION", default_value = "60s",
+          value_parser = pra_core::time::parse_duration)]
+    pub max_wait: Duration,
+
+    /// Also exit 1 when an input event is an error (by default only failed deliveries count).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Output and logging.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn parse_header(s: &str) -> Result<(String, String), String> {
+    match s.split_once(':') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("expected Name:Value, got {s:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn flags_parse() {
+        Args::command().debug_assert();
+        let a = Args::try_parse_from([
+            "pra-notify",
+            "--webhook",
+            "http://a/x",
+            "--webhook",
+            "http://b/y",
+            "--header",
+            "Title: pra backup",
+            "--min-status",
+            "error",
+            "--kinds",
+            "backup,check",
+            "--timeout",
+            "2s",
+        ])
+        .unwrap();
+        assert_eq!(a.webhooks.len(), 2);
+        assert_eq!(a.headers[0], ("Title".into(), "pra backup".into()));
+        assert_eq!(a.min_status, Status::Error);
+        assert_eq!(a.kinds, ["backup", "check"]);
+        assert_eq!(a.timeout, Duration::from_secs(2));
+        assert!(Args::try_parse_from(["pra-notify", "--only-changes"]).is_err());
+        assert!(Args::try_parse_from(["pra-notify", "--sms-webhook", "http://s"]).is_err());
+        assert!(Args::try_parse_from(["pra-notify", "--header", "nocolon"]).is_err());
+    }
+}

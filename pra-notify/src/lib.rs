@@ -1,0 +1,227 @@
+//! pra-notify: forwards a pra.v1 event stream unchanged and delivers the events that
+//! deserve attention to Slack, generic webhooks, e-mail and SMS, then emits one
+//! `notify` event per delivery.
+//!
+//! A failed delivery never stops the pipeline: it is a `notify` event with status
+//! `error` and exit 1, after the whole input has been forwarded.
+
+mod cli;
+pub mod email;
+mod http;
+pub mod message;
+pub mod redact;
+pub mod retry;
+pub mod select;
+pub mod sinks;
+pub mod state;
+
+pub use cli::Args;
+
+use pra_core::event::kinds::NotifyFields;
+use pra_core::event::{stream, Event, EventWriter, Kind, Status};
+use pra_core::exit::{Exit, ExitStatus};
+use retry::{Outcome, Policy};
+use select::{Alert, Filter};
+use sinks::{Payload, Sink};
+use state::State;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The tool's name in events and logs.
+pub const TOOL: &str = "pra-notify";
+
+/// What can stop pra-notify (a failed delivery does not: it is an event).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A flag or variable is wrong (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Reading stdin or writing stdout failed (exit 3).
+    #[error("event stream: {0}")]
+    Stream(#[from] std::io::Error),
+    /// The `--only-changes` state file cannot be read or written (exit 3).
+    #[error("state file {path}: {source}")]
+    State {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::Usage(_) => Exit::Usage,
+            Error::Stream(_) | Error::State { .. } => Exit::Runtime,
+        }
+    }
+}
+
+/// Runs pra-notify: forward stdin, select alerts, deliver, emit `notify` events.
+pub fn run(args: Args) -> Result<Exit, Error> {
+    args.output.init_logging(TOOL);
+    let sinks = sinks::from_args(&args)?;
+    let policy = Policy {
+        timeout: args.timeout,
+        max_wait: args.max_wait,
+        first_backoff: Duration::from_millis(500),
+    };
+    let state_path = args.state_file.clone().filter(|_| args.only_changes);
+    let mut state = match &state_path {
+        Some(path) => Some(State::load(path).map_err(|source| Error::State {
+            path: path.clone(),
+            source,
+        })?),
+        None => None,
+    };
+
+    let mut writer = EventWriter::stdout(args.output.format);
+    let seen = stream::forward_stdin(&mut writer, TOOL)?;
+    let filter = Filter {
+        min_status: args.min_status,
+        kinds: args.kinds.clone(),
+    };
+    let alerts = select::select(&seen.events, &filter, state.as_ref());
+    log::info!(
+        "{} events read, {} alerts for {} sinks",
+        seen.events.len(),
+        alerts.len(),
+        sinks.len()
+    );
+
+    let mut own = Vec::new();
+    if args.digest {
+        if !alerts.is_empty() {
+            let mut all_delivered = true;
+            for sink in &sinks {
+                let outcome = sink.deliver(&Payload::Digest(&alerts), policy);
+                all_delivered &= outcome.error.is_none();
+                let ev = digest_event(sink, &alerts, &outcome);
+                writer.emit(&ev)?;
+                own.push(ev);
+            }
+            if all_delivered {
+                if let Some(state) = state.as_mut() {
+                    alerts
+                        .iter()
+                        .filter_map(|a| a.change.as_ref())
+                        .for_each(|c| select::apply(state, c));
+                }
+            }
+        }
+    } else {
+        for alert in &alerts {
+            let mut all_delivered = true;
+            for sink in &sinks {
+                let outcome = sink.deliver(&Payload::One(alert), policy);
+                all_delivered &= outcome.error.is_none();
+                let ev = alert_event(sink, alert, &outcome);
+                writer.emit(&ev)?;
+                own.push(ev);
+            }
+            // A change is remembered only once every sink has it, so that a failed
+            // delivery is attempted again on the next run.
+            if let (true, Some(state), Some(change)) =
+                (all_delivered, state.as_mut(), alert.change.as_ref())
+            {
+                select::apply(state, change);
+            }
+        }
+    }
+
+    if let (Some(state), Some(path)) = (&state, &state_path) {
+        state.save(path).map_err(|source| Error::State {
+            path: path.clone(),
+            source,
+        })?;
+    }
+
+    let mut exit = Exit::from_events(&own);
+    if args.strict
+        && (seen.invalid_lines > 0 || seen.events.iter().any(|e| e.status == Status::Error))
+    {
+        exit = Exit::Problem;
+    }
+    Ok(exit)
+}
+
+fn notify_event(
+    sink: &Sink,
+    outcome: &Outcome,
+    about: String,
+    fields: NotifyFields,
+    stanza: Option<&str>,
+) -> Event {
+    let (status, message) = match &outcome.error {
+        None => (
+            Status::Ok,
+            format!(
+                "delivered {about} to {} ({} attempt{}, {:.2} s)",
+                sink.name(),
+                outcome.attempts,
+                if outcome.attempts == 1 { "" } else { "s" },
+                outcome.latency.as_secs_f64()
+            ),
+        ),
+        Some(e) => (
+            Status::Error,
+            format!("could not deliver {about} to {}: {e}", sink.name()),
+        ),
+    };
+    if let Some(e) = &outcome.error {
+        log::error!("{} ({}): {e}", sink.name(), sink.target());
+    }
+    let ev = Event::new(TOOL, Kind::Notify, status, message).with_fields(&NotifyFields {
+        sink: sink.name().to_string(),
+        target: sink.target(),
+        attempts: outcome.attempts,
+        latency_s: (outcome.latency.as_secs_f64() * 1000.0).round() / 1000.0,
+        http_status: outcome.http_status,
+        error: outcome.error.clone(),
+        ..fields
+    });
+    match stanza {
+        Some(s) => ev.with_stanza(s),
+        None => ev,
+    }
+}
+
+fn alert_event(sink: &Sink, alert: &Alert, outcome: &Outcome) -> Event {
+    let about = format!(
+        "{} about {} {}",
+        alert.what.as_str(),
+        alert.event.status,
+        message::subject_of(&alert.event)
+    );
+    notify_event(
+        sink,
+        outcome,
+        about,
+        NotifyFields {
+            what: alert.what.as_str().to_string(),
+            event_kind: Some(alert.event.kind.as_str().to_string()),
+            event_status: Some(alert.event.status.as_str().to_string()),
+            check: alert.event.str_field("name").map(str::to_string),
+            events: 1,
+            ..NotifyFields::default()
+        },
+        alert.event.stanza.as_deref(),
+    )
+}
+
+fn digest_event(sink: &Sink, alerts: &[Alert], outcome: &Outcome) -> Event {
+    let worst = alerts.iter().map(|a| a.event.status).max();
+    notify_event(
+        sink,
+        outcome,
+        format!("a digest of {} alerts", alerts.len()),
+        NotifyFields {
+            what: "digest".to_string(),
+            event_status: worst.map(|s| s.as_str().to_string()),
+            events: alerts.len() as u64,
+            ..NotifyFields::default()
+        },
+        None,
+    )
+}

@@ -1,0 +1,193 @@
+//! The configured sinks and how each one renders and delivers an alert or a digest.
+
+use crate::email::Mailer;
+use crate::message;
+use crate::redact::{redact_phone, redact_webhook};
+use crate::retry::{deliver, Attempt, Outcome, Policy};
+use crate::select::Alert;
+use crate::{Args, Error};
+use serde_json::json;
+
+/// One place alerts go.
+#[derive(Debug, Clone)]
+pub enum Sink {
+    /// A Slack incoming webhook.
+    Slack {
+        /// The URL (a secret).
+        url: String,
+    },
+    /// A generic webhook receiving the event JSON.
+    Webhook {
+        /// The URL (may hold a secret).
+        url: String,
+        /// Extra headers.
+        headers: Vec<(String, String)>,
+    },
+    /// E-mail.
+    Email(Box<Mailer>),
+    /// SMS through an HTTP provider, to one number.
+    Sms {
+        /// The provider's URL (a secret).
+        url: String,
+        /// The phone number.
+        to: String,
+    },
+}
+
+/// What one sink is asked to deliver.
+pub enum Payload<'a> {
+    /// One alert.
+    One(&'a Alert),
+    /// A digest of all alerts.
+    Digest(&'a [Alert]),
+}
+
+fn check_url(flag: &str, url: &str) -> Result<(), Error> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{flag} {}: expected an http:// or https:// URL",
+            redact_webhook(url)
+        )))
+    }
+}
+
+/// The sinks the flags ask for; a usage error when there are none or one is malformed.
+pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
+    let mut sinks = Vec::new();
+    if let Some(url) = args.slack_webhook.as_deref().filter(|u| !u.is_empty()) {
+        check_url("--slack-webhook", url)?;
+        sinks.push(Sink::Slack {
+            url: url.to_string(),
+        });
+    }
+    for url in args.webhooks.iter().filter(|u| !u.is_empty()) {
+        check_url("--webhook", url)?;
+        sinks.push(Sink::Webhook {
+            url: url.clone(),
+            headers: args.headers.clone(),
+        });
+    }
+    if !args.email_to.is_empty() {
+        let sendmail = args.sendmail.then(|| args.sendmail_command.clone());
+        sinks.push(Sink::Email(Box::new(Mailer::new(
+            args.email_from.as_deref(),
+            &args.email_to,
+            args.smtp.as_deref(),
+            sendmail,
+        )?)));
+    } else if args.smtp.is_some() || args.sendmail {
+        return Err(Error::Usage("--smtp and --sendmail need --email-to".into()));
+    }
+    if let Some(url) = args.sms_webhook.as_deref().filter(|u| !u.is_empty()) {
+        check_url("--sms-webhook", url)?;
+        for to in &args.sms_to {
+            sinks.push(Sink::Sms {
+                url: url.to_string(),
+                to: to.clone(),
+            });
+        }
+    }
+    if sinks.is_empty() {
+        return Err(Error::Usage(
+            "no sink: give --slack-webhook, --webhook, --email-to or --sms-webhook \
+             (or PRA_SLACK_WEBHOOK, PRA_WEBHOOK, PRA_EMAIL_TO, PRA_SMS_WEBHOOK)"
+                .into(),
+        ));
+    }
+    Ok(sinks)
+}
+
+impl Sink {
+    /// The sink name in `notify` events.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Sink::Slack { .. } => "slack",
+            Sink::Webhook { .. } => "webhook",
+            Sink::Email(m) => m.sink_name(),
+            Sink::Sms { .. } => "sms",
+        }
+    }
+
+    /// Where it goes, secrets redacted.
+    pub fn target(&self) -> String {
+        match self {
+            Sink::Slack { url } | Sink::Webhook { url, .. } => redact_webhook(url),
+            Sink::Email(m) => m.target(),
+            Sink::Sms { url, to } => format!("{} to {}", redact_webhook(url), redact_phone(to)),
+        }
+    }
+
+    /// Renders and delivers `payload`, with retries.
+    pub fn deliver(&self, payload: &Payload, policy: Policy) -> Outcome {
+        match self {
+            Sink::Slack { url } => {
+                let body = match payload {
+                    Payload::One(a) => message::slack_payload(a),
+                    Payload::Digest(all) => message::slack_digest(all),
+                };
+                post(url, &[], &body.to_string(), policy)
+            }
+            Sink::Webhook { url, headers } => {
+                let mut headers = headers.clone();
+                let body = match payload {
+                    // The event exactly as it came, so receivers parse what pra emits.
+                    Payload::One(a) => {
+                        headers.push(("X-Pra-Notify".into(), a.what.as_str().into()));
+                        a.event.to_json_line()
+                    }
+                    Payload::Digest(all) => {
+                        headers.push(("X-Pra-Notify".into(), "digest".into()));
+                        let events: Vec<_> = all.iter().map(|a| &a.event).collect();
+                        json!({
+                            "summary": message::digest_title(all),
+                            "status": all.iter().map(|a| a.event.status).max(),
+                            "events": events,
+                        })
+                        .to_string()
+                    }
+                };
+                post(url, &headers, &body, policy)
+            }
+            Sink::Sms { url, to } => {
+                let text = match payload {
+                    Payload::One(a) => message::sms_text(a),
+                    Payload::Digest(all) => message::sms_digest(all),
+                };
+                let body = json!({"to": to, "text": text}).to_string();
+                post(url, &[], &body, policy)
+            }
+            Sink::Email(mailer) => {
+                let (subject, body) = match payload {
+                    Payload::One(a) => (
+                        message::email_subject(a),
+                        format!(
+                            "{}\nThe event:\n{}\n",
+                            message::plain_text(a),
+                            a.event.to_json_line()
+                        ),
+                    ),
+                    Payload::Digest(all) => (
+                        message::truncate(&message::digest_title(all), 120),
+                        message::digest_text(all),
+                    ),
+                };
+                match mailer.message(&subject, body) {
+                    Ok(msg) => deliver(policy, |timeout| mailer.send(&msg, timeout)),
+                    Err(why) => deliver(policy, |_| Attempt::Fail {
+                        why: format!("cannot build the e-mail: {why}"),
+                        http_status: None,
+                    }),
+                }
+            }
+        }
+    }
+}
+
+fn post(url: &str, headers: &[(String, String)], body: &str, policy: Policy) -> Outcome {
+    let shown = redact_webhook(url);
+    deliver(policy, |timeout| {
+        crate::http::post_json(url, &shown, headers, body, timeout)
+    })
+}
