@@ -1,0 +1,153 @@
+//! pra-rotate: apply a grandfather-father-son retention policy to a pra repository
+//! and delete what it no longer keeps, never the backup you need.
+//!
+//! - [`policy`]: the pure policy (`plan_retention`), restic's `forget` semantics.
+//! - [`calendar`]: hour/day/ISO-week/month/year buckets in UTC or the local zone.
+//! - [`rotate`]: one stanza: list, plan, safety rules, locks, deletes, one `rotate` event.
+//!
+//! `run` forwards stdin first, refuses an empty policy, picks the stanzas (named by
+//! events on stdin, else the flags) and rotates each in each repository.
+
+pub mod calendar;
+mod cli;
+pub mod policy;
+pub mod rotate;
+
+pub use cli::{Args, TimezoneArg};
+
+use pra_core::event::kinds::RotateFields;
+use pra_core::event::stream::forward_stdin;
+use pra_core::event::{Event, EventWriter, Kind, Status};
+use pra_core::exit::{Exit, ExitStatus};
+use pra_core::repo::{RepoError, Repository};
+
+/// The tool's name in events and logs.
+pub const TOOL: &str = "pra-rotate";
+
+/// What stops a run as a whole (per-stanza problems are `rotate` events instead).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No keep option: the policy would delete every backup.
+    #[error("refused: no keep option given, so the policy would delete every backup; give at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly, --keep-within")]
+    EmptyPolicy,
+    /// Nothing says which stanzas to rotate.
+    #[error("no stanza to rotate: give --stanza NAME (or PRA_STANZA), --all-stanzas, or pipe events that name stanzas")]
+    NoStanza,
+    /// The repository cannot be opened or listed.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// stdout or stdin failed (other than a closed pipe, which is a normal end).
+    #[error("event stream I/O error: {0}")]
+    Stream(#[source] std::io::Error),
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::EmptyPolicy | Error::NoStanza => Exit::Usage,
+            Error::Repo(e) => e.exit(),
+            Error::Stream(_) => Exit::Runtime,
+        }
+    }
+}
+
+/// The stanzas named by `backup` and `verify` events, in order of first mention.
+pub fn stanzas_from_events(events: &[Event]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ev in events {
+        if !matches!(ev.kind, Kind::Backup | Kind::Verify) {
+            continue;
+        }
+        if let Some(s) = ev.stanza.as_deref().filter(|s| !s.is_empty()) {
+            if !out.iter().any(|o| o == s) {
+                out.push(s.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Runs pra-rotate: forwards stdin, then rotates each stanza of each repository.
+pub fn run(args: Args) -> Result<Exit, Error> {
+    args.out.init_logging(TOOL);
+    let mut out = EventWriter::stdout(args.out.format);
+    // Forward first, whatever happens next, so that a pipeline's events reach the
+    // next tool even when this one refuses to work.
+    let seen = forward_stdin(&mut out, TOOL).map_err(Error::Stream)?;
+
+    let policy = args.policy();
+    if policy.is_empty() {
+        let err = Error::EmptyPolicy;
+        let ev = Event::new(TOOL, Kind::Rotate, Status::Error, err.to_string()).with_fields(
+            &RotateFields {
+                dry_run: args.dry_run,
+                error: Some(err.to_string()),
+                ..Default::default()
+            },
+        );
+        out.emit(&ev).map_err(Error::Stream)?;
+        return Err(err);
+    }
+
+    let named = stanzas_from_events(&seen.events);
+    if named.is_empty() && !args.all_stanzas && args.repo.stanza.is_none() {
+        return Err(Error::NoStanza);
+    }
+    let opts = rotate::Options {
+        now: args.now.unwrap_or_else(pra_core::time::now),
+        dry_run: args.dry_run,
+        prune_incomplete_after: args.prune_incomplete_after,
+        lock_wait: args.lock_wait,
+    };
+    log::info!("{} as of {}", policy.describe(), pra_core::time::format_ts(&opts.now));
+
+    let mut exit = Exit::Ok;
+    for location in &args.repo.repos {
+        let repo = Repository::open(location)?;
+        let stanzas = if !named.is_empty() {
+            named.clone()
+        } else if args.all_stanzas {
+            let all = repo.stanzas()?;
+            if all.is_empty() {
+                log::warn!("repository {} has no stanza", repo.location());
+            }
+            all
+        } else {
+            args.repo.stanza.iter().cloned().collect()
+        };
+        for stanza in &stanzas {
+            let (event, stanza_exit) = rotate::rotate_stanza(&repo, stanza, &policy, &opts);
+            out.emit(&event).map_err(Error::Stream)?;
+            exit = exit.max(stanza_exit);
+        }
+    }
+    Ok(exit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stanzas_come_from_backup_and_verify_events_once_each() {
+        let evs = [
+            Event::new("pra-backup", Kind::Backup, Status::Ok, "").with_stanza("app"),
+            Event::new("pra-status", Kind::Check, Status::Ok, "").with_stanza("other"),
+            Event::new("pra-verify", Kind::Verify, Status::Ok, "").with_stanza("app"),
+            Event::new("pra-backup", Kind::Backup, Status::Error, "").with_stanza("crm"),
+            Event::new("pra-backup", Kind::Backup, Status::Ok, ""),
+        ];
+        assert_eq!(stanzas_from_events(&evs), ["app", "crm"]);
+    }
+
+    #[test]
+    fn errors_map_to_exit_codes() {
+        assert_eq!(Error::EmptyPolicy.exit(), Exit::Usage);
+        assert_eq!(Error::NoStanza.exit(), Exit::Usage);
+        let locked = RepoError::Locked {
+            what: "x".into(),
+            holder: "y".into(),
+        };
+        assert_eq!(Error::Repo(locked).exit(), Exit::Runtime);
+    }
+}
