@@ -9,7 +9,9 @@
 mod backup;
 mod input;
 mod notify;
+mod rotate;
 
 pub use backup::{BackupFields, FileSummary};
 pub use input::InputFields;
 pub use notify::NotifyFields;
+pub use rotate::{FailedDelete, KeptBackup, RotateFields};
