@@ -62,4 +62,11 @@ pub struct BackupFields {
     /// On failure: what went wrong, with the last lines of the child's stderr.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Compression codec of the stored files (`zstd`, `gzip`, `none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codec: Option<String>,
+    /// What deserves attention in a backup that succeeded (status `warn`), e.g. globals
+    /// taken without role passwords.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }

@@ -1,0 +1,423 @@
+//! One logical backup of one database, start to finish: lock, snapshot, dump, globals,
+//! copies to the other repositories, manifest last — or, on any failure, nothing left
+//! behind but the failure event.
+
+use crate::cli::CountRows;
+use crate::snapshot::{read_snapshot, SnapshotInfo};
+use crate::stream::pump_child;
+use crate::{progress, signals, Error, TOOL};
+use pra_core::codec::{Digests, EncodeOptions, HashWriter};
+use pra_core::conn::ConnSettings;
+use pra_core::event::kinds::{BackupFields, FileSummary};
+use pra_core::event::{Event, Kind, Status};
+use pra_core::manifest::{BackupKind, FileRole, Manifest, ManifestFile, MANIFEST_FORMAT};
+use pra_core::repo::{LockGuard, Repository};
+use pra_core::time::format_bytes;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Everything a backup of one database needs.
+#[derive(Debug, Clone)]
+pub struct BackupOptions {
+    /// Where the database is (its `dbname` is the database backed up).
+    pub conn: ConnSettings,
+    /// Repository locations; the first is written, the others get verified copies.
+    pub repos: Vec<String>,
+    /// The stanza.
+    pub stanza: String,
+    /// Codec, level, zstd threads.
+    pub encode: EncodeOptions,
+    /// Which tables to count.
+    pub count_rows: CountRows,
+    /// Tables always counted.
+    pub critical_tables: Vec<String>,
+    /// How long to wait for the stanza lock.
+    pub wait: Duration,
+    /// Where `pg_dump` and `pg_dumpall` are (default: PATH).
+    pub pg_bindir: Option<PathBuf>,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// A complete backup.
+#[derive(Debug, Clone)]
+pub struct BackupOutcome {
+    /// The manifest written (in the first repository).
+    pub manifest: Manifest,
+    /// The `backup` event (status `ok`, or `warn` with `warnings`).
+    pub event: Event,
+}
+
+/// A failed backup: the error and its `backup` event (status `error`).
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong.
+    pub error: Error,
+    /// The `backup` event to emit.
+    pub event: Event,
+}
+
+struct Stored {
+    file: ManifestFile,
+}
+
+fn program(opts: &BackupOptions, name: &str) -> PathBuf {
+    match &opts.pg_bindir {
+        Some(dir) => dir.join(name),
+        None => PathBuf::from(name),
+    }
+}
+
+/// A file of the backup made from a child's stdout.
+struct Output<'a> {
+    tool: &'a str,
+    name: &'a str,
+    role: FileRole,
+}
+
+/// Runs `cmd` and stores its stdout as `out.name` in the backup.
+fn store_output(
+    opts: &BackupOptions,
+    repo: &Repository,
+    id: &str,
+    mut cmd: Command,
+    out: Output<'_>,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<Stored, Error> {
+    let Output { tool, name, role } = out;
+    opts.conn.apply_to(&mut cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    log::info!("running {tool} into {name}");
+    let child = cmd.spawn().map_err(|e| Error::Child {
+        tool: tool.to_string(),
+        status: "did not start".to_string(),
+        stderr: format!("{}: {e}", cmd.get_program().to_string_lossy()),
+    })?;
+    let sink = repo.create_file(&opts.stanza, id, name)?;
+    let mut on_progress = |n: u64| {
+        if let Some(b) = bar {
+            b.set_position(n);
+        }
+    };
+    let (staged, digests) = pump_child(child, tool, sink, opts.encode, &mut on_progress)?;
+    staged.commit()?;
+    Ok(Stored {
+        file: manifest_file(name, role, &digests, opts),
+    })
+}
+
+fn manifest_file(name: &str, role: FileRole, d: &Digests, opts: &BackupOptions) -> ManifestFile {
+    ManifestFile {
+        name: name.to_string(),
+        role,
+        raw_bytes: d.raw.bytes,
+        stored_bytes: d.stored.bytes,
+        raw_sha256: d.raw.sha256.clone(),
+        stored_sha256: d.stored.sha256.clone(),
+        codec: opts.encode.codec,
+        encryption: None,
+    }
+}
+
+/// Copies a committed file of the backup into another repository, checking that the
+/// copy hashes to the stored sha256 before it gets its name.
+fn copy_file(
+    from: &Repository,
+    to: &Repository,
+    stanza: &str,
+    from_id: &str,
+    to_id: &str,
+    file: &ManifestFile,
+) -> Result<(), Error> {
+    let mut src = from.open_file(stanza, from_id, &file.name)?;
+    let dest = to.create_file(stanza, to_id, &file.name)?;
+    let mut w = HashWriter::new(dest);
+    std::io::copy(&mut src, &mut w)
+        .map_err(|e| Error::io(format!("copying {} to {}", file.name, to.location()), e))?;
+    let (dest, digest) = w.finish();
+    if digest.sha256 != file.stored_sha256 {
+        return Err(Error::io(
+            format!("copying {} to {}", file.name, to.location()),
+            std::io::Error::other("the copy does not hash to the stored sha256"),
+        ));
+    }
+    dest.commit()?;
+    Ok(())
+}
+
+/// The backup proper, once the locks are held; `reserved` collects the backup
+/// directories created, for the caller to remove on failure.
+fn take_backup(
+    opts: &BackupOptions,
+    repos: &[Repository],
+    reserved: &mut Vec<(usize, String)>,
+    warnings: &mut Vec<String>,
+) -> Result<Manifest, Error> {
+    let started_at = pra_core::time::now();
+    let conn = opts.conn.with_application_name(TOOL);
+    let target = conn.to_string();
+    let mut client = conn.connect()?;
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(|e| Error::Query {
+            target: target.clone(),
+            reason: pra_core::conn::describe_pg_error(&e),
+        })?;
+    let info: SnapshotInfo =
+        read_snapshot(&mut tx, &target, opts.count_rows, &opts.critical_tables)?;
+    for missing in &info.missing_critical {
+        warnings.push(format!("critical table {missing} not found"));
+    }
+    signals::check()?;
+    let first = repos
+        .first()
+        .ok_or_else(|| Error::Usage("no repository given".to_string()))?;
+    let id = first.new_backup(&opts.stanza, started_at)?;
+    reserved.push((0, id.clone()));
+    log::info!(
+        "backup {}/{id} of {} (snapshot {}, {})",
+        opts.stanza,
+        info.database,
+        info.snapshot_id,
+        format_bytes(info.database_size_bytes)
+    );
+
+    let ext = opts.encode.codec.extension();
+    let bar = opts
+        .progress
+        .then(|| progress::bar(info.database_size_bytes));
+    let mut dump = Command::new(program(opts, "pg_dump"));
+    dump.args(["--format=custom", "--compress=0", "--no-password"])
+        .arg(format!("--snapshot={}", info.snapshot_id));
+    let dump_file = store_output(
+        opts,
+        first,
+        &id,
+        dump,
+        Output {
+            tool: "pg_dump",
+            name: &format!("dump.pgc{ext}"),
+            role: FileRole::Dump,
+        },
+        bar.as_ref(),
+    )?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    // The snapshot has served its purpose; end the transaction before the globals.
+    tx.commit().map_err(|e| Error::Query {
+        target: target.clone(),
+        reason: pra_core::conn::describe_pg_error(&e),
+    })?;
+    drop(client);
+
+    let mut globals = Command::new(program(opts, "pg_dumpall"));
+    globals
+        .args(["--globals-only", "--no-password", "-l"])
+        .arg(&info.database);
+    if !info.superuser {
+        globals.arg("--no-role-passwords");
+        warnings.push(
+            "globals taken with --no-role-passwords (the backup role is not a superuser): \
+             role passwords must be set again after a restore onto an empty server"
+                .to_string(),
+        );
+    }
+    let globals_file = store_output(
+        opts,
+        first,
+        &id,
+        globals,
+        Output {
+            tool: "pg_dumpall",
+            name: &format!("globals.sql{ext}"),
+            role: FileRole::Globals,
+        },
+        None,
+    )?;
+    let files = vec![dump_file.file, globals_file.file];
+
+    let mut ids = vec![id.clone()];
+    for (i, repo) in repos.iter().enumerate().skip(1) {
+        signals::check()?;
+        let copy_id = repo.new_backup(&opts.stanza, started_at)?;
+        reserved.push((i, copy_id.clone()));
+        for f in &files {
+            copy_file(first, repo, &opts.stanza, &id, &copy_id, f)?;
+        }
+        ids.push(copy_id);
+    }
+    signals::check()?;
+
+    let manifest = Manifest {
+        format: MANIFEST_FORMAT,
+        id: id.clone(),
+        stanza: opts.stanza.clone(),
+        kind: BackupKind::Logical,
+        started_at,
+        finished_at: pra_core::time::now(),
+        server_version: info.server_version,
+        server_version_num: info.server_version_num,
+        system_identifier: info.system_identifier,
+        database: Some(info.database),
+        database_size_bytes: Some(info.database_size_bytes),
+        wal_lsn: info.wal_lsn,
+        timeline: info.timeline,
+        files,
+        tables: info.tables,
+        tool_version: pra_core::VERSION.to_string(),
+        extra: Default::default(),
+    };
+    // Copies first, the first repository last: its manifest is the one reported.
+    for (repo, copy_id) in repos.iter().zip(&ids).skip(1) {
+        let mut m = manifest.clone();
+        m.id = copy_id.clone();
+        repo.write_manifest(&m)?;
+    }
+    first.write_manifest(&manifest)?;
+    Ok(manifest)
+}
+
+fn base_fields(opts: &BackupOptions, repos: &[String]) -> BackupFields {
+    BackupFields {
+        repo: repos.to_vec(),
+        database: Some(opts.conn.dbname()),
+        backup_type: Some("logical".to_string()),
+        codec: Some(opts.encode.codec.as_str().to_string()),
+        ..Default::default()
+    }
+}
+
+/// Takes one logical backup of `opts.conn`'s database into every repository.
+///
+/// On success the manifest is in every repository and the event says `ok` (or `warn`).
+/// On failure nothing of this backup is left in any repository (no manifest, no data
+/// file, no temporary file) and the event says `error` with the cause.
+pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failure>> {
+    let clock = Instant::now();
+    let redacted: Vec<String> = opts
+        .repos
+        .iter()
+        .map(|r| pra_core::repo::redact_url(r))
+        .collect();
+    let fail = |error: Error, id: Option<String>, repos: &[String]| {
+        let reason = error.to_string();
+        let fields = BackupFields {
+            id,
+            error: Some(reason.clone()),
+            duration_s: clock.elapsed().as_secs_f64(),
+            ..base_fields(opts, repos)
+        };
+        let event = Event::new(
+            TOOL,
+            Kind::Backup,
+            Status::Error,
+            format!(
+                "backup of {} failed: {}",
+                opts.conn.dbname(),
+                first_line(&reason)
+            ),
+        )
+        .with_stanza(&opts.stanza)
+        .with_fields(&fields);
+        Box::new(Failure { error, event })
+    };
+
+    let mut repos = Vec::new();
+    for location in &opts.repos {
+        match Repository::open(location) {
+            Ok(r) => repos.push(r),
+            Err(e) => return Err(fail(e.into(), None, &redacted)),
+        }
+    }
+    let located: Vec<String> = repos.iter().map(Repository::location).collect();
+    let mut locks: Vec<Box<dyn LockGuard>> = Vec::new();
+    for repo in &repos {
+        match repo.lock_stanza(&opts.stanza, TOOL, opts.wait) {
+            Ok(l) => locks.push(l),
+            Err(e) => return Err(fail(e.into(), None, &located)),
+        }
+    }
+
+    let mut reserved = Vec::new();
+    let mut warnings = Vec::new();
+    let result = take_backup(opts, &repos, &mut reserved, &mut warnings);
+    let manifest = match result {
+        Ok(m) => m,
+        Err(error) => {
+            for (i, id) in &reserved {
+                if let Some(repo) = repos.get(*i) {
+                    if let Err(e) = repo.delete_backup(&opts.stanza, id) {
+                        log::error!("could not remove the partial backup {id}: {e}");
+                    }
+                }
+            }
+            let id = reserved.first().map(|(_, id)| id.clone());
+            drop(locks);
+            return Err(fail(error, id, &located));
+        }
+    };
+    drop(locks);
+
+    let duration_s = clock.elapsed().as_secs_f64();
+    let raw = manifest.raw_bytes();
+    let stored = manifest.stored_bytes();
+    let fields = BackupFields {
+        id: Some(manifest.id.clone()),
+        files: manifest
+            .files
+            .iter()
+            .map(|f| FileSummary {
+                name: f.name.clone(),
+                raw_bytes: f.raw_bytes,
+                stored_bytes: f.stored_bytes,
+                raw_sha256: f.raw_sha256.clone(),
+                stored_sha256: f.stored_sha256.clone(),
+            })
+            .collect(),
+        raw_bytes: raw,
+        stored_bytes: stored,
+        duration_s,
+        throughput_bytes_per_s: if duration_s > 0.0 {
+            raw as f64 / duration_s
+        } else {
+            0.0
+        },
+        wal_lsn: manifest.wal_lsn.clone(),
+        tables: manifest.tables.len() as u64,
+        rows: manifest.tables.iter().filter_map(|t| t.rows).sum(),
+        server_version: Some(manifest.server_version.clone()),
+        warnings: warnings.clone(),
+        ..base_fields(opts, &located)
+    };
+    let status = if warnings.is_empty() {
+        Status::Ok
+    } else {
+        Status::Warn
+    };
+    let event = Event::new(
+        TOOL,
+        Kind::Backup,
+        status,
+        format!(
+            "backup {}: {} -> {} in {:.1} s",
+            manifest.id,
+            format_bytes(raw),
+            format_bytes(stored),
+            duration_s
+        ),
+    )
+    .with_stanza(&opts.stanza)
+    .with_fields(&fields);
+    Ok(BackupOutcome { manifest, event })
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}

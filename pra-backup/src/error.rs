@@ -1,0 +1,133 @@
+//! The errors of pra-backup, each with its exit code and whether a retry may help.
+
+use pra_core::exit::{Exit, ExitStatus};
+
+/// What can make a backup fail.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad connection settings or an unreachable server.
+    #[error(transparent)]
+    Conn(#[from] pra_core::conn::ConnError),
+    /// A query of the snapshot transaction failed.
+    #[error("query failed on {target}: {reason}")]
+    Query {
+        /// Where (redacted).
+        target: String,
+        /// The server's or the OS's words.
+        reason: String,
+    },
+    /// The repository refused (lock held, I/O, bad location).
+    #[error(transparent)]
+    Repo(#[from] pra_core::repo::RepoError),
+    /// `pg_dump` or `pg_dumpall` could not start or exited non-zero.
+    #[error("{tool} failed ({status}): {stderr}")]
+    Child {
+        /// The program.
+        tool: String,
+        /// How it ended, in words.
+        status: String,
+        /// The last lines of its stderr.
+        stderr: String,
+    },
+    /// Reading the dump or writing the repository failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What we were doing.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A flag value that cannot work (level out of range …).
+    #[error("{0}")]
+    Usage(String),
+    /// SIGINT or SIGTERM arrived; the partial backup was removed.
+    #[error("interrupted by {}", signal_name(*.0))]
+    Interrupted(i32),
+}
+
+/// `SIGINT`, `SIGTERM` or the number.
+pub fn signal_name(sig: i32) -> String {
+    match sig {
+        libc::SIGINT => "SIGINT".to_string(),
+        libc::SIGTERM => "SIGTERM".to_string(),
+        n => format!("signal {n}"),
+    }
+}
+
+impl Error {
+    /// An I/O error while doing `what`.
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            what: what.into(),
+            source,
+        }
+    }
+
+    /// True when trying again later may succeed: the server was unreachable, reset the
+    /// connection or was starting up. Permission errors, bad flags, a held lock or a
+    /// full disk are not transient.
+    pub fn is_transient(&self) -> bool {
+        let text = match self {
+            Error::Conn(pra_core::conn::ConnError::Connect { reason, .. }) => reason.clone(),
+            Error::Query { reason, .. } => reason.clone(),
+            Error::Child { stderr, .. } => stderr.clone(),
+            _ => return false,
+        };
+        is_transient_message(&text)
+    }
+}
+
+/// The words of PostgreSQL, libpq and the OS that mean "try again later".
+pub fn is_transient_message(text: &str) -> bool {
+    let t = text.to_lowercase();
+    [
+        "connection refused",
+        "connection reset",
+        "the database system is starting up",
+        "the database system is shutting down",
+        "the database system is in recovery mode",
+        "server closed the connection unexpectedly",
+        "no such file or directory", // Unix socket not there yet (server restarting)
+        "timed out",
+        "timeout expired",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::Conn(e) => e.exit(),
+            Error::Repo(e) => e.exit(),
+            Error::Usage(_) => Exit::Usage,
+            Error::Interrupted(sig) => Exit::Signal(*sig),
+            Error::Query { .. } | Error::Child { .. } | Error::Io { .. } => Exit::Runtime,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_or_not() {
+        let refused = Error::Conn(pra_core::conn::ConnError::Connect {
+            target: "x".into(),
+            reason: "error connecting to server: Connection refused (os error 111)".into(),
+        });
+        assert!(refused.is_transient());
+        let denied = Error::Child {
+            tool: "pg_dump".into(),
+            status: "exit status 1".into(),
+            stderr: "pg_dump: error: query failed: ERROR:  permission denied for table t".into(),
+        };
+        assert!(!denied.is_transient());
+        assert!(is_transient_message(
+            "FATAL: the database system is starting up"
+        ));
+        assert_eq!(Error::Interrupted(libc::SIGTERM).exit().code(), 143);
+        assert_eq!(Error::Usage("x".into()).exit().code(), 2);
+    }
+}
