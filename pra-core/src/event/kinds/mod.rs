@@ -7,11 +7,19 @@
 //! newer tools alike. docs/PROTOCOL.md documents the same fields for people.
 
 mod backup;
+mod check;
+mod drill;
 mod input;
+mod restore;
+mod verify;
 mod notify;
 mod rotate;
 
 pub use backup::{BackupFields, FileSummary};
+pub use check::{AvailabilityFields, CheckFields, StatusFields};
+pub use drill::{DrillFields, LoadPhase, SlaCheck, TimelinePoint};
 pub use input::InputFields;
+pub use restore::{RestoreCheck, RestoreFields};
+pub use verify::VerifyFields;
 pub use notify::NotifyFields;
 pub use rotate::{FailedDelete, KeptBackup, RotateFields};

@@ -1,0 +1,130 @@
+//! The command line of pra-restore (clap derive). The help text is the man page.
+
+use clap::Parser;
+use pra_core::cli::{DbArgs, OutputArgs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Restore a pra backup into a database in one command, validated, with the measured RTO.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "pra-restore",
+    version,
+    about = "Restore a pra backup into a database in one command, validated, with the measured RTO",
+    long_about = "Restore a pra backup into a database in one command.\n\n\
+        The backup's stored files are checksummed before the server is touched. The dump is \
+        restored into a temporary database (<target>__pra_restore_<pid>), validated (the exact \
+        row count of every table against the manifest, each --critical-table present and not \
+        empty, ANALYZE, each --check-url answering 2xx), and only then renamed to the target: a \
+        failed restore never leaves a half-restored database under the target name. A database \
+        that fails validation is kept under its temporary name for inspection.\n\n\
+        One `restore` event (JSON line on stdout) reports the backup, the target, the phase \
+        timings (fetch_s, restore_s, validate_s) and the total rto_s; it is `warn` when over \
+        --rto. Events read on stdin are forwarded first.",
+    after_help = "Examples:\n  \
+        pra-restore --repo /var/backups/pra --stanza app --target-db app_restored\n  \
+        pra-restore --repo /var/backups/pra --stanza app --target-db app --clean --yes --globals --jobs 2 \\\n      \
+        --critical-table public.payments --check-url http://127.0.0.1:8080/health --rto 30m --report restore.md\n  \
+        pra-restore --repo /var/backups/pra --stanza app --backup latest-verified --target-db app_check --no-owner\n\n\
+        Exit codes: 0 restored and validated (also when over --rto: the event says warn); \
+        1 validation failed (database kept under its temporary name) or the backup is corrupt \
+        (nothing created); 2 usage error, target database exists, or roles missing; \
+        3 runtime failure (server unreachable, repository unreadable, pg_restore failed)."
+)]
+pub struct Args {
+    /// Database to restore into. Must not exist, unless --clean --yes.
+    #[arg(long, env = "PRA_TARGET_DB", value_name = "NAME")]
+    pub target_db: String,
+
+    /// Which backup: an id (20261125T110000Z), `latest`, or `latest-verified` (the newest
+    /// whose last verification passed).
+    #[arg(long, env = "PRA_BACKUP", value_name = "ID", default_value = "latest")]
+    pub backup: String,
+
+    /// Backup repository: a path or file:// URL. With several, the first that holds the backup is used.
+    #[arg(
+        long = "repo",
+        env = "PRA_REPO",
+        value_name = "REPO",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub repos: Vec<String>,
+
+    /// Stanza to restore from (default: the target database name, or the repository's only stanza).
+    #[arg(long, env = "PRA_STANZA", value_name = "NAME")]
+    pub stanza: Option<String>,
+
+    /// The server to restore onto (its dbname is only used for the maintenance connection,
+    /// default `postgres`).
+    #[command(flatten)]
+    pub db: DbArgs,
+
+    /// pg_restore jobs. 1 streams the decoded dump into pg_restore; more decode it to a
+    /// temporary file first (see --temp-dir) and run pg_restore -j N.
+    #[arg(long, env = "PRA_RESTORE_JOBS", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub jobs: u32,
+
+    /// Create the roles (and tablespaces) the backup needs that do not exist yet, from the
+    /// backup's globals; existing ones are left alone and reported.
+    #[arg(long, env = "PRA_RESTORE_GLOBALS")]
+    pub globals: bool,
+
+    /// Restore without ownership and grants (objects belong to the connecting user).
+    #[arg(long, env = "PRA_RESTORE_NO_OWNER")]
+    pub no_owner: bool,
+
+    /// Replace an existing target database (needs --yes). The old one stays in place until
+    /// the new one is validated, then is dropped (or kept with --keep-old).
+    #[arg(long, requires = "yes")]
+    pub clean: bool,
+
+    /// Confirm --clean.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// With --clean: keep the replaced database as <target>__pra_old_<time> instead of dropping it.
+    #[arg(long, requires = "clean")]
+    pub keep_old: bool,
+
+    /// Directory for the decoded dump when --jobs > 1 (needs the dump's raw size free).
+    #[arg(long, env = "PRA_TEMP_DIR", value_name = "DIR")]
+    pub temp_dir: Option<PathBuf>,
+
+    /// A table that must exist and not be empty after the restore ([schema.]table); repeatable.
+    #[arg(
+        long = "critical-table",
+        env = "PRA_CRITICAL_TABLES",
+        value_name = "TABLE",
+        value_delimiter = ','
+    )]
+    pub critical_tables: Vec<String>,
+
+    /// A URL that must answer 2xx after the restore (e.g. the application's health check);
+    /// `{db}` in it is replaced by the restored database's temporary name; repeatable.
+    #[arg(
+        long = "check-url",
+        env = "PRA_CHECK_URLS",
+        value_name = "URL",
+        value_delimiter = ','
+    )]
+    pub check_urls: Vec<String>,
+
+    /// Timeout of each --check-url request.
+    #[arg(long, env = "PRA_CHECK_TIMEOUT", value_name = "DURATION", default_value = "10s",
+          value_parser = pra_core::time::parse_duration)]
+    pub check_timeout: Duration,
+
+    /// Recovery time objective: the event is `warn` when the restore takes longer.
+    #[arg(long, env = "PRA_RTO", value_name = "DURATION", value_parser = pra_core::time::parse_duration)]
+    pub rto: Option<Duration>,
+
+    /// Write a Markdown restore report to this file.
+    #[arg(long, env = "PRA_RESTORE_REPORT", value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Output and logging.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}

@@ -1,0 +1,92 @@
+//! The errors of pra-restore, each mapped to its exit code (DESIGN.md).
+
+use pra_core::conn::ConnError;
+use pra_core::exit::{Exit, ExitStatus};
+use pra_core::fetch::FetchError;
+use pra_core::repo::RepoError;
+
+/// What can stop a restore.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad flags or a request that cannot be honoured as given (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The target database exists and `--clean --yes` was not given (exit 2).
+    #[error("database {0:?} already exists; to replace it, run again with --clean --yes (the old database is kept until the new one is validated, then dropped; add --keep-old to keep it), or choose another --target-db")]
+    TargetExists(String),
+    /// Roles the dump needs do not exist on the server (exit 2).
+    #[error("roles the backup needs do not exist on the server: {0}; run again with --globals to create them from the backup's globals, or with --no-owner to restore without ownership and grants")]
+    MissingRoles(String),
+    /// The server could not be reached or refused us (exit 3), or bad connection settings (exit 2).
+    #[error(transparent)]
+    Conn(#[from] ConnError),
+    /// The repository could not be read (exit 3).
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// A stored file does not match its manifest (exit 1), or the consumer failed (exit 3).
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// A statement on the server failed (exit 3).
+    #[error("{what}: {reason}")]
+    Db {
+        /// What we were doing.
+        what: String,
+        /// The server's words.
+        reason: String,
+    },
+    /// `pg_restore` (or another PostgreSQL client program) failed (exit 3).
+    #[error("{program} into database {db:?} failed ({status}): {stderr}")]
+    Program {
+        /// Which program.
+        program: String,
+        /// The database it worked on.
+        db: String,
+        /// How it ended.
+        status: String,
+        /// The last lines of its stderr.
+        stderr: String,
+    },
+    /// A local I/O error (temporary file, report, child process) (exit 3).
+    #[error("{what}: {source}")]
+    Io {
+        /// What we were doing.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The restored database failed validation (exit 1); it is kept under its temporary name.
+    #[error("validation of the restored database failed: {0}")]
+    Validation(String),
+}
+
+impl Error {
+    /// A database error with what we were doing.
+    pub fn db(what: impl Into<String>, e: &postgres::Error) -> Error {
+        Error::Db {
+            what: what.into(),
+            reason: pra_core::conn::describe_pg_error(e),
+        }
+    }
+
+    /// An I/O error with what we were doing.
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::Usage(_) | Error::TargetExists(_) | Error::MissingRoles(_) => Exit::Usage,
+            Error::Conn(e) => e.exit(),
+            Error::Fetch(FetchError::Corrupt { .. }) | Error::Validation(_) => Exit::Problem,
+            Error::Fetch(_) | Error::Repo(_) | Error::Db { .. } | Error::Program { .. } => {
+                Exit::Runtime
+            }
+            Error::Io { .. } => Exit::Runtime,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! pra-restore: restore a pra backup into a database in one command.
+//!
+//! The backup's stored files are checksummed before the server is touched; the
+//! dump is restored under a temporary database name, validated (exact row counts
+//! against the manifest, critical tables, ANALYZE, application URLs), and only
+//! then renamed to the target. One `restore` event reports the phases and the
+//! measured RTO. [`load_dump`] is the library entry other tools call.
+
+mod error;
+mod load;
+mod programs;
+mod progress;
+
+pub use error::Error;
+pub use load::{load_dump, LoadOptions, LoadStats};
+mod cli;
+pub use cli::Args;
+
+/// Runs pra-restore (placeholder until the orchestration lands).
+pub fn run(_args: Args) -> Result<pra_core::exit::Exit, Error> {
+    Err(Error::Usage("not implemented yet".into()))
+}

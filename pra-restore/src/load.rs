@@ -1,0 +1,216 @@
+//! Loading a backup's dump into an existing, empty database: the stored file is
+//! decoded and fed to `pg_restore`, its sizes and sha256 checked against the
+//! manifest on the way. This is the part pra-verify (`restore` level) and
+//! pra-loadtest call as a library.
+
+use crate::programs::{self, StderrTail};
+use crate::progress::Progress;
+use crate::Error;
+use pra_core::conn::ConnSettings;
+use pra_core::fetch::{fetch_file, FetchError};
+use pra_core::manifest::{FileRole, Manifest};
+use pra_core::repo::Repository;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// Write buffer between the decoder and `pg_restore` or the temporary file.
+const BUF: usize = 1 << 20;
+
+/// Options for loading a dump into a database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `pg_restore` jobs. 1 streams the decoded dump into `pg_restore`'s stdin; more
+    /// decode it to a temporary file first (`pg_restore -j` needs a seekable file).
+    pub jobs: u32,
+    /// Restore without ownership and grants (`--no-owner --no-privileges`): objects
+    /// belong to the connecting user, for a server that lacks the backup's roles.
+    pub no_owner: bool,
+    /// Where the temporary file for `jobs > 1` goes (default: the system's temp dir).
+    pub temp_dir: Option<PathBuf>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            jobs: 1,
+            no_owner: false,
+            temp_dir: None,
+        }
+    }
+}
+
+/// What loading took.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LoadStats {
+    /// Seconds spent decoding to the temporary file before `pg_restore -j` started;
+    /// 0 with one job, where decoding streams into `pg_restore` and is part of `restore_s`.
+    pub fetch_s: f64,
+    /// Seconds `pg_restore` ran.
+    pub restore_s: f64,
+    /// Decoded (raw) bytes of the dump.
+    pub raw_bytes: u64,
+}
+
+/// Restores the dump of `manifest` into the EXISTING, EMPTY database `db` on the server of
+/// `server` (its dbname is ignored): decode -> pg_restore (stdin for jobs 1, a temp file in
+/// temp_dir + `pg_restore -j N` otherwise), digests checked against the manifest while streaming.
+pub fn load_dump(
+    server: &ConnSettings,
+    repo: &Repository,
+    manifest: &Manifest,
+    db: &str,
+    opts: &LoadOptions,
+) -> Result<LoadStats, Error> {
+    let file = manifest.file(FileRole::Dump).ok_or_else(|| {
+        Error::Usage(format!(
+            "backup {}/{} has no dump file (is it a physical backup?)",
+            manifest.stanza, manifest.id
+        ))
+    })?;
+    let mut cmd = programs::command("pg_restore", server, db);
+    cmd.args(["--exit-on-error", "--no-password", "--dbname"])
+        .arg(programs::dbname_arg(db));
+    if opts.no_owner {
+        cmd.args(["--no-owner", "--no-privileges"]);
+    }
+    if opts.jobs <= 1 {
+        stream_into(cmd, repo, manifest, file, db)
+    } else {
+        via_temp_file(cmd, repo, manifest, file, db, opts)
+    }
+}
+
+fn spawn(mut cmd: Command, stdin: Stdio) -> Result<(std::process::Child, StderrTail), Error> {
+    let mut child = cmd
+        .stdin(stdin)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Error::io(
+                format!("cannot run {}", programs::program("pg_restore").display()),
+                e,
+            )
+        })?;
+    let tail = StderrTail::collect(&mut child);
+    Ok((child, tail))
+}
+
+fn failed(db: &str, status: std::process::ExitStatus, tail: StderrTail) -> Error {
+    Error::Program {
+        program: "pg_restore".to_string(),
+        db: db.to_string(),
+        status: status.to_string(),
+        stderr: tail.tail(),
+    }
+}
+
+/// One job: the decoder writes straight into `pg_restore`'s stdin.
+fn stream_into(
+    cmd: Command,
+    repo: &Repository,
+    manifest: &Manifest,
+    file: &pra_core::manifest::ManifestFile,
+    db: &str,
+) -> Result<LoadStats, Error> {
+    let started = Instant::now();
+    let (mut child, tail) = spawn(cmd, Stdio::piped())?;
+    let fetched = match child.stdin.take() {
+        Some(stdin) => {
+            let mut sink = Progress::new(
+                BufWriter::with_capacity(BUF, stdin),
+                "restore",
+                file.raw_bytes,
+            );
+            let r = fetch_file(repo, manifest, file, &mut sink);
+            let flushed = sink.flush();
+            // Dropping stdin is pg_restore's end of input.
+            drop(sink.finish());
+            match (r, flushed) {
+                (Ok(d), Ok(())) => Ok(d),
+                (Ok(_), Err(source)) => Err(FetchError::Sink {
+                    file: file.name.clone(),
+                    source,
+                }),
+                (Err(e), _) => Err(e),
+            }
+        }
+        None => Err(FetchError::Sink {
+            file: file.name.clone(),
+            source: std::io::Error::other("no stdin pipe to pg_restore"),
+        }),
+    };
+    let status = child
+        .wait()
+        .map_err(|e| Error::io("waiting for pg_restore", e))?;
+    let restore_s = started.elapsed().as_secs_f64();
+    match fetched {
+        // A corrupt stream explains whatever pg_restore then said: report it first.
+        Err(e @ FetchError::Corrupt { .. }) => Err(e.into()),
+        _ if !status.success() => Err(failed(db, status, tail)),
+        Err(e) => Err(e.into()),
+        Ok(d) => Ok(LoadStats {
+            fetch_s: 0.0,
+            restore_s,
+            raw_bytes: d.raw.bytes,
+        }),
+    }
+}
+
+/// Several jobs: decode to a temporary file (removed on return), then `pg_restore -j N file`.
+fn via_temp_file(
+    mut cmd: Command,
+    repo: &Repository,
+    manifest: &Manifest,
+    file: &pra_core::manifest::ManifestFile,
+    db: &str,
+    opts: &LoadOptions,
+) -> Result<LoadStats, Error> {
+    let dir = opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let started = Instant::now();
+    let temp = tempfile::Builder::new()
+        .prefix(".pra-restore-")
+        .suffix(".pgc")
+        .tempfile_in(&dir)
+        .map_err(|e| {
+            Error::io(
+                format!("cannot create a temporary file in {}", dir.display()),
+                e,
+            )
+        })?;
+    let digests = {
+        let handle = temp
+            .reopen()
+            .map_err(|e| Error::io(format!("cannot open {}", temp.path().display()), e))?;
+        let mut sink = Progress::new(
+            BufWriter::with_capacity(BUF, handle),
+            "decode",
+            file.raw_bytes,
+        );
+        let d = fetch_file(repo, manifest, file, &mut sink)?;
+        sink.flush()
+            .map_err(|e| Error::io(format!("writing {}", temp.path().display()), e))?;
+        drop(sink.finish());
+        d
+    };
+    let fetch_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    cmd.arg("--jobs")
+        .arg(opts.jobs.to_string())
+        .arg(temp.path());
+    let (mut child, tail) = spawn(cmd, Stdio::null())?;
+    crate::progress::phase(&format!("pg_restore -j {} running", opts.jobs));
+    let status = child
+        .wait()
+        .map_err(|e| Error::io("waiting for pg_restore", e))?;
+    if !status.success() {
+        return Err(failed(db, status, tail));
+    }
+    Ok(LoadStats {
+        fetch_s,
+        restore_s: started.elapsed().as_secs_f64(),
+        raw_bytes: digests.raw.bytes,
+    })
+}

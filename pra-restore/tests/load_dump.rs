@@ -1,0 +1,49 @@
+//! The library entry other tools call: `load_dump` into an existing empty database,
+//! streamed (one job) and through a temporary file (two jobs).
+
+mod common;
+
+use pra_core::codec::Codec;
+use pra_core::conn::ConnSettings;
+use pra_core::repo::Repository;
+use pra_restore::{load_dump, LoadOptions};
+use pra_testkit::{database_digest, PgCluster};
+
+#[test]
+fn load_dump_streams_and_uses_a_temp_file_with_jobs() {
+    let c = PgCluster::start();
+    common::load_owned_sample(&c, "app", 1);
+    let repo_dir = tempfile::tempdir().unwrap();
+    let m = common::backup(&c, repo_dir.path(), "app", "app", Codec::Zstd);
+    let repo = Repository::open(repo_dir.path().to_str().unwrap()).unwrap();
+    let env = c.env();
+    let server = ConnSettings::from_lookup(None, |k| {
+        env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let source = database_digest(&c, "app");
+    let temp = tempfile::tempdir().unwrap();
+    for (db, jobs) in [("one", 1), ("two", 2)] {
+        c.create_db(db);
+        let stats = load_dump(
+            &server,
+            &repo,
+            &m,
+            db,
+            &LoadOptions {
+                jobs,
+                no_owner: false,
+                temp_dir: Some(temp.path().to_path_buf()),
+            },
+        )
+        .unwrap();
+        assert_eq!(stats.raw_bytes, m.files[0].raw_bytes);
+        assert!(stats.restore_s > 0.0);
+        assert_eq!(database_digest(&c, db).diff(&source), Vec::<String>::new());
+        // The temporary file of the two-job load is gone.
+        assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 0);
+    }
+    // A non-empty database is refused by pg_restore (--exit-on-error), as an error.
+    let e = load_dump(&server, &repo, &m, "one", &LoadOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("pg_restore"), "{e}");
+}
