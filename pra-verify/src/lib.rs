@@ -1,0 +1,291 @@
+//! pra-verify: prove that backups are intact and restorable.
+//!
+//! [`run`] chooses the backups (from `backup` events on stdin, else the flags),
+//! verifies each at the level asked for ([`verify`]), records the result as
+//! `verify.json` beside the manifest, and emits one `verify` event per backup.
+//! The checksum pass streams each file once through parallel hashing and decoding
+//! ([`pipeline`]); the restore level loads the dump with pra-restore's library into
+//! a scratch database ([`restore`], [`scratch`]) that never outlives the run.
+
+mod checksql;
+mod cli;
+pub mod pipeline;
+mod restore;
+pub mod scratch;
+mod select;
+mod signals;
+mod verify;
+
+pub use cli::Args;
+
+use pra_core::conn::ConnError;
+use pra_core::event::kinds::VerifyFields;
+use pra_core::event::stream::forward_stdin;
+use pra_core::event::{Event, EventWriter, Kind, Status};
+use pra_core::exit::{Exit, ExitStatus};
+use pra_core::manifest::{VerifyLevel, VerifyRecord, VERIFY_FORMAT};
+use pra_core::repo::{RepoError, Repository};
+use select::Target;
+use verify::{verify_backup, Outcome, Plan};
+
+/// The tool's name in events and logs.
+pub const TOOL: &str = "pra-verify";
+
+/// What stops pra-verify as a whole (a single backup failing is an event, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad flags or an unusable `--check-sql` file (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Bad connection settings (exit 2) or the server is unreachable (exit 3).
+    #[error(transparent)]
+    Conn(#[from] ConnError),
+    /// The repository could not be read (exit 3; 2 for an invalid location).
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// The location holds no pra repository (exit 3).
+    #[error("no pra repository at {0} (no pra.json): wrong --repo, or storage not mounted?")]
+    NoRepository(String),
+    /// Leftover scratch databases could not be listed or dropped (exit 3).
+    #[error(transparent)]
+    Scratch(#[from] scratch::ScratchError),
+    /// Local I/O: stdout, stdin, signal setup (exit 3).
+    #[error("{what}: {source}")]
+    Io {
+        /// What we were doing.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::Usage(_) => Exit::Usage,
+            Error::Conn(e) => e.exit(),
+            Error::Repo(e) => e.exit(),
+            Error::Scratch(scratch::ScratchError::Connect(e)) => e.exit(),
+            Error::NoRepository(_) | Error::Scratch(_) | Error::Io { .. } => Exit::Runtime,
+        }
+    }
+}
+
+fn io_err(what: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        what: what.to_string(),
+        source,
+    }
+}
+
+fn read_checks(args: &Args) -> Result<Vec<String>, Error> {
+    let Some(path) = &args.check_sql else {
+        return Ok(Vec::new());
+    };
+    if args.level != VerifyLevel::Restore {
+        return Err(Error::Usage(
+            "--check-sql runs in the scratch database: it needs --level restore".into(),
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Usage(format!("cannot read --check-sql {}: {e}", path.display())))?;
+    let checks = checksql::split_statements(&text);
+    if checks.is_empty() {
+        return Err(Error::Usage(format!(
+            "--check-sql {} holds no statement",
+            path.display()
+        )));
+    }
+    Ok(checks)
+}
+
+/// Runs pra-verify; returns the exit code its work deserves.
+pub fn run(args: Args) -> Result<Exit, Error> {
+    args.out.init_logging(TOOL);
+    // Before any other thread exists, so that all inherit the blocked signals.
+    signals::install().map_err(io_err("installing the signal handler"))?;
+    let checks = read_checks(&args)?;
+    let server = match args.level {
+        VerifyLevel::Restore => Some(args.db.settings()?),
+        _ => None,
+    };
+    let mut out = EventWriter::stdout(args.out.format);
+    let forwarded = forward_stdin(&mut out, TOOL).map_err(io_err("forwarding stdin"))?;
+    let from_stdin = select::from_events(&forwarded.events);
+    // A killed run cannot clean up after itself: this one does, and says so.
+    let mut leftovers = match &server {
+        Some(s) => scratch::drop_leftovers(s)?,
+        None => Vec::new(),
+    };
+    let plan = Plan {
+        level: args.level,
+        pg_bindir: args.pg_bindir.clone(),
+        server,
+        jobs: args.jobs,
+        checks,
+    };
+    let mut exit = Exit::Ok;
+    for location in &args.repo.repos {
+        let repo = Repository::open(location)?;
+        if repo.info()?.is_none() {
+            return Err(Error::NoRepository(repo.location()));
+        }
+        let targets = match &from_stdin {
+            Some(list) => list
+                .iter()
+                .map(|(stanza, id)| Target::Backup {
+                    stanza: stanza.clone(),
+                    id: id.clone(),
+                })
+                .collect(),
+            None => targets_from_flags(&args, &repo)?,
+        };
+        for target in targets {
+            if let Some(sig) = signals::pending() {
+                return Ok(Exit::Signal(sig));
+            }
+            let (event, code) = match target {
+                Target::Missing { stanza, id, problem } => {
+                    let fields = VerifyFields {
+                        id,
+                        repo: Some(repo.location()),
+                        level: Some(format!("{:?}", args.level).to_lowercase()),
+                        problem: Some(problem.clone()),
+                        problems: vec![problem.clone()],
+                        ..VerifyFields::default()
+                    };
+                    let ev = Event::new(TOOL, Kind::Verify, Status::Error, problem)
+                        .with_stanza(stanza)
+                        .with_fields(&fields);
+                    (ev, Exit::Problem)
+                }
+                Target::Backup { stanza, id } => {
+                    let mut outcome = verify_backup(&plan, &repo, &stanza, &id);
+                    if let Some(sig) = outcome.interrupted {
+                        return Ok(Exit::Signal(sig));
+                    }
+                    outcome.fields.leftovers_dropped = std::mem::take(&mut leftovers);
+                    let code = record(&repo, &stanza, &id, args.level, &outcome);
+                    (event_for(&stanza, &id, &outcome), code)
+                }
+            };
+            exit = exit.max(code);
+            out.emit(&event).map_err(io_err("writing events"))?;
+        }
+    }
+    Ok(exit)
+}
+
+fn targets_from_flags(args: &Args, repo: &Repository) -> Result<Vec<Target>, Error> {
+    let stanzas = select::stanzas(repo, args.repo.stanza.as_deref(), args.all_stanzas)
+        .map_err(select_err)?;
+    let mut targets = Vec::new();
+    for stanza in stanzas {
+        targets.extend(select::for_stanza(repo, &stanza, &args.backup).map_err(select_err)?);
+    }
+    Ok(targets)
+}
+
+fn select_err(e: select::SelectError) -> Error {
+    match e {
+        select::SelectError::Repo(e) => Error::Repo(e),
+        select::SelectError::Usage(m) => Error::Usage(m),
+    }
+}
+
+fn status_of(outcome: &Outcome) -> Status {
+    if outcome.unreachable.is_some() || !outcome.fields.problems.is_empty() {
+        Status::Error
+    } else if !outcome.fields.leftovers_dropped.is_empty() {
+        Status::Warn
+    } else {
+        Status::Ok
+    }
+}
+
+/// Writes verify.json when the verification reached a verdict; the exit code it deserves.
+fn record(repo: &Repository, stanza: &str, id: &str, level: VerifyLevel, o: &Outcome) -> Exit {
+    if o.unreachable.is_some() {
+        return Exit::Runtime;
+    }
+    let status = status_of(o);
+    let code = if status == Status::Error {
+        Exit::Problem
+    } else {
+        Exit::Ok
+    };
+    if !o.recordable {
+        return code;
+    }
+    let rec = VerifyRecord {
+        format: VERIFY_FORMAT,
+        backup_id: id.to_string(),
+        level,
+        status: if status == Status::Error {
+            Status::Error
+        } else {
+            Status::Ok
+        },
+        verified_at: pra_core::time::now(),
+        duration_s: o.fields.duration_s,
+        problems: o.fields.problems.clone(),
+        tool_version: pra_core::VERSION.to_string(),
+        extra: Default::default(),
+    };
+    match repo.write_verify(stanza, &rec) {
+        Ok(()) => code,
+        Err(e) => {
+            log::error!("cannot record verify.json of {stanza}/{id}: {e}");
+            Exit::Runtime
+        }
+    }
+}
+
+fn event_for(stanza: &str, id: &str, o: &Outcome) -> Event {
+    let f = &o.fields;
+    let level = f.level.as_deref().unwrap_or("");
+    let status = status_of(o);
+    let message = if let Some(why) = &o.unreachable {
+        format!("backup {stanza}/{id} not verified: {why}")
+    } else if let Some(p) = &f.problem {
+        let more = match f.problems.len() {
+            0 | 1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        format!("backup {stanza}/{id} FAILED {level} verification: {p}{more}")
+    } else {
+        let mut m = format!(
+            "backup {stanza}/{id}: {level} ok, {} files",
+            f.files_checked
+        );
+        if f.raw_bytes > 0 {
+            m.push_str(&format!(
+                ", {} decoded",
+                pra_core::time::format_bytes(f.raw_bytes)
+            ));
+        }
+        if f.tables_checked > 0 {
+            m.push_str(&format!(
+                ", {} tables / {} rows match",
+                f.tables_checked, f.rows_checked
+            ));
+        }
+        m.push_str(&format!(" in {:.1} s", f.duration_s));
+        if !f.leftovers_dropped.is_empty() {
+            m.push_str(&format!(
+                "; dropped leftover scratch database(s) of a killed run: {}",
+                f.leftovers_dropped.join(", ")
+            ));
+        }
+        m
+    };
+    let mut fields = f.clone();
+    if let Some(why) = &o.unreachable {
+        if fields.problem.is_none() {
+            fields.problem = Some(why.clone());
+        }
+    }
+    Event::new(TOOL, Kind::Verify, status, message)
+        .with_stanza(stanza)
+        .with_fields(&fields)
+}

@@ -1,0 +1,152 @@
+//! The `restore` level: a real test restore of the dump into a scratch database,
+//! the exact row count of every table compared with the manifest, the `--check-sql`
+//! assertions, and the scratch database dropped whatever happens.
+
+use crate::scratch::{scratch_name, Scratch, ScratchError};
+use crate::{checksql, signals};
+use pra_core::catalog::{compare_row_counts, count_rows, user_tables};
+use pra_core::conn::{describe_pg_error, ConnSettings};
+use pra_core::manifest::Manifest;
+use pra_core::repo::Repository;
+use pra_restore::{load_dump, LoadOptions};
+
+/// What a test restore found.
+#[derive(Debug, Default)]
+pub struct RestoreReport {
+    /// The scratch database used.
+    pub scratch: String,
+    /// Seconds spent loading.
+    pub restore_s: f64,
+    /// Tables counted.
+    pub tables: u64,
+    /// Rows counted.
+    pub rows: u64,
+    /// Assertions that held.
+    pub assertions: u64,
+    /// Mismatches, in plain words (empty: passed).
+    pub problems: Vec<String>,
+}
+
+/// Why a test restore could not give a verdict.
+#[derive(Debug)]
+pub enum NoVerdict {
+    /// The server could not be reached, or a lock is held (exit 3).
+    Unreachable(String),
+    /// A signal arrived.
+    Interrupted(i32),
+}
+
+/// How the test restore runs.
+pub struct RestoreSettings<'a> {
+    /// The server where the scratch database is created.
+    pub server: &'a ConnSettings,
+    /// `pg_restore` jobs.
+    pub jobs: u32,
+    /// The `--check-sql` statements.
+    pub checks: &'a [String],
+}
+
+fn interrupted() -> Result<(), NoVerdict> {
+    match signals::pending() {
+        Some(sig) => Err(NoVerdict::Interrupted(sig)),
+        None => Ok(()),
+    }
+}
+
+/// Restores the backup into a scratch database and checks it; the database is
+/// dropped before this returns, on every path.
+pub fn test_restore(
+    settings: &RestoreSettings<'_>,
+    repo: &Repository,
+    manifest: &Manifest,
+) -> Result<RestoreReport, NoVerdict> {
+    let name = scratch_name(&manifest.stanza, &manifest.id);
+    let mut report = RestoreReport {
+        scratch: name.clone(),
+        ..RestoreReport::default()
+    };
+    let scratch = Scratch::create(settings.server, &name).map_err(|e| match e {
+        ScratchError::Sql { .. } => NoVerdict::Unreachable(format!("cannot create scratch database: {e}")),
+        other => NoVerdict::Unreachable(other.to_string()),
+    })?;
+    interrupted()?;
+    let result = check_in(settings, repo, manifest, &scratch, &mut report);
+    // Dropped here, before the verdict, also when checking failed.
+    let dropped = scratch.drop_now();
+    interrupted()?;
+    result?;
+    if let Err(e) = dropped {
+        return Err(NoVerdict::Unreachable(format!(
+            "the backup restored but the scratch database could not be dropped: {e}"
+        )));
+    }
+    Ok(report)
+}
+
+fn check_in(
+    settings: &RestoreSettings<'_>,
+    repo: &Repository,
+    manifest: &Manifest,
+    scratch: &Scratch,
+    report: &mut RestoreReport,
+) -> Result<(), NoVerdict> {
+    let opts = LoadOptions {
+        jobs: settings.jobs,
+        // The verification server need not have the backup's roles: ownership and
+        // grants are not what the row counts prove.
+        no_owner: true,
+        temp_dir: None,
+    };
+    log::info!(
+        "restoring {}/{} into scratch database {}",
+        manifest.stanza,
+        manifest.id,
+        scratch.name()
+    );
+    match load_dump(settings.server, repo, manifest, scratch.name(), &opts) {
+        Ok(stats) => report.restore_s = stats.restore_s + stats.fetch_s,
+        Err(e) => {
+            interrupted()?;
+            return match e {
+                pra_restore::Error::Conn(_) | pra_restore::Error::Repo(_) => {
+                    Err(NoVerdict::Unreachable(e.to_string()))
+                }
+                other => {
+                    report
+                        .problems
+                        .push(format!("test restore into {} failed: {other}", scratch.name()));
+                    Ok(())
+                }
+            };
+        }
+    }
+    interrupted()?;
+    let mut client = scratch
+        .settings()
+        .connect()
+        .map_err(|e| NoVerdict::Unreachable(e.to_string()))?;
+    let counted = user_tables(&mut client).and_then(|t| count_rows(&mut client, &t));
+    let found = match counted {
+        Ok(found) => found,
+        Err(e) => {
+            report.problems.push(format!(
+                "counting rows in {} failed: {}",
+                scratch.name(),
+                describe_pg_error(&e)
+            ));
+            return Ok(());
+        }
+    };
+    report.tables = found.len() as u64;
+    report.rows = found.iter().filter_map(|t| t.rows).sum();
+    report
+        .problems
+        .extend(compare_row_counts(&manifest.tables, &found));
+    if report.problems.is_empty() && !settings.checks.is_empty() {
+        match checksql::run_assertions(&mut client, settings.checks) {
+            Ok(n) => report.assertions = n,
+            Err(problem) => report.problems.push(problem),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Which backups to verify: those named by `backup` events on stdin, else
+//! `--backup ID|latest|all` of one stanza or of every stanza.
+
+use pra_core::event::{Event, Kind, Status};
+use pra_core::repo::{RepoError, Repository};
+
+/// One backup to verify, or a selection that found nothing to verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Verify this backup.
+    Backup {
+        /// The stanza.
+        stanza: String,
+        /// The backup id.
+        id: String,
+    },
+    /// Nothing to verify where something was asked for: a failed verification.
+    Missing {
+        /// The stanza.
+        stanza: String,
+        /// The id asked for, if one was.
+        id: Option<String>,
+        /// Why, in plain words.
+        problem: String,
+    },
+}
+
+/// The backups named by successful `backup` events on stdin (`None` when stdin
+/// carried no `backup` event at all: then the flags choose).
+///
+/// A failed backup upstream is not re-reported here: its `error` event was forwarded.
+pub fn from_events(events: &[Event]) -> Option<Vec<(String, String)>> {
+    let backups: Vec<&Event> = events.iter().filter(|e| e.kind == Kind::Backup).collect();
+    if backups.is_empty() {
+        return None;
+    }
+    Some(
+        backups
+            .into_iter()
+            .filter(|e| e.status != Status::Error)
+            .filter_map(|e| Some((e.stanza.clone()?, e.str_field("id")?.to_string())))
+            .collect(),
+    )
+}
+
+/// The stanzas the flags name: `--stanza`, every stanza with `--all-stanzas`, or the
+/// only stanza of the repository when there is just one.
+pub fn stanzas(
+    repo: &Repository,
+    stanza: Option<&str>,
+    all: bool,
+) -> Result<Vec<String>, SelectError> {
+    if let Some(s) = stanza {
+        return Ok(vec![s.to_string()]);
+    }
+    let found = repo.stanzas()?;
+    if all || found.len() == 1 {
+        return Ok(found);
+    }
+    Err(SelectError::Usage(if found.is_empty() {
+        format!("repository {} holds no stanza", repo.location())
+    } else {
+        format!(
+            "repository {} holds several stanzas ({}); give --stanza NAME or --all-stanzas",
+            repo.location(),
+            found.join(", ")
+        )
+    }))
+}
+
+/// Why no selection could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    /// The repository could not be read.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// The flags do not say what to verify.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The backups of a stanza that `--backup` names.
+pub fn for_stanza(repo: &Repository, stanza: &str, which: &str) -> Result<Vec<Target>, SelectError> {
+    let backups = repo.backups(stanza)?;
+    let complete: Vec<String> = backups
+        .iter()
+        .filter(|b| b.complete)
+        .map(|b| b.id.clone())
+        .collect();
+    let missing = |id: Option<String>, problem: String| Target::Missing {
+        stanza: stanza.to_string(),
+        id,
+        problem,
+    };
+    let target = |id: &String| Target::Backup {
+        stanza: stanza.to_string(),
+        id: id.clone(),
+    };
+    Ok(match which {
+        "latest" => match complete.last() {
+            Some(id) => vec![target(id)],
+            None => vec![missing(
+                None,
+                format!("stanza {stanza} has no complete backup to verify"),
+            )],
+        },
+        "all" => {
+            if complete.is_empty() {
+                vec![missing(
+                    None,
+                    format!("stanza {stanza} has no complete backup to verify"),
+                )]
+            } else {
+                complete.iter().map(target).collect()
+            }
+        }
+        id => vec![Target::Backup {
+            stanza: stanza.to_string(),
+            id: id.to_string(),
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backup_event(stanza: &str, id: Option<&str>, status: Status) -> Event {
+        let mut e = Event::new("pra-backup", Kind::Backup, status, "").with_stanza(stanza);
+        if let Some(id) = id {
+            e = e.with_field("id", id);
+        }
+        e
+    }
+
+    #[test]
+    fn stdin_backup_events_choose_unless_absent() {
+        assert_eq!(from_events(&[]), None);
+        let other = Event::new("pra-x", Kind::Check, Status::Ok, "");
+        assert_eq!(from_events(std::slice::from_ref(&other)), None);
+        let evs = [
+            other,
+            backup_event("app", Some("20261125T110000Z"), Status::Ok),
+            backup_event("app", None, Status::Error),
+            backup_event("crm", Some("20261125T120000Z"), Status::Warn),
+        ];
+        assert_eq!(
+            from_events(&evs),
+            Some(vec![
+                ("app".to_string(), "20261125T110000Z".to_string()),
+                ("crm".to_string(), "20261125T120000Z".to_string())
+            ])
+        );
+        assert_eq!(
+            from_events(&[backup_event("app", None, Status::Error)]),
+            Some(vec![])
+        );
+    }
+}

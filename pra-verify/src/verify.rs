@@ -1,0 +1,174 @@
+//! Verifying one backup at the level asked for, into an [`Outcome`]: what was
+//! checked, what was wrong, or why no verdict could be given.
+
+use crate::pipeline;
+use crate::restore::{test_restore, NoVerdict, RestoreSettings};
+use pra_core::event::kinds::VerifyFields;
+use pra_core::fetch::{check_present, FetchError};
+use pra_core::manifest::{FileRole, Manifest, VerifyLevel};
+use pra_core::repo::{LockMode, RepoError, Repository};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// How backups are verified in this run.
+pub struct Plan {
+    /// How deep.
+    pub level: VerifyLevel,
+    /// Directory of `pg_restore`.
+    pub pg_bindir: Option<PathBuf>,
+    /// The server for the restore level.
+    pub server: Option<pra_core::conn::ConnSettings>,
+    /// `pg_restore` jobs for the restore level.
+    pub jobs: u32,
+    /// `--check-sql` statements.
+    pub checks: Vec<String>,
+}
+
+/// The result of verifying one backup.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The event fields (problems included).
+    pub fields: VerifyFields,
+    /// Set when no verdict could be given: the repository or server could not be
+    /// reached, a lock is held (exit 3, no verify.json).
+    pub unreachable: Option<String>,
+    /// The signal that interrupted the verification.
+    pub interrupted: Option<i32>,
+    /// True when the backup directory exists, so verify.json can be written.
+    pub recordable: bool,
+}
+
+impl Outcome {
+    fn problem(&mut self, p: impl Into<String>) {
+        self.fields.problems.push(p.into());
+    }
+}
+
+fn level_name(level: VerifyLevel) -> &'static str {
+    match level {
+        VerifyLevel::Manifest => "manifest",
+        VerifyLevel::Checksum => "checksum",
+        VerifyLevel::Restore => "restore",
+    }
+}
+
+/// Verifies backup `id` of `stanza`.
+pub fn verify_backup(plan: &Plan, repo: &Repository, stanza: &str, id: &str) -> Outcome {
+    let started = Instant::now();
+    let mut out = Outcome::default();
+    out.fields.id = Some(id.to_string());
+    out.fields.repo = Some(repo.location());
+    out.fields.level = Some(level_name(plan.level).to_string());
+    verify_into(plan, repo, stanza, id, &mut out);
+    out.fields.duration_s = started.elapsed().as_secs_f64();
+    if out.fields.stored_bytes > 0 && out.fields.duration_s > 0.0 {
+        out.fields.throughput_bytes_per_s = out.fields.stored_bytes as f64 / out.fields.duration_s;
+    }
+    out.fields.problem = out.fields.problems.first().cloned();
+    out
+}
+
+fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut Outcome) {
+    let manifest = match repo.read_manifest(stanza, id) {
+        Ok(m) => m,
+        Err(RepoError::NotFound(_)) => {
+            out.recordable = repo
+                .backups(stanza)
+                .map(|b| b.iter().any(|b| b.id == id))
+                .unwrap_or(false);
+            out.problem(format!(
+                "backup {stanza}/{id} has no manifest.json (missing, or an incomplete backup)"
+            ));
+            return;
+        }
+        Err(RepoError::Format(e)) => {
+            out.recordable = true;
+            out.problem(format!("manifest.json: {e}"));
+            return;
+        }
+        Err(RepoError::InvalidName(e)) => {
+            out.problem(format!("invalid backup name: {e}"));
+            return;
+        }
+        Err(e) => {
+            out.unreachable = Some(e.to_string());
+            return;
+        }
+    };
+    out.recordable = true;
+    if manifest.stanza != stanza || manifest.id != id {
+        out.problem(format!(
+            "manifest.json describes backup {}/{}, not {stanza}/{id}",
+            manifest.stanza, manifest.id
+        ));
+        return;
+    }
+    // Held until the end of this function: pra-rotate cannot delete the backup meanwhile.
+    let _lock = match repo.lock_backup(stanza, id, crate::TOOL, LockMode::Shared) {
+        Ok(l) => l,
+        Err(e) => {
+            out.unreachable = Some(e.to_string());
+            return;
+        }
+    };
+    for file in &manifest.files {
+        if crate::signals::pending().is_some() {
+            out.interrupted = crate::signals::pending();
+            return;
+        }
+        out.fields.files_checked += 1;
+        let checked = match plan.level {
+            VerifyLevel::Manifest => check_present(repo, &manifest, file).map(|()| None),
+            VerifyLevel::Checksum | VerifyLevel::Restore => pipeline::check_file(
+                repo,
+                &manifest,
+                file,
+                file.role == FileRole::Dump,
+                plan.pg_bindir.as_deref(),
+            )
+            .map(Some),
+        };
+        match checked {
+            Ok(Some(d)) => {
+                out.fields.stored_bytes += d.stored.bytes;
+                out.fields.raw_bytes += d.raw.bytes;
+            }
+            Ok(None) => {}
+            Err(FetchError::Repo(e)) => {
+                out.unreachable = Some(e.to_string());
+                return;
+            }
+            Err(e) => out.problem(e.to_string()),
+        }
+    }
+    if manifest.files.is_empty() {
+        out.problem("manifest.json lists no file");
+    }
+    if plan.level == VerifyLevel::Restore && out.fields.problems.is_empty() {
+        restore_level(plan, repo, &manifest, out);
+    }
+}
+
+fn restore_level(plan: &Plan, repo: &Repository, manifest: &Manifest, out: &mut Outcome) {
+    let Some(server) = plan.server.as_ref() else {
+        out.unreachable = Some("no server for the restore level".to_string());
+        return;
+    };
+    let settings = RestoreSettings {
+        server,
+        jobs: plan.jobs,
+        checks: &plan.checks,
+    };
+    match test_restore(&settings, repo, manifest) {
+        Ok(r) => {
+            out.fields.scratch_database = Some(r.scratch);
+            out.fields.restore_s = Some(r.restore_s);
+            out.fields.tables_checked = r.tables;
+            out.fields.rows_checked = r.rows;
+            out.fields.assertions_passed = r.assertions;
+            out.fields.problems.extend(r.problems);
+        }
+        Err(NoVerdict::Unreachable(e)) => out.unreachable = Some(e),
+        Err(NoVerdict::Interrupted(sig)) => out.interrupted = Some(sig),
+    }
+}
