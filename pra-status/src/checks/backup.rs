@@ -1,0 +1,237 @@
+//! `backup_age` and `backup_verified`: what the repository says about the newest
+//! complete backup of each stanza (its manifest) and the newest verification
+//! (its `verify.json`, written by pra-verify).
+
+use crate::check::{CheckResult, Thresholds};
+use crate::runner::Job;
+use pra_core::event::Status;
+use pra_core::repo::Repository;
+use pra_core::time::{format_bytes, format_duration, format_ts};
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+/// Which stanzas to look at.
+#[derive(Debug, Clone)]
+pub enum Stanzas {
+    /// These.
+    Named(Vec<String>),
+    /// Every stanza in the repository.
+    All,
+}
+
+/// What the backup job needs.
+#[derive(Debug, Clone)]
+pub struct BackupPlan {
+    /// The repository location.
+    pub repo: String,
+    /// Label the repository in targets (several repositories).
+    pub label_repo: bool,
+    /// Which stanzas.
+    pub stanzas: Stanzas,
+    /// The RPO.
+    pub rpo: Duration,
+    /// The longest acceptable time since the newest verification.
+    pub verify_max_age: Duration,
+}
+
+impl BackupPlan {
+    fn target(&self, stanza: &str) -> String {
+        if self.label_repo {
+            format!("{stanza}@{}", self.repo)
+        } else {
+            stanza.to_string()
+        }
+    }
+}
+
+/// The job checking one repository.
+pub fn job(plan: BackupPlan) -> Job {
+    let mut expected = Vec::new();
+    match &plan.stanzas {
+        Stanzas::Named(names) => {
+            for s in names {
+                expected.push(("backup_age".to_string(), Some(plan.target(s))));
+                expected.push(("backup_verified".to_string(), Some(plan.target(s))));
+            }
+        }
+        Stanzas::All => {
+            expected.push(("backup_age".to_string(), None));
+            expected.push(("backup_verified".to_string(), None));
+        }
+    }
+    Job {
+        expected,
+        work: Box::new(move |tx| run(&plan, tx)),
+    }
+}
+
+fn run(plan: &BackupPlan, tx: &Sender<CheckResult>) {
+    let repo = match Repository::open(&plan.repo) {
+        Ok(r) => r,
+        Err(e) => {
+            for name in ["backup_age", "backup_verified"] {
+                let _ = tx.send(CheckResult::error(
+                    name,
+                    format!("repository {}: {e}", plan.repo),
+                ));
+            }
+            return;
+        }
+    };
+    let stanzas = match &plan.stanzas {
+        Stanzas::Named(s) => s.clone(),
+        Stanzas::All => match repo.stanzas() {
+            Ok(s) if s.is_empty() => {
+                for name in ["backup_age", "backup_verified"] {
+                    let _ = tx.send(CheckResult::error(
+                        name,
+                        format!("repository {} has no stanza", repo.location()),
+                    ));
+                }
+                return;
+            }
+            Ok(s) => s,
+            Err(e) => {
+                for name in ["backup_age", "backup_verified"] {
+                    let _ = tx.send(CheckResult::error(
+                        name,
+                        format!("cannot list stanzas: {e}"),
+                    ));
+                }
+                return;
+            }
+        },
+    };
+    for stanza in &stanzas {
+        let target = plan.target(stanza);
+        let mut age = backup_age(&repo, stanza, plan.rpo).target(target.clone());
+        age.stanza = Some(stanza.clone());
+        let _ = tx.send(age.detail("repo", repo.location()));
+        let mut ver = backup_verified(&repo, stanza, plan.verify_max_age).target(target);
+        ver.stanza = Some(stanza.clone());
+        let _ = tx.send(ver.detail("repo", repo.location()));
+    }
+}
+
+fn seconds_since(t: chrono::DateTime<chrono::Utc>) -> f64 {
+    (pra_core::time::now() - t).num_milliseconds() as f64 / 1000.0
+}
+
+fn age_words(s: f64) -> String {
+    format_duration(Duration::from_secs_f64(s.max(0.0)))
+}
+
+/// The newest complete backup of a stanza against the RPO.
+pub fn backup_age(repo: &Repository, stanza: &str, rpo: Duration) -> CheckResult {
+    let started = Instant::now();
+    let limits = Thresholds::max_with_warn_at_80(rpo.as_secs_f64(), "s");
+    let backups = match repo.backups(stanza) {
+        Ok(b) => b,
+        Err(e) => return CheckResult::error("backup_age", format!("{stanza}: {e}")),
+    };
+    // Ids are start times, so the last complete id is the newest complete backup.
+    let Some(newest) = backups.iter().rev().find(|b| b.complete) else {
+        return CheckResult::error(
+            "backup_age",
+            format!("{stanza}: no complete backup in {}", repo.location()),
+        )
+        .thresholds(&limits);
+    };
+    let manifest = match repo.read_manifest(stanza, &newest.id) {
+        Ok(m) => m,
+        Err(e) => return CheckResult::error("backup_age", format!("{stanza}: {e}")),
+    };
+    let age = seconds_since(manifest.finished_at);
+    let status = limits.evaluate(age);
+    let mut r = CheckResult::new(
+        "backup_age",
+        status,
+        format!(
+            "{stanza}: newest backup {} finished {} ago (RPO {}), {}",
+            manifest.id,
+            age_words(age),
+            format_duration(rpo),
+            format_bytes(manifest.stored_bytes())
+        ),
+    )
+    .value(age, "s")
+    .thresholds(&limits)
+    .detail("backup_id", manifest.id.clone())
+    .detail("finished_at", format_ts(&manifest.finished_at))
+    .detail("stored_bytes", manifest.stored_bytes())
+    .detail("backup_duration_s", manifest.duration_s());
+    r.fields.duration_s = started.elapsed().as_secs_f64();
+    r
+}
+
+/// The newest verified backup of a stanza: its result, and its age against the limit.
+pub fn backup_verified(repo: &Repository, stanza: &str, max_age: Duration) -> CheckResult {
+    let started = Instant::now();
+    let limits = Thresholds::max_with_warn_at_80(max_age.as_secs_f64(), "s");
+    let backups = match repo.backups(stanza) {
+        Ok(b) => b,
+        Err(e) => return CheckResult::error("backup_verified", format!("{stanza}: {e}")),
+    };
+    let mut found = None;
+    for b in backups.iter().rev().filter(|b| b.complete) {
+        match repo.read_verify(stanza, &b.id) {
+            Ok(Some(rec)) => {
+                found = Some(rec);
+                break;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return CheckResult::error("backup_verified", format!("{stanza}/{}: {e}", b.id))
+            }
+        }
+    }
+    let Some(rec) = found else {
+        return CheckResult::error(
+            "backup_verified",
+            format!("{stanza}: no backup has been verified (run pra-verify)"),
+        )
+        .thresholds(&limits);
+    };
+    let age = seconds_since(rec.verified_at);
+    let level = serde_json::to_value(rec.level)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let (status, message) = if rec.status == Status::Error {
+        (
+            Status::Error,
+            format!(
+                "{stanza}: verification of {} ({level}) FAILED {} ago: {}",
+                rec.backup_id,
+                age_words(age),
+                if rec.problems.is_empty() {
+                    "no detail".to_string()
+                } else {
+                    rec.problems.join("; ")
+                }
+            ),
+        )
+    } else {
+        (
+            limits.evaluate(age).max(rec.status),
+            format!(
+                "{stanza}: {} verified ({level}) {} ago (max {})",
+                rec.backup_id,
+                age_words(age),
+                format_duration(max_age)
+            ),
+        )
+    };
+    let mut r = CheckResult::new("backup_verified", status, message)
+        .value(age, "s")
+        .thresholds(&limits)
+        .detail("backup_id", rec.backup_id.clone())
+        .detail("level", level)
+        .detail("result", rec.status.as_str())
+        .detail("verified_at", format_ts(&rec.verified_at));
+    if !rec.problems.is_empty() {
+        r = r.detail("problems", rec.problems.clone());
+    }
+    r.fields.duration_s = started.elapsed().as_secs_f64();
+    r
+}
