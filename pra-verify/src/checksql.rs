@@ -98,10 +98,7 @@ pub fn short(statement: &str) -> String {
 }
 
 /// Runs the assertions; returns how many held, or the first failure in plain words.
-pub fn run_assertions(
-    client: &mut postgres::Client,
-    statements: &[String],
-) -> Result<u64, String> {
+pub fn run_assertions(client: &mut postgres::Client, statements: &[String]) -> Result<u64, String> {
     for (n, stmt) in statements.iter().enumerate() {
         let label = format!("check-sql assertion {} ({})", n + 1, short(stmt));
         let messages = client

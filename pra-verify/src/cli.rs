@@ -45,7 +45,12 @@ pub struct Args {
 
     /// Which backups: a backup id, `latest` (the newest complete one) or `all`.
     /// Ignored when stdin carries `backup` events.
-    #[arg(long, env = "PRA_VERIFY_BACKUP", value_name = "ID|latest|all", default_value = "latest")]
+    #[arg(
+        long,
+        env = "PRA_VERIFY_BACKUP",
+        value_name = "ID|latest|all",
+        default_value = "latest"
+    )]
     pub backup: String,
 
     /// How deep to verify.
@@ -89,11 +94,24 @@ mod tests {
         assert_eq!(a.level, VerifyLevel::Checksum);
         assert_eq!(a.backup, "latest");
         assert!(Args::try_parse_from([
-            "pra-verify", "--repo", "/r", "--all-stanzas", "--stanza", "x"
+            "pra-verify",
+            "--repo",
+            "/r",
+            "--all-stanzas",
+            "--stanza",
+            "x"
         ])
         .is_err());
-        let r = Args::try_parse_from(["pra-verify", "--repo", "/r", "--level", "restore", "-d", "postgres"])
-            .unwrap();
+        let r = Args::try_parse_from([
+            "pra-verify",
+            "--repo",
+            "/r",
+            "--level",
+            "restore",
+            "-d",
+            "postgres",
+        ])
+        .unwrap();
         assert_eq!(r.level, VerifyLevel::Restore);
         assert_eq!(r.db.dbname.as_deref(), Some("postgres"));
     }

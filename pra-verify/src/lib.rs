@@ -145,7 +145,11 @@ pub fn run(args: Args) -> Result<Exit, Error> {
                 return Ok(Exit::Signal(sig));
             }
             let (event, code) = match target {
-                Target::Missing { stanza, id, problem } => {
+                Target::Missing {
+                    stanza,
+                    id,
+                    problem,
+                } => {
                     let fields = VerifyFields {
                         id,
                         repo: Some(repo.location()),
@@ -177,8 +181,8 @@ pub fn run(args: Args) -> Result<Exit, Error> {
 }
 
 fn targets_from_flags(args: &Args, repo: &Repository) -> Result<Vec<Target>, Error> {
-    let stanzas = select::stanzas(repo, args.repo.stanza.as_deref(), args.all_stanzas)
-        .map_err(select_err)?;
+    let stanzas =
+        select::stanzas(repo, args.repo.stanza.as_deref(), args.all_stanzas).map_err(select_err)?;
     let mut targets = Vec::new();
     for stanza in stanzas {
         targets.extend(select::for_stanza(repo, &stanza, &args.backup).map_err(select_err)?);

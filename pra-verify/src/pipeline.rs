@@ -206,8 +206,18 @@ fn spawn_toc_reader(pg_bindir: Option<&Path>) -> io::Result<TocReader> {
             v
         })
     };
-    let stdout = drain(child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
     Ok(TocReader {
         child,
         stdout,
@@ -223,7 +233,12 @@ impl TocReader {
         let err = self.stderr.join().unwrap_or_default();
         let err = String::from_utf8_lossy(&err);
         if !status.success() {
-            let last = err.lines().last().unwrap_or("no message").trim().to_string();
+            let last = err
+                .lines()
+                .last()
+                .unwrap_or("no message")
+                .trim()
+                .to_string();
             return Err(format!(
                 "pg_restore --list cannot read the table of contents ({status}): {last}"
             ));
@@ -254,9 +269,10 @@ pub fn check_file(
     check_present(repo, manifest, file)?;
     let source = repo.open_file(&manifest.stanza, &manifest.id, &file.name)?;
     let mut toc = if list_toc {
-        Some(spawn_toc_reader(pg_bindir).map_err(|e| {
-            corrupt(file, format!("cannot run pg_restore --list: {e}"))
-        })?)
+        Some(
+            spawn_toc_reader(pg_bindir)
+                .map_err(|e| corrupt(file, format!("cannot run pg_restore --list: {e}")))?,
+        )
     } else {
         None
     };
@@ -271,17 +287,15 @@ pub fn check_file(
         cur: Vec::new(),
         pos: 0,
     };
-    let decode_result = decoder_for(file.codec, chunks).and_then(|mut dec| {
-        loop {
-            let mut buf = raw_in.buffer();
-            let n = read_full(&mut dec, &mut buf)?;
-            if n == 0 {
-                return Ok(());
-            }
-            buf.truncate(n);
-            if raw_in.full_tx.send(buf).is_err() {
-                return Ok(());
-            }
+    let decode_result = decoder_for(file.codec, chunks).and_then(|mut dec| loop {
+        let mut buf = raw_in.buffer();
+        let n = read_full(&mut dec, &mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.truncate(n);
+        if raw_in.full_tx.send(buf).is_err() {
+            return Ok(());
         }
     });
     // Dropping the decoder (done) and our sender ends both other threads' inputs.

@@ -66,7 +66,9 @@ pub fn test_restore(
         ..RestoreReport::default()
     };
     let scratch = Scratch::create(settings.server, &name).map_err(|e| match e {
-        ScratchError::Sql { .. } => NoVerdict::Unreachable(format!("cannot create scratch database: {e}")),
+        ScratchError::Sql { .. } => {
+            NoVerdict::Unreachable(format!("cannot create scratch database: {e}"))
+        }
         other => NoVerdict::Unreachable(other.to_string()),
     })?;
     interrupted()?;
@@ -112,9 +114,10 @@ fn check_in(
                     Err(NoVerdict::Unreachable(e.to_string()))
                 }
                 other => {
-                    report
-                        .problems
-                        .push(format!("test restore into {} failed: {other}", scratch.name()));
+                    report.problems.push(format!(
+                        "test restore into {} failed: {other}",
+                        scratch.name()
+                    ));
                     Ok(())
                 }
             };

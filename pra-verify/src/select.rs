@@ -80,7 +80,11 @@ pub enum SelectError {
 }
 
 /// The backups of a stanza that `--backup` names.
-pub fn for_stanza(repo: &Repository, stanza: &str, which: &str) -> Result<Vec<Target>, SelectError> {
+pub fn for_stanza(
+    repo: &Repository,
+    stanza: &str,
+    which: &str,
+) -> Result<Vec<Target>, SelectError> {
     let backups = repo.backups(stanza)?;
     let complete: Vec<String> = backups
         .iter()

@@ -1,0 +1,223 @@
+//! Detection: every kind of damage to a backup is found, named by file, exit 1;
+//! intact backups pass at every level.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use pra_core::event::{Kind, Status};
+use pra_core::manifest::{FileRole, Manifest};
+use pra_core::repo::Repository;
+use pra_testkit::{load_sample, PgCluster, ToolRun};
+use std::path::Path;
+
+fn assert_detected(run: &ToolRun, file: &str, what: &str) {
+    run.code_is(1);
+    let (ev, f) = verify_fields(run);
+    let problem = f.problem.clone().unwrap_or_default();
+    run.check(
+        ev.status == Status::Error && problem.contains(file),
+        &format!("{what}: an error verify event naming {file}, got problem {problem:?}"),
+    );
+}
+
+fn checksum(c: &PgCluster, repo: &Path, m: &Manifest) -> ToolRun {
+    verify(c, repo)
+        .args([
+            "--stanza", &m.stanza, "--backup", &m.id, "--level", "checksum",
+        ])
+        .run()
+}
+
+#[test]
+fn every_damage_is_detected_and_intact_backups_pass() {
+    let c = PgCluster::start();
+    load_sample(&c, "app", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let taken = take_backup(&c, &repo, "app");
+    let m = latest(&repo, "app");
+    assert!(m.file(FileRole::Dump).is_some() && m.file(FileRole::Globals).is_some());
+
+    // Intact: every level passes, from the flags and from pra-backup's events on stdin.
+    for level in ["manifest", "checksum", "restore"] {
+        let run = verify(&c, &repo)
+            .args(["--stanza", "app", "--level", level, "-d", "postgres"])
+            .run();
+        run.success();
+        let (ev, f) = verify_fields(&run);
+        run.check(
+            ev.status == Status::Ok && f.id.as_deref() == Some(m.id.as_str()),
+            "intact backup passes",
+        );
+        run.check(
+            f.files_checked == m.files.len() as u64,
+            "every file checked",
+        );
+        if level != "manifest" {
+            run.check(
+                f.raw_bytes == m.raw_bytes() && f.stored_bytes == m.stored_bytes(),
+                "all bytes read",
+            );
+        }
+        let rec = Repository::open(repo.to_str().unwrap())
+            .unwrap()
+            .read_verify("app", &m.id)
+            .unwrap()
+            .expect("verify.json written");
+        assert_eq!(rec.status, Status::Ok);
+        assert_eq!(format!("{:?}", rec.level).to_lowercase(), level);
+    }
+    let piped = verify(&c, &repo).stdin(taken.stdout.clone()).run();
+    piped.success();
+    piped.check(
+        piped.events.len() == 2 && piped.events[0].kind == Kind::Backup,
+        "the backup event is forwarded first, then one verify event",
+    );
+    assert_eq!(verify_fields(&piped).1.id.as_deref(), Some(m.id.as_str()));
+
+    let bdir = backup_dir(&repo, &m);
+    let mut rng = Rng::new();
+    let mut trials = 0;
+    let mut detected = 0;
+    for file in &m.files {
+        let path = bdir.join(&file.name);
+        let good = std::fs::read(&path).unwrap();
+        // One byte flipped at random offsets (the start, the end, and in between).
+        let n = 12;
+        for t in 0..n {
+            let offset = match t {
+                0 => 0,
+                1 => good.len() - 1,
+                _ => rng.below(good.len() as u64) as usize,
+            };
+            let mut bad = good.clone();
+            bad[offset] ^= 1 << rng.below(8);
+            std::fs::write(&path, &bad).unwrap();
+            let run = checksum(&c, &repo, &m);
+            trials += 1;
+            assert_detected(
+                &run,
+                &file.name,
+                &format!("byte {offset} of {} flipped", file.name),
+            );
+            detected += 1;
+        }
+        // Truncated: found by the manifest level already (size), and by checksum.
+        std::fs::write(&path, &good[..good.len() / 2]).unwrap();
+        assert_detected(&checksum(&c, &repo, &m), &file.name, "truncated");
+        let run = verify(&c, &repo)
+            .args(["--stanza", "app", "--level", "manifest"])
+            .run();
+        assert_detected(&run, &file.name, "truncated (manifest level)");
+        // Missing.
+        std::fs::remove_file(&path).unwrap();
+        assert_detected(&checksum(&c, &repo, &m), &file.name, "missing");
+        let run = verify(&c, &repo)
+            .args(["--stanza", "app", "--level", "manifest"])
+            .run();
+        assert_detected(&run, &file.name, "missing (manifest level)");
+        std::fs::write(&path, &good).unwrap();
+        checksum(&c, &repo, &m).success();
+    }
+    assert!(
+        trials >= 20 && detected == trials,
+        "{detected}/{trials} flipped bytes detected"
+    );
+    eprintln!("flipped-byte trials: {detected}/{trials} detected");
+
+    // The manifest's hashes edited (stored, then raw): the file no longer matches it.
+    let mpath = bdir.join("manifest.json");
+    let original = std::fs::read(&mpath).unwrap();
+    for field in ["stored_sha256", "raw_sha256"] {
+        for (i, file) in m.files.iter().enumerate() {
+            let mut v: serde_json::Value = serde_json::from_slice(&original).unwrap();
+            let h = v["files"][i][field].as_str().unwrap().to_string();
+            let edited = format!("{}{}", if h.starts_with('0') { "1" } else { "0" }, &h[1..]);
+            v["files"][i][field] = serde_json::Value::String(edited);
+            std::fs::write(&mpath, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+            assert_detected(
+                &checksum(&c, &repo, &m),
+                &file.name,
+                &format!("{field} of {} edited in the manifest", file.name),
+            );
+        }
+    }
+    std::fs::write(&mpath, &original).unwrap();
+    let run = checksum(&c, &repo, &m);
+    run.success();
+    let rec = Repository::open(repo.to_str().unwrap())
+        .unwrap()
+        .read_verify("app", &m.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        rec.status,
+        Status::Ok,
+        "verify.json follows the latest verification"
+    );
+}
+
+#[test]
+fn selection_and_unreachable_repository() {
+    let c = PgCluster::start();
+    load_sample(&c, "app", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    take_backup(&c, &repo, "app");
+    c.psql("app", "CREATE TABLE extra(x int)");
+    take_backup(&c, &repo, "app");
+    let all = verify(&c, &repo)
+        .args(["--all-stanzas", "--backup", "all"])
+        .run();
+    all.success();
+    all.check(
+        all.events_of(Kind::Verify).len() == 2,
+        "two backups, two events",
+    );
+
+    // A backup id that does not exist: a failed verification, exit 1.
+    let missing = verify(&c, &repo)
+        .args(["--stanza", "app", "--backup", "20200101T000000Z"])
+        .run();
+    missing.code_is(1);
+    missing.check(
+        verify_fields(&missing)
+            .1
+            .problem
+            .unwrap_or_default()
+            .contains("no manifest"),
+        "says the manifest is missing",
+    );
+
+    // A corrupt manifest.json is named.
+    let m = latest(&repo, "app");
+    std::fs::write(backup_dir(&repo, &m).join("manifest.json"), b"{not json").unwrap();
+    let run = verify(&c, &repo)
+        .args(["--stanza", "app", "--backup", &m.id])
+        .run();
+    assert_detected(&run, "manifest.json", "corrupt manifest");
+
+    // No repository there: exit 3.
+    verify(&c, &dir.path().join("nowhere"))
+        .args(["--stanza", "app"])
+        .run()
+        .code_is(3);
+    // A server that cannot be reached at the restore level: exit 3.
+    verify(&c, &repo)
+        .args([
+            "--stanza",
+            "app",
+            "--level",
+            "restore",
+            "-d",
+            "host=/nonexistent port=1 dbname=postgres",
+        ])
+        .run()
+        .code_is(3);
+    // --check-sql without the restore level: usage error.
+    verify(&c, &repo)
+        .args(["--stanza", "app", "--check-sql", "/dev/null"])
+        .run()
+        .code_is(2);
+}
