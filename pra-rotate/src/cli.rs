@@ -188,7 +188,8 @@ mod tests {
         assert!(!p.is_empty());
         assert_eq!(a.prune_incomplete_after, Duration::from_secs(86400));
         assert!(Args::try_parse_from(["pra-rotate", "--repo", "/r", "--keep-daily", "x"]).is_err());
-        let empty = Args::try_parse_from(["pra-rotate", "--repo", "/r", "--keep-last", "0"]).unwrap();
+        let empty =
+            Args::try_parse_from(["pra-rotate", "--repo", "/r", "--keep-last", "0"]).unwrap();
         assert!(empty.policy().is_empty());
     }
 
@@ -196,7 +197,15 @@ mod tests {
     fn help_documents_semantics_and_zone() {
         Args::command().debug_assert();
         let help = Args::command().render_long_help().to_string();
-        for needle in ["restic", "UTC", "--timezone", "newest", "locked by", "Examples", "Exit codes"] {
+        for needle in [
+            "restic",
+            "UTC",
+            "--timezone",
+            "newest",
+            "locked by",
+            "Examples",
+            "Exit codes",
+        ] {
             assert!(help.contains(needle), "--help lacks {needle:?}");
         }
     }

@@ -99,7 +99,11 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         prune_incomplete_after: args.prune_incomplete_after,
         lock_wait: args.lock_wait,
     };
-    log::info!("{} as of {}", policy.describe(), pra_core::time::format_ts(&opts.now));
+    log::info!(
+        "{} as of {}",
+        policy.describe(),
+        pra_core::time::format_ts(&opts.now)
+    );
 
     let mut exit = Exit::Ok;
     for location in &args.repo.repos {

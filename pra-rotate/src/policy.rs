@@ -104,8 +104,7 @@ impl RetentionPolicy {
     /// True when no keep option is set: such a policy would delete everything and
     /// is refused.
     pub fn is_empty(&self) -> bool {
-        self.counts().iter().all(|(_, c)| !c.is_on())
-            && self.within.is_none_or(|d| d.is_zero())
+        self.counts().iter().all(|(_, c)| !c.is_on()) && self.within.is_none_or(|d| d.is_zero())
     }
 
     fn counts(&self) -> [(Reason, Count); 6] {
@@ -255,7 +254,11 @@ fn newest_first(a: &BackupInfo, b: &BackupInfo) -> Ordering {
 ///
 /// An empty policy ([`RetentionPolicy::is_empty`]) is the caller's to refuse; given
 /// one, this keeps only what the safety rules keep.
-pub fn plan_retention(backups: &[BackupInfo], policy: &RetentionPolicy, now: DateTime<Utc>) -> Plan {
+pub fn plan_retention(
+    backups: &[BackupInfo],
+    policy: &RetentionPolicy,
+    now: DateTime<Utc>,
+) -> Plan {
     let mut sorted: Vec<&BackupInfo> = backups.iter().collect();
     sorted.sort_by(|a, b| newest_first(a, b));
     let mut reasons: Vec<Vec<Reason>> = vec![Vec::new(); sorted.len()];

@@ -89,7 +89,12 @@ fn restic_sundays_keep_daily_4() {
     let plan = plan_retention(&backups, &p, at("2019-11-18 00:00"));
     assert_eq!(
         kept(&plan),
-        ids(&["2019-11-17 11:00", "2019-11-10 11:00", "2019-11-03 11:00", "2019-10-27 11:00"])
+        ids(&[
+            "2019-11-17 11:00",
+            "2019-11-10 11:00",
+            "2019-11-03 11:00",
+            "2019-10-27 11:00"
+        ])
     );
     assert_eq!(
         plan.delete,
@@ -487,10 +492,7 @@ fn now_in_the_past_keeps_later_backups_out_of_the_count() {
         kept_for(&plan, Reason::Daily),
         ids(&["2026-11-23 23:17", "2026-11-21 23:17"])
     );
-    assert_eq!(
-        kept_for(&plan, Reason::Newest),
-        ids(&["2026-11-23 23:17"])
-    );
+    assert_eq!(kept_for(&plan, Reason::Newest), ids(&["2026-11-23 23:17"]));
     assert_eq!(plan.keep.len(), 21 + 2);
 }
 
@@ -643,7 +645,11 @@ fn clocks_going_back_repeat_one_local_hour() {
         ids(&["2026-10-25 04:30", "2026-10-24 21:30"])
     );
     assert_eq!(
-        kept(&plan_retention(&backups, &daily(Zone::Utc), at("2026-10-26 00:00"))),
+        kept(&plan_retention(
+            &backups,
+            &daily(Zone::Utc),
+            at("2026-10-26 00:00")
+        )),
         ids(&["2026-10-25 04:30", "2026-10-24 23:30"])
     );
 }
