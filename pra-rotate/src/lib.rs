@@ -33,6 +33,9 @@ pub enum Error {
     /// Nothing says which stanzas to rotate.
     #[error("no stanza to rotate: give --stanza NAME (or PRA_STANZA), --all-stanzas, or pipe events that name stanzas")]
     NoStanza,
+    /// The location holds no pra repository (no `pra.json`): unmounted, or a typo.
+    #[error("no pra repository at {0} (no pra.json): is it mounted, is the path right? pra-backup creates it")]
+    NoRepository(String),
     /// The repository cannot be opened or listed.
     #[error(transparent)]
     Repo(#[from] RepoError),
@@ -46,7 +49,7 @@ impl ExitStatus for Error {
         match self {
             Error::EmptyPolicy | Error::NoStanza => Exit::Usage,
             Error::Repo(e) => e.exit(),
-            Error::Stream(_) => Exit::Runtime,
+            Error::NoRepository(_) | Error::Stream(_) => Exit::Runtime,
         }
     }
 }
@@ -108,6 +111,10 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     let mut exit = Exit::Ok;
     for location in &args.repo.repos {
         let repo = Repository::open(location)?;
+        // Never create a repository where none is (rotating takes a lock, which would).
+        if repo.info()?.is_none() {
+            return Err(Error::NoRepository(repo.location()));
+        }
         let stanzas = if !named.is_empty() {
             named.clone()
         } else if args.all_stanzas {

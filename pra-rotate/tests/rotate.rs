@@ -515,3 +515,55 @@ fn a_held_stanza_lock_is_a_runtime_failure() {
     dry.success();
     assert_eq!(fields(dry.one(Kind::Rotate)).deleted.len(), 2);
 }
+
+#[test]
+fn local_timezone_buckets_follow_the_zone_of_the_process() {
+    let r = Repo::new();
+    // Two backups a day, 21:30Z and 22:30Z: in Paris summer time (UTC+2) the second
+    // one is already 00:30 of the next day.
+    let mut ids = Vec::new();
+    for day in ["2026-07-01", "2026-07-02", "2026-07-03"] {
+        for time in ["21:30", "22:30"] {
+            ids.push(r.backup("app", at(&format!("{day}T{time}:00Z")), 100, true));
+        }
+    }
+    let run_in = |zone: &str| {
+        // A POSIX TZ rule, so that the test needs no tzdata and ignores the machine's zone.
+        tool(env!("CARGO_BIN_EXE_pra-rotate"))
+            .args(["--repo", r.path(), "--stanza", "app", "--keep-daily", "2"])
+            .args(["--timezone", zone, "--dry-run", "--now", NOW])
+            .env("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+            .run()
+    };
+    let local = run_in("local");
+    local.success();
+    let f = fields(local.one(Kind::Rotate));
+    assert_eq!(f.timezone.as_deref(), Some("local"));
+    // Local 07-04 holds only 07-03 22:30Z; local 07-03 ends with 07-03 21:30Z.
+    assert_eq!(kept_ids(&f), [ids[5].as_str(), ids[4].as_str()]);
+    let utc = run_in("utc");
+    utc.success();
+    // UTC days end with the 22:30Z backups.
+    assert_eq!(
+        kept_ids(&fields(utc.one(Kind::Rotate))),
+        [ids[5].as_str(), ids[3].as_str()]
+    );
+}
+
+#[test]
+fn a_missing_repository_is_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("not-mounted");
+    let run = tool(env!("CARGO_BIN_EXE_pra-rotate"))
+        .args([
+            "--repo",
+            missing.to_str().unwrap(),
+            "--stanza",
+            "app",
+            "--keep-last",
+            "1",
+        ])
+        .run();
+    run.code_is(3).stderr_contains("no pra repository");
+    assert!(!missing.exists(), "nothing created");
+}

@@ -761,3 +761,47 @@ fn ids_order_by_time_then_numeric_suffix() {
     assert!(id_order("20261125T110000Z-1") > id_order("20261125T110000Z"));
     assert!(id_order("20261125T110001Z") > id_order("20261125T110000Z-10"));
 }
+
+/// The hourly GFS policy of docs/RETENTION.md on six years of hourly backups:
+/// 48 hourly, then 11 more dailies (11-22 back to 11-12), 5 more weeklies
+/// (11-08 back to 10-11), 11 more monthlies (10-31 back to 2025-12-31) and
+/// 3 more yearlies (2024, 2023, 2022): 78 backups.
+#[test]
+fn typical_hourly_gfs_keeps_78_backups() {
+    let backups = series("2020-01-01 00:00", "2026-11-25 09:00", hour(), |_| false);
+    let p = RetentionPolicy {
+        hourly: Count::N(48),
+        daily: Count::N(14),
+        weekly: Count::N(8),
+        monthly: Count::N(12),
+        yearly: Count::N(5),
+        ..policy()
+    };
+    let plan = plan_retention(&backups, &p, at("2026-11-25 10:00"));
+    let hourly = kept_for(&plan, Reason::Hourly);
+    assert_eq!(hourly.len(), 48);
+    assert_eq!(hourly[47], id("2026-11-23 10:00"));
+    assert_eq!(
+        kept_for(&plan, Reason::Daily).last(),
+        Some(&id("2026-11-12 23:00"))
+    );
+    assert_eq!(
+        kept_for(&plan, Reason::Weekly).last(),
+        Some(&id("2026-10-11 23:00"))
+    );
+    assert_eq!(
+        kept_for(&plan, Reason::Monthly).last(),
+        Some(&id("2025-12-31 23:00"))
+    );
+    assert_eq!(
+        kept_for(&plan, Reason::Yearly),
+        ids(&[
+            "2026-11-25 09:00",
+            "2025-12-31 23:00",
+            "2024-12-31 23:00",
+            "2023-12-31 23:00",
+            "2022-12-31 23:00"
+        ])
+    );
+    assert_eq!(plan.keep.len(), 48 + 11 + 5 + 11 + 3);
+}
