@@ -26,14 +26,17 @@ connection errors and 5xx answers, honour Retry-After on 429, and never wait mor
 --max-wait in total. A failed delivery never stops the pipeline: the input is still \
 forwarded in full.",
     after_help = "Examples:\n  \
-pra-backup | pra-verify | pra-notify                        # PRA_SLACK_WEBHOOK from the environment\n  \
+# Slack, the URL from PRA_SLACK_WEBHOOK in /etc/pra/pra.env:\n  \
+pra-backup | pra-verify | pra-notify\n  \
+# A 5-minute health cron that pages once per problem and once when it is resolved:\n  \
 pra-status | pra-notify --only-changes --state-file /var/lib/pra/notify.state\n  \
-pra-backup | pra-notify --email-to dba@example.com --smtp smtp+starttls://mail.example.com:587\n  \
-pra-backup | pra-notify --webhook https://ntfy.example.com/pra --header Title:pra --min-status error\n  \
-pra-status | pra-notify --sms-webhook https://sms.example.com/send --sms-to +15551234567 --min-status error\n\n\
+# E-mail (PRA_SMTP_USER/PRA_SMTP_PASSWORD in the environment):\n  \
+pra-backup | pra-notify --email-to dba@example.com --smtp smtp+starttls://mail:587\n  \
+# ntfy, errors only:\n  \
+pra-backup | pra-notify --webhook https://ntfy.sh/pra --header Title:pra --min-status error\n\n\
 Exit codes:\n  0  every delivery succeeded (or nothing deserved an alert)\n  \
 1  a delivery failed (or, with --strict, an input event is an error)\n  \
-2  usage or configuration error\n  3  runtime failure (stdin, stdout, state file)"
+2  usage or configuration error (with no sink configured, after forwarding the input)\n  3  runtime failure (stdin, stdout, state file)"
 )]
 pub struct Args {
     /// Slack incoming webhook URL (a secret: prefer PRA_SLACK_WEBHOOK).
@@ -56,8 +59,16 @@ pub struct Args {
     )]
     pub webhooks: Vec<String>,
 
-    /// Extra HTTP header for the generic webhooks, as `Name:Value`. Repeatable.
-    #[arg(long = "header", value_name = "K:V", value_parser = parse_header)]
+    /// Extra HTTP header for the generic webhooks, as `Name:Value`. Repeatable;
+    /// PRA_WEBHOOK_HEADERS holds one per line (prefer it for Authorization headers).
+    #[arg(
+        long = "header",
+        env = "PRA_WEBHOOK_HEADERS",
+        value_name = "K:V",
+        value_parser = parse_header,
+        value_delimiter = '\n',
+        hide_env_values = true
+    )]
     pub headers: Vec<(String, String)>,
 
     /// E-mail recipient. Repeatable; PRA_EMAIL_TO may list several, comma-separated.
@@ -114,7 +125,8 @@ pub struct Args {
         env = "PRA_SMS_TO",
         value_name = "NUMBER",
         value_delimiter = ',',
-        requires = "sms_webhook"
+        requires = "sms_webhook",
+        hide_env_values = true
     )]
     pub sms_to: Vec<String>,
 

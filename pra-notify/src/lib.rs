@@ -78,6 +78,15 @@ pub fn run(args: Args) -> Result<Exit, Error> {
 
     let mut writer = EventWriter::stdout(args.output.format);
     let seen = stream::forward_stdin(&mut writer, TOOL)?;
+    if sinks.is_empty() {
+        // Reported after forwarding: a misconfigured alerting stage must not also
+        // starve the rest of the pipeline of its events.
+        return Err(Error::Usage(
+            "no sink configured: give --slack-webhook, --webhook, --email-to or \
+             --sms-webhook (or PRA_SLACK_WEBHOOK, PRA_WEBHOOK, PRA_EMAIL_TO, PRA_SMS_WEBHOOK)"
+                .into(),
+        ));
+    }
     let filter = Filter {
         min_status: args.min_status,
         kinds: args.kinds.clone(),

@@ -53,7 +53,7 @@ fn check_url(flag: &str, url: &str) -> Result<(), Error> {
     }
 }
 
-/// The sinks the flags ask for; a usage error when there are none or one is malformed.
+/// The sinks the flags ask for (possibly none); a usage error when one is malformed.
 pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
     let mut sinks = Vec::new();
     if let Some(url) = args.slack_webhook.as_deref().filter(|u| !u.is_empty()) {
@@ -88,13 +88,6 @@ pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
                 to: to.clone(),
             });
         }
-    }
-    if sinks.is_empty() {
-        return Err(Error::Usage(
-            "no sink: give --slack-webhook, --webhook, --email-to or --sms-webhook \
-             (or PRA_SLACK_WEBHOOK, PRA_WEBHOOK, PRA_EMAIL_TO, PRA_SMS_WEBHOOK)"
-                .into(),
-        ));
     }
     Ok(sinks)
 }

@@ -275,8 +275,25 @@ fn digest_filters_strict_and_usage() {
         .run();
     run.code_is(1);
 
-    // No sink, or a malformed one: usage error.
-    tool(BIN).stdin(lines(&input)).run().code_is(2);
+    // No sink: the input is still forwarded, then a usage error.
+    let run = tool(BIN).stdin(lines(&input)).run();
+    run.code_is(2).stderr_contains("no sink configured");
+    assert_eq!(run.stdout, lines(&input));
+    // Headers from the environment, one per line.
+    let run = tool(BIN)
+        .args(["--webhook", &rx.url("/env-headers"), "--kinds", "check"])
+        .env(
+            "PRA_WEBHOOK_HEADERS",
+            "Authorization: Bearer tk\nX-Title: pra",
+        )
+        .stdin(lines(&input))
+        .run();
+    run.success();
+    let reqs = rx.requests();
+    let r = reqs.iter().find(|r| r.path == "/env-headers").unwrap();
+    assert_eq!(r.header("authorization"), Some("Bearer tk"));
+    assert_eq!(r.header("x-title"), Some("pra"));
+    // A malformed sink: usage error before reading anything.
     tool(BIN).args(["--webhook", "ftp://x"]).run().code_is(2);
     tool(BIN)
         .args(["--email-to", "a@example.com", "--smtp", "smtp://u:pw@h"])
