@@ -20,7 +20,9 @@ use std::time::Duration;
         that fails validation is kept under its temporary name for inspection.\n\n\
         One `restore` event (JSON line on stdout) reports the backup, the target, the phase \
         timings (fetch_s, restore_s, validate_s) and the total rto_s; it is `warn` when over \
-        --rto. Events read on stdin are forwarded first.",
+        --rto. Events read on stdin are forwarded first.\n\n\
+        -d/--dbname (or PGHOST, PGPORT, PGUSER …) says which server; the database name in it \
+        is not used: the maintenance connection goes to `postgres`.",
     after_help = "Examples:\n  \
         pra-restore --repo /var/backups/pra --stanza app --target-db app_restored\n  \
         pra-restore --repo /var/backups/pra --stanza app --target-db app --clean --yes --globals --jobs 2 \\\n      \
@@ -55,8 +57,7 @@ pub struct Args {
     #[arg(long, env = "PRA_STANZA", value_name = "NAME")]
     pub stanza: Option<String>,
 
-    /// The server to restore onto (its dbname is only used for the maintenance connection,
-    /// default `postgres`).
+    /// The server to restore onto (the database name in it is not used).
     #[command(flatten)]
     pub db: DbArgs,
 

@@ -14,8 +14,8 @@ pub enum Error {
     /// The target database exists and `--clean --yes` was not given (exit 2).
     #[error("database {0:?} already exists; to replace it, run again with --clean --yes (the old database is kept until the new one is validated, then dropped; add --keep-old to keep it), or choose another --target-db")]
     TargetExists(String),
-    /// Roles the dump needs do not exist on the server (exit 2).
-    #[error("roles the backup needs do not exist on the server: {0}; run again with --globals to create them from the backup's globals, or with --no-owner to restore without ownership and grants")]
+    /// Roles (or tablespaces) the dump needs do not exist on the server (exit 2).
+    #[error("the backup needs what does not exist on the server: {0}; nothing was restored. Run again with --globals to create them from the backup's globals, or with --no-owner to restore without ownership and grants")]
     MissingRoles(String),
     /// The server could not be reached or refused us (exit 3), or bad connection settings (exit 2).
     #[error(transparent)]

@@ -6,17 +6,19 @@
 //! then renamed to the target. One `restore` event reports the phases and the
 //! measured RTO. [`load_dump`] is the library entry other tools call.
 
+mod cli;
 mod error;
 mod load;
 mod programs;
 mod progress;
+mod report;
+mod restore;
+mod roles;
+mod select;
+mod server;
+mod validate;
 
+pub use cli::Args;
 pub use error::Error;
 pub use load::{load_dump, LoadOptions, LoadStats};
-mod cli;
-pub use cli::Args;
-
-/// Runs pra-restore (placeholder until the orchestration lands).
-pub fn run(_args: Args) -> Result<pra_core::exit::Exit, Error> {
-    Err(Error::Usage("not implemented yet".into()))
-}
+pub use restore::run;

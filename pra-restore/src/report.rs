@@ -1,0 +1,116 @@
+//! The Markdown restore report (`--report FILE`): what was restored, from which
+//! backup, where to, the timings against the RTO, and the validation table.
+
+use pra_core::event::kinds::RestoreFields;
+use pra_core::event::Event;
+use std::fmt::Write;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Renders the report of a restore event.
+pub fn render(event: &Event, f: &RestoreFields) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Restore report: {}\n", f.target);
+    let _ = writeln!(
+        md,
+        "**Status: {}** — {}\n",
+        event.status.as_str(),
+        event.message
+    );
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let rows: [(&str, String); 9] = [
+        ("When", pra_core::time::format_ts(&event.ts)),
+        ("Host", event.host.clone()),
+        ("Stanza", event.stanza.clone().unwrap_or_default()),
+        ("Backup", f.backup_id.clone().unwrap_or_else(|| "-".into())),
+        ("Repository", f.repo.clone().unwrap_or_default()),
+        (
+            "Source database",
+            f.source_database.clone().unwrap_or_default(),
+        ),
+        ("Target database", f.target.clone()),
+        (
+            "Restored data is under",
+            f.temp_database
+                .clone()
+                .map(|t| format!("{t} (temporary name, kept for inspection)"))
+                .unwrap_or_else(|| f.target.clone()),
+        ),
+        ("pg_restore jobs", f.jobs.to_string()),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(md, "| {k} | {} |", cell(&v));
+    }
+    if let Some(old) = &f.old_database {
+        let _ = writeln!(md, "| Previous database kept as | {} |", cell(old));
+    }
+    let _ = writeln!(md, "\n## Timings\n\n| phase | seconds |\n|---|---:|");
+    for (k, v) in [
+        ("fetch (checksum, decode)", f.fetch_s),
+        ("restore (pg_restore)", f.restore_s),
+        ("validate", f.validate_s),
+        ("**total (RTO)**", f.rto_s),
+    ] {
+        let _ = writeln!(md, "| {k} | {v:.1} |");
+    }
+    match f.rto_target_s {
+        Some(t) => {
+            let verdict = if f.rto_s <= t { "met" } else { "MISSED" };
+            let _ = writeln!(
+                md,
+                "\nRTO objective {t:.0} s: **{verdict}** ({:.1} s).",
+                f.rto_s
+            );
+        }
+        None => {
+            let _ = writeln!(md, "\nNo RTO objective given (--rto).");
+        }
+    }
+    let _ = writeln!(
+        md,
+        "\n{} decoded, {} tables, {} rows.",
+        pra_core::time::format_bytes(f.raw_bytes),
+        f.tables,
+        f.rows
+    );
+    let _ = writeln!(md, "\n## Validation\n");
+    if f.validation.is_empty() {
+        let _ = writeln!(md, "No validation ran.");
+    } else {
+        let _ = writeln!(md, "| check | on | status | detail |\n|---|---|---|---|");
+        for c in &f.validation {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                cell(&c.check),
+                cell(&c.target),
+                c.status.as_str(),
+                cell(&c.detail)
+            );
+        }
+    }
+    let lists = [
+        ("Roles created from the backup's globals", &f.roles_created),
+        ("Roles already present (left alone)", &f.roles_existing),
+        ("Roles missing", &f.roles_missing),
+        (
+            "Temporary databases of earlier runs dropped",
+            &f.cleaned_temp_databases,
+        ),
+        (
+            "Temporary databases of earlier runs left in place",
+            &f.leftover_temp_databases,
+        ),
+    ];
+    for (title, items) in lists {
+        if !items.is_empty() {
+            let _ = writeln!(md, "\n{title}: {}.", items.join(", "));
+        }
+    }
+    if let Some(e) = &f.error {
+        let _ = writeln!(md, "\n## Error\n\n```\n{e}\n```");
+    }
+    md
+}

@@ -1,0 +1,288 @@
+//! The whole restore, in order: choose the backup, checksum it, connect, clean up
+//! after interrupted runs, check the target and the roles, restore under a
+//! temporary name, validate, rename, and report one `restore` event.
+
+use crate::select::Chosen;
+use crate::validate::{validate, Checks};
+use crate::{load_dump, roles, server, Args, Error, LoadOptions};
+use postgres::Client;
+use pra_core::conn::ConnSettings;
+use pra_core::event::kinds::RestoreFields;
+use pra_core::event::stream::forward_stdin;
+use pra_core::event::{Event, EventWriter, Kind, Status};
+use pra_core::exit::Exit;
+use pra_core::fetch::{check_stored, fetch_file};
+use pra_core::manifest::FileRole;
+use pra_core::repo::LockMode;
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+/// The tool's name in events and logs.
+pub const TOOL: &str = "pra-restore";
+
+/// Runs pra-restore: one `restore` event on stdout, after the forwarded input.
+pub fn run(args: Args) -> Result<Exit, Error> {
+    args.output.init_logging(TOOL);
+    let started = Instant::now();
+    let mut out = EventWriter::stdout(args.output.format);
+    forward_stdin(&mut out, TOOL).map_err(|e| Error::io("forwarding stdin", e))?;
+    let mut fields = RestoreFields {
+        target: args.target_db.clone(),
+        jobs: args.jobs,
+        rto_target_s: args.rto.map(|d| d.as_secs_f64()),
+        ..Default::default()
+    };
+    let mut stanza = None;
+    let result = restore(&args, &mut fields, &mut stanza, started);
+    fields.rto_s = started.elapsed().as_secs_f64();
+    let (status, message) = match &result {
+        Ok(()) => {
+            let over = fields.rto_target_s.is_some_and(|t| fields.rto_s > t);
+            let rto = match fields.rto_target_s {
+                Some(t) if over => format!(" (over the {t:.0} s RTO)"),
+                Some(t) => format!(" (within the {t:.0} s RTO)"),
+                None => String::new(),
+            };
+            (
+                if over { Status::Warn } else { Status::Ok },
+                format!(
+                    "restored {} into {} in {:.1} s{rto}; {} tables, {} rows validated",
+                    fields.backup_id.as_deref().unwrap_or("?"),
+                    fields.target,
+                    fields.rto_s,
+                    fields.tables,
+                    fields.rows
+                ),
+            )
+        }
+        Err(e) => {
+            fields.error = Some(e.to_string());
+            let where_ = match &fields.temp_database {
+                Some(t) => format!(" (restored data kept as {t})"),
+                None => String::new(),
+            };
+            (
+                Status::Error,
+                format!("restore into {} failed{where_}: {e}", fields.target),
+            )
+        }
+    };
+    let mut event = Event::new(TOOL, Kind::Restore, status, message).with_fields(&fields);
+    if let Some(s) = stanza {
+        event = event.with_stanza(s);
+    }
+    out.emit(&event)
+        .map_err(|e| Error::io("writing the event", e))?;
+    if let Some(path) = &args.report {
+        std::fs::write(path, crate::report::render(&event, &fields))
+            .map_err(|e| Error::io(format!("writing the report {}", path.display()), e))?;
+    }
+    result.map(|()| Exit::Ok)
+}
+
+fn restore(
+    args: &Args,
+    fields: &mut RestoreFields,
+    stanza: &mut Option<String>,
+    started: Instant,
+) -> Result<(), Error> {
+    let target = args.target_db.as_str();
+    if target.is_empty() || target.contains(server::TEMP_MARK) || target.contains(server::OLD_MARK)
+    {
+        return Err(Error::Usage(format!(
+            "--target-db {target:?} is not usable: it must be non-empty and not contain {:?} or {:?}",
+            server::TEMP_MARK,
+            server::OLD_MARK
+        )));
+    }
+    let Chosen { repo, manifest } =
+        crate::select::choose(&args.repos, args.stanza.as_deref(), target, &args.backup)?;
+    *stanza = Some(manifest.stanza.clone());
+    fields.backup_id = Some(manifest.id.clone());
+    fields.repo = Some(repo.location());
+    fields.source_database = manifest.database.clone();
+    let what = format!("backup {}/{}", manifest.stanza, manifest.id);
+    // Rotation must not delete the backup while we read it.
+    let _lock = repo.lock_backup(&manifest.stanza, &manifest.id, TOOL, LockMode::Shared)?;
+
+    // A corrupt backup is refused before the server is touched.
+    crate::progress::phase(&format!("checking the checksums of {what}"));
+    for file in &manifest.files {
+        check_stored(&repo, &manifest, file)?;
+    }
+    fields.fetch_s = started.elapsed().as_secs_f64();
+
+    let server_settings = args.db.settings()?.with_application_name(TOOL);
+    let mut admin = server_settings.with_dbname("postgres").connect()?;
+
+    let leftovers = server::clean_leftovers(&mut admin, target)?;
+    fields.cleaned_temp_databases = leftovers.cleaned;
+    fields.leftover_temp_databases = leftovers.left;
+    for l in &fields.leftover_temp_databases {
+        log::warn!("temporary database of an earlier run left in place: {l}");
+    }
+    if server::exists(&mut admin, target)? && !args.clean {
+        return Err(Error::TargetExists(target.to_string()));
+    }
+
+    if args.globals || !args.no_owner {
+        prepare_roles(args, &server_settings, &mut admin, &repo, &manifest, fields)?;
+    }
+
+    let temp = server::derived_name(target, server::TEMP_MARK, &std::process::id().to_string());
+    server::drop_db(&mut admin, &temp)?;
+    server::create_temp(&mut admin, &temp, &what)?;
+    crate::progress::phase(&format!("restoring {what} into {temp}"));
+    let opts = LoadOptions {
+        jobs: args.jobs,
+        no_owner: args.no_owner,
+        temp_dir: args.temp_dir.clone(),
+    };
+    let stats = match load_dump(&server_settings, &repo, &manifest, &temp, &opts) {
+        Ok(s) => s,
+        Err(e) => {
+            // Half-restored data is of no use: drop it (a killed run's is dropped by the next).
+            if let Err(d) = server::drop_db(&mut admin, &temp) {
+                log::warn!("could not drop {temp}: {d}");
+            }
+            return Err(e);
+        }
+    };
+    fields.fetch_s += stats.fetch_s;
+    fields.restore_s = stats.restore_s;
+    fields.raw_bytes = stats.raw_bytes;
+
+    crate::progress::phase(&format!("validating {temp}"));
+    let validating = Instant::now();
+    let checks = Checks {
+        critical_tables: &args.critical_tables,
+        urls: &args.check_urls,
+        timeout: args.check_timeout,
+    };
+    let validated = validate(&server_settings, &temp, &manifest, &checks);
+    fields.validate_s = validating.elapsed().as_secs_f64();
+    let failures = match validated {
+        Ok(v) => {
+            fields.tables = v.tables;
+            fields.rows = v.rows;
+            let f = v.failures();
+            fields.validation = v.checks;
+            f
+        }
+        Err(e) => vec![format!("validation could not run: {e}")],
+    };
+    if !failures.is_empty() {
+        let why = failures.join("; ");
+        server::mark_kept(&mut admin, &temp, &why)?;
+        fields.temp_database = Some(temp);
+        return Err(Error::Validation(why));
+    }
+
+    let old = server::swap_in(&mut admin, &temp, target, args.clean)?;
+    server::mark_restored(
+        &mut admin,
+        target,
+        &format!(
+            "{what} at {}",
+            pra_core::time::format_ts(&pra_core::time::now())
+        ),
+    )?;
+    if let Some(old) = old {
+        if args.keep_old {
+            fields.old_database = Some(old);
+        } else {
+            server::drop_db(&mut admin, &old)?;
+        }
+    }
+    Ok(())
+}
+
+/// Finds the roles and tablespaces the dump needs; creates the missing ones from the
+/// globals with `--globals`, else refuses (unless `--no-owner`) before anything is restored.
+fn prepare_roles(
+    args: &Args,
+    server_settings: &ConnSettings,
+    admin: &mut Client,
+    repo: &pra_core::repo::Repository,
+    manifest: &pra_core::manifest::Manifest,
+    fields: &mut RestoreFields,
+) -> Result<(), Error> {
+    let needs = roles::dump_needs(server_settings, repo, manifest)?;
+    let names = |sql: &str, admin: &mut Client| -> Result<BTreeSet<String>, Error> {
+        Ok(admin
+            .query(sql, &[])
+            .map_err(|e| Error::db("listing roles and tablespaces", &e))?
+            .into_iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect())
+    };
+    let existing_roles = names("SELECT rolname::text FROM pg_roles", admin)?;
+    let existing_ts = names("SELECT spcname::text FROM pg_tablespace", admin)?;
+    let missing_roles: BTreeSet<String> =
+        needs.roles.difference(&existing_roles).cloned().collect();
+    let missing_ts: BTreeSet<String> = needs
+        .tablespaces
+        .difference(&existing_ts)
+        .cloned()
+        .collect();
+    fields.roles_existing = needs.roles.intersection(&existing_roles).cloned().collect();
+    if !fields.roles_existing.is_empty() {
+        log::info!(
+            "roles the backup needs that exist already (left alone): {}",
+            fields.roles_existing.join(", ")
+        );
+    }
+    if missing_roles.is_empty() && missing_ts.is_empty() {
+        return Ok(());
+    }
+    let describe = |roles: &BTreeSet<String>, ts: &BTreeSet<String>| -> String {
+        roles
+            .iter()
+            .map(|r| format!("role {r}"))
+            .chain(ts.iter().map(|t| format!("tablespace {t}")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !args.globals {
+        fields.roles_missing = missing_roles.iter().cloned().collect();
+        if args.no_owner {
+            return Ok(());
+        }
+        return Err(Error::MissingRoles(describe(&missing_roles, &missing_ts)));
+    }
+    let Some(file) = manifest.file(FileRole::Globals) else {
+        fields.roles_missing = missing_roles.iter().cloned().collect();
+        return Err(Error::MissingRoles(format!(
+            "{} (and the backup has no globals file to create them from)",
+            describe(&missing_roles, &missing_ts)
+        )));
+    };
+    let mut sql = Vec::new();
+    fetch_file(repo, manifest, file, &mut sql)?;
+    let sql = String::from_utf8_lossy(&sql);
+    let (statements, found) = roles::plan(&sql, &missing_roles, &missing_ts, &existing_roles);
+    let not_in_globals: BTreeSet<String> = missing_roles.difference(&found).cloned().collect();
+    let ts_not_in_globals: BTreeSet<String> = missing_ts.difference(&found).cloned().collect();
+    if !not_in_globals.is_empty() || !ts_not_in_globals.is_empty() {
+        fields.roles_missing = not_in_globals.iter().cloned().collect();
+        return Err(Error::MissingRoles(format!(
+            "{} (not in the backup's globals either)",
+            describe(&not_in_globals, &ts_not_in_globals)
+        )));
+    }
+    for stmt in &statements {
+        // The statement may carry a password hash: errors name the object, never the text.
+        admin.batch_execute(stmt).map_err(|e| {
+            Error::db(
+                "creating roles and tablespaces from the backup's globals",
+                &e,
+            )
+        })?;
+    }
+    fields.roles_created = missing_roles.into_iter().collect();
+    log::info!(
+        "created from the backup's globals: {}",
+        fields.roles_created.join(", ")
+    );
+    Ok(())
+}
