@@ -162,18 +162,21 @@ fn rotate_into(
     report: &mut Report,
 ) -> Result<(), RepoError> {
     validate_stanza(stanza)?;
+    // A stanza without backups (a typo, a stanza named upstream that this repository
+    // does not hold) is reported without taking its lock, which would create it.
+    if repo.backups(stanza)?.is_empty() {
+        report.status = Status::Warn;
+        report.note = Some(format!("no backups in {}", repo.location()));
+        return Ok(());
+    }
     // Held until the end of this function: no backup of this stanza starts meanwhile.
     let _stanza_lock = if opts.dry_run {
         None
     } else {
         Some(repo.lock_stanza(stanza, TOOL, opts.lock_wait)?)
     };
+    // Listed again under the lock: what a backup finished meanwhile added counts.
     let entries = repo.backups(stanza)?;
-    if entries.is_empty() {
-        report.status = Status::Warn;
-        report.note = Some(format!("no backups in {}", repo.location()));
-        return Ok(());
-    }
 
     // The complete backups as the policy sees them; an unreadable manifest keeps its
     // backup (a newer pra may have written it) and is reported.

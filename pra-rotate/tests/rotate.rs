@@ -567,3 +567,18 @@ fn a_missing_repository_is_not_created() {
     run.code_is(3).stderr_contains("no pra repository");
     assert!(!missing.exists(), "nothing created");
 }
+
+#[test]
+fn a_stanza_without_backups_is_a_warning_and_is_not_created() {
+    let r = Repo::new();
+    r.dailies("app", "2026-11-25", 2);
+    let upstream = Event::new("pra-backup", Kind::Backup, Status::Ok, "")
+        .with_stanza("typo")
+        .to_json_line();
+    let run = r.rotate_with_stdin(&["--keep-last", "1"], format!("{upstream}\n").into_bytes());
+    run.success();
+    let ev = run.one(Kind::Rotate);
+    run.check(ev.status == Status::Warn, "warn")
+        .check(ev.message.contains("no backups"), "says why");
+    assert!(!r.dir.path().join("typo").exists(), "nothing created");
+}
