@@ -166,26 +166,34 @@ impl Thresholds {
         }
     }
 
-    /// In words: `warn > 2880 s, crit > 3600 s`.
+    /// In words: `warn > 2880 s, crit > 3600 s`; ratios as percentages (`warn < 20 %`).
     pub fn describe(&self) -> String {
         let op = if self.higher_is_worse { ">" } else { "<" };
         let show = |v: f64| {
-            if v.fract() == 0.0 && v.abs() < 1e15 {
-                format!("{v:.0}")
+            if self.unit == "ratio" {
+                format!("{} %", trim_number(v * 100.0))
+            } else if self.unit.is_empty() {
+                trim_number(v)
             } else {
-                format!("{v:.3}")
+                format!("{} {}", trim_number(v), self.unit)
             }
         };
         format!(
-            "warn {op} {}{u}, crit {op} {}{u}",
+            "warn {op} {}, crit {op} {}",
             show(self.warn),
-            show(self.crit),
-            u = if self.unit.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", self.unit)
-            }
+            show(self.crit)
         )
+    }
+}
+
+/// A number without useless decimals: `3600`, `0.25`, `12.5`.
+pub fn trim_number(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
     }
 }
 
@@ -205,12 +213,13 @@ mod tests {
             warn: 0.2,
             crit: 0.1,
             higher_is_worse: false,
-            unit: "",
+            unit: "ratio",
         };
         assert_eq!(free.evaluate(0.5), Status::Ok);
         assert_eq!(free.evaluate(0.15), Status::Warn);
         assert_eq!(free.evaluate(0.05), Status::Error);
-        assert_eq!(free.describe(), "warn < 0.200, crit < 0.100");
+        assert_eq!(free.describe(), "warn < 20 %, crit < 10 %");
+        assert_eq!(trim_number(0.075), "0.075");
     }
 
     #[test]

@@ -29,7 +29,7 @@ impl Job {
 }
 
 enum Msg {
-    Result(usize, CheckResult),
+    Result(usize, Box<CheckResult>),
     Done(usize),
 }
 
@@ -56,7 +56,7 @@ pub fn run_jobs(jobs: Vec<Job>, timeout: Duration) -> Vec<CheckResult> {
                 let relay_tx = tx.clone();
                 let relay = std::thread::spawn(move || {
                     for r in rrx {
-                        let _ = relay_tx.send(Msg::Result(i, r));
+                        let _ = relay_tx.send(Msg::Result(i, Box::new(r)));
                     }
                 });
                 work(&rtx);
@@ -74,7 +74,7 @@ pub fn run_jobs(jobs: Vec<Job>, timeout: Duration) -> Vec<CheckResult> {
     while done.iter().any(|d| !d) {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(Msg::Result(i, r)) => results.push((i, r)),
+            Ok(Msg::Result(i, r)) => results.push((i, *r)),
             Ok(Msg::Done(i)) => done[i] = true,
             // Timeout, or every sender gone (a thread that could not start).
             Err(_) => break,

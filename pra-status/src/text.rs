@@ -36,11 +36,23 @@ pub fn perfdata(results: &[CheckResult]) -> String {
             "bytes" => (1.0, "B"),
             _ => continue,
         };
-        let t = |x: Option<f64>| x.map(|x| format!("{}", x * scale)).unwrap_or_default();
+        // Nagios ranges: `N` alerts above N, `N:` alerts below N (free space, availability).
+        let lower_is_worse = matches!(unit, "ratio" | "percent");
+        let t = |x: Option<f64>| {
+            x.map(|x| {
+                let n = crate::check::trim_number(x * scale);
+                if lower_is_worse {
+                    format!("{n}:")
+                } else {
+                    n
+                }
+            })
+            .unwrap_or_default()
+        };
         let label = r.label().replace(['\'', '='], "_");
         parts.push(format!(
             "'{label}'={}{uom};{};{}",
-            v * scale,
+            crate::check::trim_number(v * scale),
             t(r.fields.warn),
             t(r.fields.crit)
         ));
@@ -170,7 +182,7 @@ mod tests {
             lines[0].starts_with("PRA-STATUS WARNING - /data: 15 % free | "),
             "{out}"
         );
-        assert!(lines[0].contains("'disk:/data'=15%;20;10"), "{out}");
+        assert!(lines[0].contains("'disk:/data'=15%;20:;10:"), "{out}");
         assert!(lines[1].starts_with("CHECK "));
         let col = lines[1].find("STATUS").unwrap();
         for l in &lines[2..] {

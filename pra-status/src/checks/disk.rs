@@ -64,7 +64,7 @@ pub fn thresholds(warn: f64, crit: f64) -> Thresholds {
         warn,
         crit,
         higher_is_worse: false,
-        unit: "",
+        unit: "ratio",
     }
 }
 

@@ -36,6 +36,9 @@ pub fn get(url: &str, timeout: Duration, redirects: u32) -> Answer {
             if let Some(msg) = t.message() {
                 why = format!("{why}: {msg}");
             }
+            if let Some(src) = std::error::Error::source(&t) {
+                why = format!("{why}: {src}");
+            }
             Answer::Failed(why, secs)
         }
     }
