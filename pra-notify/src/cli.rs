@@ -23,7 +23,8 @@ SMTP credentials are only read from PRA_SMTP_USER and PRA_SMTP_PASSWORD. Tokens,
 passwords and phone numbers are redacted in events and logs.\n\n\
 Deliveries time out (--timeout), are retried with exponential backoff on timeouts, \
 connection errors and 5xx answers, honour Retry-After on 429, and never wait more than \
---max-wait in total. A failed delivery never stops the pipeline: the input is still \
+--max-wait in total per run (sinks are served in parallel, so a dead one does not \
+hold up the others). A failed delivery never stops the pipeline: the input is still \
 forwarded in full.",
     after_help = "Examples:\n  \
 # Slack, the URL from PRA_SLACK_WEBHOOK in /etc/pra/pra.env:\n  \
@@ -166,7 +167,8 @@ pub struct Args {
           value_parser = pra_core::time::parse_duration)]
     pub timeout: Duration,
 
-    /// Longest total time spent on one delivery, retries and waits included.
+    /// Longest time spent delivering in a run, retries and waits included. Sinks are
+    /// served in parallel, each within this budget; what it leaves undelivered is an error.
     #[arg(long, env = "PRA_NOTIFY_MAX_WAIT", value_name = "DURATION", default_value = "60s",
           value_parser = pra_core::time::parse_duration)]
     pub max_wait: Duration,

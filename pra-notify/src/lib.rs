@@ -6,6 +6,7 @@
 //! `error` and exit 1, after the whole input has been forwarded.
 
 mod cli;
+mod dispatch;
 pub mod email;
 mod http;
 pub mod message;
@@ -99,41 +100,36 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         sinks.len()
     );
 
+    let payloads: Vec<Payload> = match (args.digest, alerts.is_empty()) {
+        (_, true) => Vec::new(),
+        (true, false) => vec![Payload::Digest(&alerts)],
+        (false, false) => alerts.iter().map(Payload::One).collect(),
+    };
+    let outcomes = dispatch::deliver_all(&sinks, &payloads, policy);
+
     let mut own = Vec::new();
-    if args.digest {
-        if !alerts.is_empty() {
-            let mut all_delivered = true;
-            for sink in &sinks {
-                let outcome = sink.deliver(&Payload::Digest(&alerts), policy);
-                all_delivered &= outcome.error.is_none();
-                let ev = digest_event(sink, &alerts, &outcome);
-                writer.emit(&ev)?;
-                own.push(ev);
-            }
-            if all_delivered {
-                if let Some(state) = state.as_mut() {
-                    alerts
-                        .iter()
-                        .filter_map(|a| a.change.as_ref())
-                        .for_each(|c| select::apply(state, c));
-                }
-            }
+    for (i, payload) in payloads.iter().enumerate() {
+        let mut all_delivered = true;
+        for (sink, outcomes) in sinks.iter().zip(&outcomes) {
+            let Some(outcome) = outcomes.get(i) else {
+                continue;
+            };
+            all_delivered &= outcome.error.is_none();
+            let ev = match payload {
+                Payload::One(alert) => alert_event(sink, alert, outcome),
+                Payload::Digest(all) => digest_event(sink, all, outcome),
+            };
+            writer.emit(&ev)?;
+            own.push(ev);
         }
-    } else {
-        for alert in &alerts {
-            let mut all_delivered = true;
-            for sink in &sinks {
-                let outcome = sink.deliver(&Payload::One(alert), policy);
-                all_delivered &= outcome.error.is_none();
-                let ev = alert_event(sink, alert, &outcome);
-                writer.emit(&ev)?;
-                own.push(ev);
-            }
-            // A change is remembered only once every sink has it, so that a failed
-            // delivery is attempted again on the next run.
-            if let (true, Some(state), Some(change)) =
-                (all_delivered, state.as_mut(), alert.change.as_ref())
-            {
+        // A change is remembered only once every sink has it, so that a failed
+        // delivery is attempted again on the next run.
+        if let (true, Some(state)) = (all_delivered, state.as_mut()) {
+            let covered: &[Alert] = match payload {
+                Payload::One(alert) => std::slice::from_ref(*alert),
+                Payload::Digest(all) => all,
+            };
+            for change in covered.iter().filter_map(|a| a.change.as_ref()) {
                 select::apply(state, change);
             }
         }

@@ -51,7 +51,7 @@ pub struct Policy {
 }
 
 /// An attempt shorter than this is not worth starting.
-const MIN_ATTEMPT: Duration = Duration::from_millis(200);
+pub const MIN_ATTEMPT: Duration = Duration::from_millis(200);
 /// Backoff never grows beyond this.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -101,10 +101,9 @@ pub fn deliver(policy: Policy, mut attempt: impl FnMut(Duration) -> Attempt) -> 
                     a.as_secs()
                 ),
                 _ => format!(
-                    "{why}; gave up after {attempts} attempt{} in {:.1} s (--max-wait {} s)",
+                    "{why}; gave up after {attempts} attempt{} in {:.1} s (--max-wait)",
                     if attempts == 1 { "" } else { "s" },
                     start.elapsed().as_secs_f64(),
-                    policy.max_wait.as_secs()
                 ),
             };
             return Outcome {

@@ -192,11 +192,17 @@ fn retries_500_twice_then_delivers_and_honours_retry_after() {
 
 #[test]
 fn silent_and_down_receivers_fail_within_bounds_and_input_is_forwarded() {
-    let hang = Receiver::start(vec![Reply::Hang, Reply::Hang, Reply::Hang, Reply::Hang]);
-    let down = format!("http://127.0.0.1:{}/down/secret", closed_port());
-    let input = [backup(Status::Ok, "fine"), backup(Status::Error, "broken")];
+    let hang = Receiver::start(vec![Reply::Hang; 10]);
+    let healthy = Receiver::start(vec![]);
+    let down_port = closed_port();
+    let down = format!("http://127.0.0.1:{down_port}/down/secret");
+    let mut input = vec![backup(Status::Ok, "fine")];
+    for i in 0..4 {
+        input.push(backup(Status::Error, &format!("broken {i}")));
+    }
     let run = tool(BIN)
         .args(["--webhook", &hang.url("/never"), "--webhook", &down])
+        .args(["--webhook", &healthy.url("/ok")])
         .args(["--timeout", "1s", "--max-wait", "3s"])
         .timeout(std::time::Duration::from_secs(60))
         .stdin(lines(&input))
@@ -204,20 +210,45 @@ fn silent_and_down_receivers_fail_within_bounds_and_input_is_forwarded() {
     run.code_is(1);
     assert_eq!(&run.stdout[..lines(&input).len()], &lines(&input)[..]);
     let notes = run.events_of(Kind::Notify);
-    assert_eq!(notes.len(), 2);
-    for n in &notes {
-        let f = notify_fields(n);
-        run.check(n.status == Status::Error, "delivery failed");
-        run.check(f.error.is_some(), "says why");
-        // Bounded by --max-wait (3 s) plus one attempt's timeout at most.
-        run.check(f.latency_s < 4.5, "bounded by --max-wait");
-        run.check(f.attempts >= 2, "retried");
+    assert_eq!(notes.len(), 12, "4 alerts x 3 sinks");
+    let of = |port: u16| -> Vec<NotifyFields> {
+        let target = format!("http://127.0.0.1:{port}/***");
+        notes
+            .iter()
+            .map(|n| notify_fields(n))
+            .filter(|f| f.target == target)
+            .collect()
+    };
+    let (silent, dead) = (of(hang.port), of(down_port));
+    assert_eq!((silent.len(), dead.len()), (4, 4));
+    for f in silent.iter().chain(&dead) {
+        run.check(f.error.is_some(), "failed deliveries say why");
     }
-    let e = notify_fields(notes[0]).error.unwrap();
-    assert!(e.contains("gave up"), "{e}");
-    let e = notify_fields(notes[1]).error.unwrap();
-    assert!(!e.contains("secret"), "{e}");
+    // The whole run spends at most --max-wait (3 s) per sink, plus one attempt's timeout.
+    let total: f64 = silent.iter().map(|f| f.latency_s).sum();
+    run.check(
+        total < 4.5,
+        "the silent sink is bounded by --max-wait over the run",
+    );
+    assert!(silent[0].attempts >= 2, "{:?}", silent[0]);
+    assert!(
+        silent[0].error.as_deref().unwrap().contains("gave up"),
+        "{:?}",
+        silent[0]
+    );
+    let skipped = silent.iter().filter(|f| f.attempts == 0).count();
+    assert!(
+        skipped >= 2,
+        "later alerts are not attempted once the budget is spent"
+    );
+    assert!(dead
+        .iter()
+        .all(|f| !f.error.as_deref().unwrap().contains("secret")));
     assert!(!run.stderr.contains("/down/secret"), "{}", run.stderr);
+    // The healthy sink is not held up by the others.
+    assert_eq!(healthy.requests().len(), 4);
+    let ok = notes.iter().filter(|n| n.status == Status::Ok).count();
+    assert_eq!(ok, 4);
 }
 
 #[test]
