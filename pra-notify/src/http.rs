@@ -61,8 +61,16 @@ pub fn post_json(
         }
         Err(ureq::Error::Transport(t)) => {
             use ureq::ErrorKind::*;
-            // The Display of a transport error names the URL: scrubbed of its token.
-            let why = scrub(t.to_string());
+            // Built from the kind and the cause, not from the error's Display, which
+            // names the URL (its token) in a normalized form a scrub might miss.
+            let mut why = t.kind().to_string();
+            if let Some(m) = t.message() {
+                why = format!("{why}: {m}");
+            }
+            if let Some(source) = std::error::Error::source(&t) {
+                why = format!("{why}: {source}");
+            }
+            let why = scrub(why);
             match t.kind() {
                 Dns | ConnectionFailed | Io | ProxyConnect | BadStatus => Attempt::Retry {
                     why,
