@@ -130,7 +130,17 @@ impl Mailer {
                     .ok()
                     .filter(|u| !u.is_empty());
                 let password = std::env::var("PRA_SMTP_PASSWORD").unwrap_or_default();
-                MailRoute::Smtp(SmtpServer::parse(url)?, user.map(|u| (u, password)))
+                let server = SmtpServer::parse(url)?;
+                let loopback = matches!(server.host.as_str(), "localhost" | "127.0.0.1" | "::1");
+                if user.is_some() && server.security == SmtpSecurity::Opportunistic && !loopback {
+                    // STARTTLS that is only opportunistic can be stripped on the way.
+                    log::warn!(
+                        "{}: the password is sent in clear if the server does not offer \
+                         STARTTLS; prefer smtp+starttls:// or smtps://",
+                        server.shown()
+                    );
+                }
+                MailRoute::Smtp(server, user.map(|u| (u, password)))
             }
             (None, None) => {
                 return Err(Error::Usage(
@@ -171,6 +181,7 @@ impl Mailer {
         let mut builder = Message::builder()
             .from(self.from.clone())
             .subject(subject)
+            .message_id(Some(message_id()))
             .header(ContentType::TEXT_PLAIN);
         for to in &self.to {
             builder = builder.to(to.clone());
@@ -185,6 +196,23 @@ impl Mailer {
             MailRoute::Sendmail(path) => send_sendmail(path, message, timeout),
         }
     }
+}
+
+/// A unique Message-ID under this host's name (mail without one is often scored as spam).
+fn message_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "<pra-notify.{}.{}.{}.{}@{}>",
+        now.as_secs(),
+        now.subsec_nanos(),
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed),
+        pra_core::time::hostname()
+    )
 }
 
 fn send_smtp(

@@ -71,6 +71,7 @@ fn smtp_delivers_to_aiosmtpd_with_credentials_from_the_environment() {
     );
     assert!(m.contains("dump.pgc.zst: sha256 differs"), "{m}");
     assert!(m.contains("20261125T120000Z"), "{m}");
+    assert!(m.contains("Message-ID: <pra-notify."), "{m}");
 
     // Wrong password: refused for good (535), an error event, exit 1.
     let run = tool(BIN)
