@@ -3,7 +3,7 @@
 //! behind but the failure event.
 
 use crate::cli::CountRows;
-use crate::snapshot::{read_snapshot, SnapshotInfo};
+use crate::snapshot::{read_snapshot, Counter, SnapshotInfo};
 use crate::stream::pump_child;
 use crate::{progress, signals, Error, TOOL};
 use pra_core::codec::{Digests, EncodeOptions, HashWriter};
@@ -169,7 +169,7 @@ fn take_backup(
             target: target.clone(),
             reason: pra_core::conn::describe_pg_error(&e),
         })?;
-    let info: SnapshotInfo =
+    let mut info: SnapshotInfo =
         read_snapshot(&mut tx, &target, opts.count_rows, &opts.critical_tables)?;
     for missing in &info.missing_critical {
         warnings.push(format!("critical table {missing} not found"));
@@ -195,7 +195,16 @@ fn take_backup(
     let mut dump = Command::new(program(opts, "pg_dump"));
     dump.args(["--format=custom", "--compress=0", "--no-password"])
         .arg(format!("--snapshot={}", info.snapshot_id));
-    let dump_file = store_output(
+    let counter = if info.to_count.is_empty() {
+        None
+    } else {
+        Some(Counter::start(
+            &conn,
+            &info.snapshot_id,
+            info.to_count.clone(),
+        )?)
+    };
+    let dumped = store_output(
         opts,
         first,
         &id,
@@ -206,7 +215,19 @@ fn take_backup(
             role: FileRole::Dump,
         },
         bar.as_ref(),
-    )?;
+    );
+    let dump_file = match dumped {
+        Ok(f) => f,
+        Err(e) => {
+            if let Some(c) = counter {
+                c.abandon();
+            }
+            return Err(e);
+        }
+    };
+    if let Some(c) = counter {
+        c.finish(&mut info.tables)?;
+    }
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

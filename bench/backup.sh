@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Benchmark of pra-backup against its peers on the `app` dataset.
+#
+# Starts a private PostgreSQL cluster (cleaned up on exit), loads the `app` dataset
+# (../shared/datasets/app.sql, or $PRA_DATASETS/app.sql) at SCALE (default 200,
+# about 1.26 GB), then times RUNS runs (default 2) of each of:
+#   floor        pg_dump -Fc -Z0 > /dev/null
+#   gzip         pg_dump | gzip > file               (the classic cron backup)
+#   pgdump-Fc    pg_dump -Fc > file                  (built-in zlib)
+#   zstd-pipe    pg_dump -Fc -Z0 | zstd -T2 -3 > file (the best hand-made pipeline)
+#   pra-zstd     pra-backup --compress zstd
+#   pra-gzip     pra-backup --compress gzip
+#   pra-nocount  pra-backup --count-rows none (what the exact row counts cost)
+# and prints medians, ratios against the floor and the hand-made zstd pipeline, output
+# sizes and peak RSS (/usr/bin/time -v). Figures go in docs/PERFORMANCE.md ("Backup").
+#
+# Usage: bench/backup.sh            SCALE=5 RUNS=2 bench/backup.sh
+# Needs: PostgreSQL server binaries, zstd, gzip, GNU time (installed if missing), cargo.
+set -euo pipefail
+
+SCALE=${SCALE:-200}
+RUNS=${RUNS:-2}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATASETS=${PRA_DATASETS:-$ROOT/../shared/datasets}
+[ -f "$DATASETS/app.sql" ] || { echo "bench: $DATASETS/app.sql not found (set PRA_DATASETS)" >&2; exit 2; }
+
+BINDIR=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null || true)}
+if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/initdb" ]; then
+  BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+fi
+[ -x "$BINDIR/initdb" ] || { echo "bench: no PostgreSQL server binaries (initdb) found" >&2; exit 2; }
+if [ ! -x /usr/bin/time ]; then
+  echo "bench: installing GNU time" >&2
+  apt-get install -y -q time >/dev/null
+fi
+command -v zstd >/dev/null || { echo "bench: zstd not installed" >&2; exit 2; }
+
+echo "bench: building pra-backup (release)" >&2
+(cd "$ROOT" && cargo build -q --release -p pra-backup)
+PRA_BACKUP=$ROOT/target/release/pra-backup
+
+WORK=$(mktemp -d /tmp/pra-bench-backup.XXXXXX)
+PGDATA=$WORK/data
+SOCK=$WORK/sock
+OUT=$WORK/out
+mkdir -p "$SOCK" "$OUT"
+PORT=$((20000 + RANDOM % 20000))
+AS=()
+if [ "$(id -u)" = 0 ]; then
+  # The server refuses to run as root: initdb and run it as postgres, like pra-testkit.
+  chown postgres "$WORK" "$SOCK"
+  AS=(runuser -u postgres --)
+fi
+
+cleanup() {
+  "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+echo "bench: starting a private cluster in $WORK" >&2
+"${AS[@]}" "$BINDIR/initdb" -D "$PGDATA" -U postgres -A trust --no-sync >/dev/null
+"${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -l "$WORK/server.log" -w \
+  -o "-k $SOCK -p $PORT -c listen_addresses='' -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
+
+export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=app
+unset PGPASSWORD PGSERVICE
+PATH=$BINDIR:$PATH
+
+echo "bench: loading app at scale $SCALE" >&2
+t0=$(date +%s.%N)
+createdb app
+psql -X -q -v ON_ERROR_STOP=1 -c 'create extension pgcrypto' >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -v scale="$SCALE" -f "$DATASETS/app.sql" >/dev/null
+psql -X -q -c 'checkpoint' >/dev/null
+t1=$(date +%s.%N)
+DBSIZE=$(psql -X -A -t -c "select pg_database_size('app')")
+echo "bench: loaded in $(echo "$t1 - $t0" | bc) s, database $((DBSIZE / 1048576)) MiB" >&2
+
+# measure NAME OUTPUT-FILE COMMAND...: runs the command RUNS times; records wall time,
+# peak RSS of the largest process, output size.
+declare -A MEDIAN SIZE RSS
+measure() {
+  local name=$1 output=$2; shift 2
+  local times=() rss=0
+  for ((i = 1; i <= RUNS; i++)); do
+    rm -rf "$OUT"/*
+    sync
+    local s e r
+    s=$(date +%s.%N)
+    /usr/bin/time -v -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" \
+      || { echo "bench: $name failed:" >&2; cat "$WORK/stderr.txt" "$WORK/time.txt" >&2; exit 3; }
+    e=$(date +%s.%N)
+    times+=("$(echo "$e - $s" | bc)")
+    r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
+    [ "$r" -gt "$rss" ] && rss=$r
+    if [ "$output" = - ]; then
+      SIZE[$name]=0
+    else
+      SIZE[$name]=$(find $output -type f -not -name '*.json' -not -name '*.lock' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+    fi
+    echo "bench: $name run $i: ${times[-1]} s" >&2
+  done
+  MEDIAN[$name]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
+  RSS[$name]=$rss
+}
+
+measure floor - sh -c 'pg_dump -Fc -Z0 app > /dev/null'
+measure gzip "$OUT/app.sql.gz" sh -c "pg_dump app | gzip > $OUT/app.sql.gz"
+measure pgdump-Fc "$OUT/app.pgc" sh -c "pg_dump -Fc app > $OUT/app.pgc"
+measure zstd-pipe "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst"
+measure pra-zstd "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" -d app --repo "$OUT/repo" --compress zstd
+measure pra-gzip "$OUT/repo/app/backup/*/dump.pgc.gz" "$PRA_BACKUP" -d app --repo "$OUT/repo" --compress gzip
+# The cost of the exact row counts (a scan of every table in the snapshot):
+measure pra-nocount "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" -d app --repo "$OUT/repo" --count-rows none
+
+echo
+echo "app scale $SCALE, database $((DBSIZE / 1048576)) MiB, $RUNS runs each, $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-10s %9s %9s %11s %10s %9s\n' what median_s vs_floor vs_zstdpipe size_MB rss_MiB
+for n in floor gzip pgdump-Fc zstd-pipe pra-zstd pra-gzip pra-nocount; do
+  printf '%-10s %9.2f %9.2f %11.2f %10.1f %9.1f\n' "$n" "${MEDIAN[$n]}" \
+    "$(echo "${MEDIAN[$n]} / ${MEDIAN[floor]}" | bc -l)" \
+    "$(echo "${MEDIAN[$n]} / ${MEDIAN[zstd-pipe]}" | bc -l)" \
+    "$(echo "${SIZE[$n]} / 1000000" | bc -l)" \
+    "$(echo "${RSS[$n]} / 1024" | bc -l)"
+done
+echo
+printf 'pra-zstd vs pg_dump|gzip: %.1fx faster; size pra-zstd/gzip: %.2f; pra-zstd RSS %.1f MiB (target < 64)\n' \
+  "$(echo "${MEDIAN[gzip]} / ${MEDIAN[pra-zstd]}" | bc -l)" \
+  "$(echo "${SIZE[pra-zstd]} / ${SIZE[gzip]}" | bc -l)" \
+  "$(echo "${RSS[pra-zstd]} / 1024" | bc -l)"
