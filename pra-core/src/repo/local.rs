@@ -59,12 +59,46 @@ struct LocalStaged {
     tmp: PathBuf,
     dest: PathBuf,
     key: String,
+    /// Bytes written so far, and how far writeback has been started.
+    written: u64,
+    writeback_from: u64,
 }
+
+/// Writeback is started every this many bytes (see [`start_writeback`]).
+const WRITEBACK_EVERY: u64 = 8 << 20;
+
+/// Starts writing a range of the file to disk without waiting (Linux
+/// `sync_file_range`): a large file then reaches the disk while it is produced, and
+/// the fsync of the commit has little left to do instead of seconds of dirty pages.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File, from: u64, len: u64) {
+    // SAFETY: sync_file_range on a valid descriptor owned by `file`; it only starts
+    // asynchronous writeback and its failure is harmless (the commit fsyncs anyway).
+    unsafe {
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            from as libc::off64_t,
+            len as libc::off64_t,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &File, _from: u64, _len: u64) {}
 
 impl Write for LocalStaged {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.file {
-            Some(f) => f.write(buf),
+            Some(f) => {
+                let n = f.write(buf)?;
+                self.written += n as u64;
+                if self.written - self.writeback_from >= WRITEBACK_EVERY {
+                    start_writeback(f, self.writeback_from, self.written - self.writeback_from);
+                    self.writeback_from = self.written;
+                }
+                Ok(n)
+            }
             None => Err(io::Error::other("file already committed")),
         }
     }
@@ -169,6 +203,8 @@ impl Storage for LocalStorage {
             tmp,
             dest,
             key: key.to_string(),
+            written: 0,
+            writeback_from: 0,
         }))
     }
 
