@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Benchmark of pra-restore against its peers on the `app` dataset.
+#
+# Starts a private PostgreSQL cluster (cleaned up on exit), loads the `app` dataset
+# (../shared/datasets/app.sql, or $PRA_DATASETS/app.sql) at SCALE (default 200, about
+# 1.26 GB), makes the inputs (a raw custom dump, a plain gzip dump, a pra-backup zstd
+# backup), then times RUNS runs (default 1: "in one run") of each restore into a new
+# database:
+#   floor        pg_restore -j2 from the uncompressed custom dump (the logical-restore floor)
+#   gunzip-psql  gunzip -c app.sql.gz | psql            (the classic restore)
+#   pra-j1       pra-restore --jobs 1  (checksum, streamed decode -> pg_restore, validation)
+#   pra-j2       pra-restore --jobs 2  (checksum, decode to a temp file, pg_restore -j2, validation)
+# and prints medians and ratios against the floor, plus pra-restore's own phase timings
+# (fetch_s, restore_s, validate_s) from its event. Target: pra-restore within 1.1x the floor.
+# Figures go in docs/PERFORMANCE.md ("Restore").
+#
+# Usage: bench/restore.sh            SCALE=5 RUNS=1 bench/restore.sh
+# Needs: PostgreSQL server binaries, gzip, bc, python3 (reads the event), cargo.
+set -euo pipefail
+
+SCALE=${SCALE:-200}
+RUNS=${RUNS:-1}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATASETS=${PRA_DATASETS:-$ROOT/../shared/datasets}
+[ -f "$DATASETS/app.sql" ] || { echo "bench: $DATASETS/app.sql not found (set PRA_DATASETS)" >&2; exit 2; }
+
+BINDIR=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null || true)}
+if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/initdb" ]; then
+  BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+fi
+[ -x "$BINDIR/initdb" ] || { echo "bench: no PostgreSQL server binaries (initdb) found" >&2; exit 2; }
+
+echo "bench: building pra-backup and pra-restore (release)" >&2
+(cd "$ROOT" && cargo build -q --release -p pra-backup -p pra-restore)
+PRA_BACKUP=$ROOT/target/release/pra-backup
+PRA_RESTORE=$ROOT/target/release/pra-restore
+
+WORK=$(mktemp -d /tmp/pra-bench-restore.XXXXXX)
+PGDATA=$WORK/data
+SOCK=$WORK/sock
+IN=$WORK/in
+mkdir -p "$SOCK" "$IN"
+PORT=$((20000 + RANDOM % 20000))
+AS=()
+if [ "$(id -u)" = 0 ]; then
+  # The server refuses to run as root: initdb and run it as postgres, like pra-testkit.
+  chown postgres "$WORK" "$SOCK"
+  AS=(runuser -u postgres --)
+fi
+
+cleanup() {
+  "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+echo "bench: starting a private cluster in $WORK" >&2
+"${AS[@]}" "$BINDIR/initdb" -D "$PGDATA" -U postgres -A trust --no-sync >/dev/null
+"${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -l "$WORK/server.log" -w \
+  -o "-k $SOCK -p $PORT -c listen_addresses='' -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
+
+export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
+unset PGPASSWORD PGSERVICE
+PATH=$BINDIR:$PATH
+
+echo "bench: loading app at scale $SCALE" >&2
+createdb app
+psql -X -q -v ON_ERROR_STOP=1 -d app -c 'create extension pgcrypto' >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d app -v scale="$SCALE" -f "$DATASETS/app.sql" >/dev/null
+psql -X -q -c 'checkpoint' >/dev/null
+DBSIZE=$(psql -X -A -t -c "select pg_database_size('app')")
+
+echo "bench: making the inputs" >&2
+pg_dump -Fc -Z0 -d app -f "$IN/app.pgc"
+pg_dump -d app | gzip > "$IN/app.sql.gz"
+"$PRA_BACKUP" -d app --repo "$IN/repo" --stanza app >/dev/null
+RAW=$(stat -c %s "$IN/app.pgc")
+STORED=$(find "$IN/repo/app/backup" -name 'dump.pgc*' -printf '%s\n' | head -1)
+psql -X -q -c 'checkpoint' >/dev/null
+
+# measure NAME COMMAND...: drops database r, runs the command RUNS times (each into a
+# fresh r), records the median wall time.
+declare -A MEDIAN
+measure() {
+  local name=$1; shift
+  local times=()
+  for ((i = 1; i <= RUNS; i++)); do
+    dropdb --if-exists --force r
+    psql -X -q -c 'checkpoint' >/dev/null
+    sync
+    local s e
+    s=$(date +%s.%N)
+    "$@" >"$WORK/$name.out" 2>"$WORK/stderr.txt" \
+      || { echo "bench: $name failed:" >&2; cat "$WORK/stderr.txt" >&2; exit 3; }
+    e=$(date +%s.%N)
+    times+=("$(echo "$e - $s" | bc)")
+    echo "bench: $name run $i: ${times[-1]} s" >&2
+  done
+  MEDIAN[$name]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+measure floor sh -c "createdb r && pg_restore -j2 -d r '$IN/app.pgc'"
+measure gunzip-psql sh -c "createdb r && gunzip -c '$IN/app.sql.gz' | psql -X -q -v ON_ERROR_STOP=1 -d r >/dev/null"
+measure pra-j1 "$PRA_RESTORE" --repo "$IN/repo" --stanza app --target-db r --jobs 1
+measure pra-j2 "$PRA_RESTORE" --repo "$IN/repo" --stanza app --target-db r --jobs 2 --temp-dir "$WORK"
+
+phases() {
+  python3 -c 'import json,sys
+e=[json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
+print("fetch_s=%.2f restore_s=%.2f validate_s=%.2f rto_s=%.2f status=%s" % (e["fetch_s"], e["restore_s"], e["validate_s"], e["rto_s"], e["status"]))' "$1"
+}
+
+echo
+echo "app scale $SCALE: database $((DBSIZE / 1048576)) MiB, raw custom dump $((RAW / 1048576)) MiB, pra-backup zstd $((STORED / 1048576)) MiB;"
+echo "$RUNS run(s) each, $(nproc) cores, load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-12s %9s %9s\n' what median_s vs_floor
+for n in floor gunzip-psql pra-j1 pra-j2; do
+  printf '%-12s %9.2f %9.2f\n' "$n" "${MEDIAN[$n]}" "$(echo "${MEDIAN[$n]} / ${MEDIAN[floor]}" | bc -l)"
+done
+echo
+echo "pra-j1 phases: $(phases "$WORK/pra-j1.out")"
+echo "pra-j2 phases: $(phases "$WORK/pra-j2.out")"
+printf 'target: pra-restore within 1.10x the floor; best pra-restore: %.2fx\n' \
+  "$(echo "m=${MEDIAN[pra-j1]}; if (${MEDIAN[pra-j2]} < m) m=${MEDIAN[pra-j2]}; m / ${MEDIAN[floor]}" | bc -l)"
