@@ -134,6 +134,7 @@ fn datasets_and_sample_restore_identically_with_standard_tools() {
 
     load_sample(&c, "sample", 2);
     check_backup(&c, repo.path(), "sample", "none", None);
+    all_databases_one_stanza_each(&c);
 
     if datasets_dir().is_none() {
         return;
@@ -146,5 +147,29 @@ fn datasets_and_sample_restore_identically_with_standard_tools() {
         let db = load_dataset(&c, dataset);
         let second = (dataset == Dataset::Northwind).then_some(repo2.path());
         check_backup(&c, repo.path(), &db, codec, second);
+    }
+}
+
+/// `--all-databases`: every connectable non-template database, one stanza each.
+fn all_databases_one_stanza_each(c: &PgCluster) {
+    c.create_db("closed");
+    c.psql("postgres", "ALTER DATABASE closed ALLOW_CONNECTIONS false");
+    let repo = tempfile::tempdir().unwrap();
+    let run = backup(c, repo.path()).arg("--all-databases").run();
+    run.success();
+    let stanzas: Vec<String> = run
+        .events_of(Kind::Backup)
+        .iter()
+        .map(|e| e.stanza.clone().unwrap())
+        .collect();
+    let expected: Vec<String> = c
+        .databases()
+        .into_iter()
+        .filter(|d| d != "closed")
+        .collect();
+    assert_eq!(stanzas, expected, "one backup per connectable database");
+    for db in &expected {
+        let m = only_manifest(repo.path(), db);
+        assert_eq!(m.database.as_deref(), Some(db.as_str()));
     }
 }
