@@ -159,7 +159,7 @@ fn restore(
         urls: &args.check_urls,
         timeout: args.check_timeout,
     };
-    let validated = validate(&server_settings, &temp, &manifest, &checks);
+    let validated = validate(&server_settings, &temp, &manifest, &checks, args.jobs);
     fields.validate_s = validating.elapsed().as_secs_f64();
     let failures = match validated {
         Ok(v) => {
@@ -178,7 +178,19 @@ fn restore(
         return Err(Error::Validation(why));
     }
 
-    let old = server::swap_in(&mut admin, &temp, target, args.clean)?;
+    let old = match server::swap_in(&mut admin, &temp, target, args.clean) {
+        Ok(old) => old,
+        Err(e) => {
+            // The data is restored and validated: keep it for a manual rename.
+            server::mark_kept(
+                &mut admin,
+                &temp,
+                &format!("validated, but the rename failed: {e}"),
+            )?;
+            fields.temp_database = Some(temp);
+            return Err(e);
+        }
+    };
     server::mark_restored(
         &mut admin,
         target,

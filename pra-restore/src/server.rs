@@ -3,7 +3,8 @@
 //! databases that earlier interrupted runs left behind.
 //!
 //! Each temporary database carries a comment saying what it is: `in progress`
-//! (pid and host of the run) or `validation failed` (kept for inspection). The
+//! (pid and host of the run) or `kept` (after a failed validation or rename, for
+//! inspection). The
 //! next run for the same target drops interrupted ones nobody uses, and only
 //! reports the ones kept on purpose.
 
@@ -20,7 +21,7 @@ pub const OLD_MARK: &str = "__pra_old_";
 /// Comment prefix of a temporary database being restored.
 const IN_PROGRESS: &str = "pra-restore: in progress";
 /// Comment prefix of a temporary database kept after a failed validation.
-const KEPT: &str = "pra-restore: validation failed";
+const KEPT: &str = "pra-restore: kept";
 
 /// `<target><mark><suffix>`, the target shortened (on a character boundary) to fit 63 bytes.
 pub fn derived_name(target: &str, mark: &str, suffix: &str) -> String {
@@ -85,12 +86,12 @@ pub fn create_temp(client: &mut Client, name: &str, what: &str) -> Result<(), Er
     )
 }
 
-/// Marks a temporary database as kept after a failed validation, so that later runs leave it alone.
+/// Marks a temporary database as kept (failed validation, failed rename), so that later runs leave it alone.
 pub fn mark_kept(client: &mut Client, name: &str, why: &str) -> Result<(), Error> {
     comment(
         client,
         name,
-        &format!("{KEPT}, kept for inspection; drop it when done: {why}"),
+        &format!("{KEPT} for inspection, drop it when done: {why}"),
     )
 }
 
@@ -182,11 +183,15 @@ pub fn swap_in(
     target: &str,
     replace: bool,
 ) -> Result<Option<String>, Error> {
-    let old = derived_name(
-        target,
-        OLD_MARK,
-        &chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string(),
-    );
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let mut old = derived_name(target, OLD_MARK, &stamp);
+    // Two replacements within a second (or a kept one) must not collide.
+    for n in 1..100 {
+        if !exists(client, &old)? {
+            break;
+        }
+        old = derived_name(target, OLD_MARK, &format!("{stamp}_{n}"));
+    }
     let mut last = None;
     // Applications may reconnect between ending their sessions and the rename: retry.
     for _ in 0..5 {

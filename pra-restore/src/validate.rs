@@ -3,11 +3,13 @@
 //! application URLs.
 
 use crate::Error;
-use pra_core::catalog::{compare_row_counts, count_rows, user_tables};
-use pra_core::conn::ConnSettings;
+use pra_core::catalog::{compare_row_counts, count_rows, quote_ident, user_tables};
+use pra_core::conn::{describe_pg_error, ConnSettings};
 use pra_core::event::kinds::RestoreCheck;
 use pra_core::event::Status;
 use pra_core::manifest::{Manifest, TableRows};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How many problems of one check the event spells out.
@@ -54,44 +56,116 @@ pub struct Checks<'a> {
     pub timeout: Duration,
 }
 
-/// Validates database `db` (restored from `manifest`) on the server of `server`.
+/// Validates database `db` (restored from `manifest`) on the server of `server`,
+/// counting and analyzing tables on `jobs` connections at once.
 pub fn validate(
     server: &ConnSettings,
     db: &str,
     manifest: &Manifest,
     checks: &Checks<'_>,
+    jobs: u32,
 ) -> Result<Validation, Error> {
     let mut v = Validation::default();
-    {
-        let mut client = server.with_dbname(db).connect()?;
-        let tables = user_tables(&mut client)
-            .map_err(|e| Error::db(format!("listing tables of {db}"), &e))?;
-        let found = count_rows(&mut client, &tables)
-            .map_err(|e| Error::db(format!("counting rows in {db}"), &e))?;
-        v.tables = found.len() as u64;
-        v.rows = found.iter().filter_map(|t| t.rows).sum();
-        row_counts(&mut v, db, manifest, &found);
-        for t in checks.critical_tables {
-            critical(&mut v, t, &found);
-        }
-        let started = Instant::now();
-        match client.batch_execute("ANALYZE") {
-            Ok(()) => v.push(
-                "analyze",
-                db,
-                true,
-                format!(
-                    "statistics refreshed in {:.1} s",
-                    started.elapsed().as_secs_f64()
-                ),
+    let settings = server.with_dbname(db);
+    let mut client = settings.connect()?;
+    let tables =
+        user_tables(&mut client).map_err(|e| Error::db(format!("listing tables of {db}"), &e))?;
+    let started = Instant::now();
+    let (found, analyze_errors) = count_and_analyze(&settings, client, &tables, jobs)?;
+    v.tables = found.len() as u64;
+    v.rows = found.iter().filter_map(|t| t.rows).sum();
+    row_counts(&mut v, db, manifest, &found);
+    for t in checks.critical_tables {
+        critical(&mut v, t, &found);
+    }
+    if analyze_errors.is_empty() {
+        v.push(
+            "analyze",
+            db,
+            true,
+            format!(
+                "{} tables counted and analyzed in {:.1} s",
+                found.len(),
+                started.elapsed().as_secs_f64()
             ),
-            Err(e) => v.push("analyze", db, false, pra_core::conn::describe_pg_error(&e)),
-        }
+        );
+    } else {
+        v.push("analyze", db, false, analyze_errors.join("; "));
     }
     for url in checks.urls {
         check_url(&mut v, &url.replace("{db}", db), checks.timeout);
     }
     Ok(v)
+}
+
+/// Counts the rows of every table and ANALYZEs it, on `jobs` connections (the first
+/// one is `client`); then ANALYZEs what has no rows of its own (partitioned parents,
+/// materialized views). Returns the counts in table order and the ANALYZE failures.
+fn count_and_analyze(
+    settings: &ConnSettings,
+    client: postgres::Client,
+    tables: &[(String, String)],
+    jobs: u32,
+) -> Result<(Vec<TableRows>, Vec<String>), Error> {
+    let next = AtomicUsize::new(0);
+    let counted: Mutex<Vec<Option<TableRows>>> = Mutex::new(vec![None; tables.len()]);
+    let analyze_errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let workers = (jobs.max(1) as usize).min(tables.len().max(1));
+    let work = |mut c: postgres::Client| -> Result<postgres::Client, Error> {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(t) = tables.get(i) else {
+                return Ok(c);
+            };
+            let rows = count_rows(&mut c, std::slice::from_ref(t))
+                .map_err(|e| Error::db(format!("counting rows of {}.{}", t.0, t.1), &e))?;
+            if let Ok(mut slots) = counted.lock() {
+                slots[i] = rows.into_iter().next();
+            }
+            let sql = format!("ANALYZE {}.{}", quote_ident(&t.0), quote_ident(&t.1));
+            if let Err(e) = c.batch_execute(&sql) {
+                if let Ok(mut errs) = analyze_errors.lock() {
+                    errs.push(format!("{}.{}: {}", t.0, t.1, describe_pg_error(&e)));
+                }
+            }
+        }
+    };
+    let mut first = std::thread::scope(|s| -> Result<postgres::Client, Error> {
+        let mut others = Vec::new();
+        for _ in 1..workers {
+            let c = settings.connect()?;
+            others.push(s.spawn(|| work(c).map(drop)));
+        }
+        let first = work(client);
+        for h in others {
+            h.join()
+                .map_err(|_| Error::Validation("a validation worker failed".to_string()))??;
+        }
+        first
+    })?;
+    let rest = first
+        .query(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+               AND n.nspname NOT LIKE 'pg_toast%'",
+            &[],
+        )
+        .map_err(|e| Error::db("listing partitioned tables and materialized views", &e))?;
+    let mut analyze_errors = analyze_errors.into_inner().unwrap_or_default();
+    for row in rest {
+        let name: String = row.get(0);
+        if let Err(e) = first.batch_execute(&format!("ANALYZE {name}")) {
+            analyze_errors.push(format!("{name}: {}", describe_pg_error(&e)));
+        }
+    }
+    let counted = counted
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok((counted, analyze_errors))
 }
 
 fn row_counts(v: &mut Validation, db: &str, manifest: &Manifest, found: &[TableRows]) {
