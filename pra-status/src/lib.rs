@@ -81,6 +81,8 @@ pub fn run(args: Args) -> Result<PluginState, Error> {
     } else {
         format!("{}: {}", state.as_str(), failing.join(", "))
     };
+    // Check events are stamped before the status event, in the order they are printed.
+    let check_events: Vec<Event> = results.iter().map(CheckResult::to_event).collect();
     let status_event = Event::new(TOOL, Kind::Status, worst, message).with_fields(&fields);
 
     // Files first, then stdout; a file that cannot be written makes the run UNKNOWN,
@@ -111,7 +113,7 @@ pub fn run(args: Args) -> Result<PluginState, Error> {
             });
         }
     }
-    emit(&args, state, &results, &status_event).map_err(Error::Stdout)?;
+    emit(&args, state, &results, &check_events, &status_event).map_err(Error::Stdout)?;
     match file_error {
         Some(e) => Err(e),
         None => Ok(state),
@@ -122,13 +124,14 @@ fn emit(
     args: &Args,
     state: PluginState,
     results: &[CheckResult],
+    checks: &[Event],
     status: &Event,
 ) -> std::io::Result<()> {
     match args.output.format {
         OutputFormat::Json => {
             let mut w = EventWriter::stdout(OutputFormat::Json);
-            for r in results {
-                w.emit(&r.to_event())?;
+            for ev in checks {
+                w.emit(ev)?;
             }
             w.emit(status)
         }
@@ -278,8 +281,13 @@ fn availability_check(
         at: now,
         up: up_now,
     });
-    let Some(a) = availability::compute(&samples, now, window, args.history_interval) else {
-        return Ok((CheckResult::skipped("availability", "no history yet"), None));
+    let a = match availability::compute(&samples, now, window, args.history_interval) {
+        Some(a) if a.measured_s > 0.0 => a,
+        // Only this run's own sample: nothing measured yet.
+        _ => {
+            let reason = format!("no history yet in {}", path.display());
+            return Ok((CheckResult::skipped("availability", reason), None));
+        }
     };
     let target = args.availability_target;
     let status = if a.percent + 1e-9 >= target {
