@@ -40,7 +40,7 @@ pub struct Args {
 
     /// Which backup: an id (20261125T110000Z), `latest`, or `latest-verified` (the newest
     /// whose last verification passed).
-    #[arg(long, env = "PRA_BACKUP", value_name = "ID", default_value = "latest")]
+    #[arg(long, env = "PRA_RESTORE_BACKUP", value_name = "ID", default_value = "latest")]
     pub backup: String,
 
     /// Backup repository: a path or file:// URL. With several, the first that holds the backup is used.
@@ -90,7 +90,7 @@ pub struct Args {
     pub keep_old: bool,
 
     /// Directory for the decoded dump when --jobs > 1 (needs the dump's raw size free).
-    #[arg(long, env = "PRA_TEMP_DIR", value_name = "DIR")]
+    #[arg(long, env = "PRA_RESTORE_TEMP_DIR", value_name = "DIR")]
     pub temp_dir: Option<PathBuf>,
 
     /// A table that must exist and not be empty after the restore ([schema.]table); repeatable.
@@ -106,14 +106,14 @@ pub struct Args {
     /// `{db}` in it is replaced by the restored database's temporary name; repeatable.
     #[arg(
         long = "check-url",
-        env = "PRA_CHECK_URLS",
+        env = "PRA_RESTORE_CHECK_URLS",
         value_name = "URL",
         value_delimiter = ','
     )]
     pub check_urls: Vec<String>,
 
     /// Timeout of each --check-url request.
-    #[arg(long, env = "PRA_CHECK_TIMEOUT", value_name = "DURATION", default_value = "10s",
+    #[arg(long, env = "PRA_RESTORE_CHECK_TIMEOUT", value_name = "DURATION", default_value = "10s",
           value_parser = pra_core::time::parse_duration)]
     pub check_timeout: Duration,
 

@@ -4,9 +4,8 @@
 //!
 //! Each temporary database carries a comment saying what it is: `in progress`
 //! (pid and host of the run) or `kept` (after a failed validation or rename, for
-//! inspection). The
-//! next run for the same target drops interrupted ones nobody uses, and only
-//! reports the ones kept on purpose.
+//! inspection). The next run for the same target drops interrupted ones nobody
+//! uses, and only reports the ones kept on purpose.
 
 use crate::Error;
 use postgres::Client;
