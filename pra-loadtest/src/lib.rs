@@ -1,0 +1,290 @@
+//! pra-loadtest: the SLA drill. It loads a database with concurrent clients,
+//! takes a backup under that load (pra-backup's library), restores it into a
+//! scratch database (pra-restore's library), and measures what an operator
+//! promises: the RPO (committed work a backup misses), the RTO (restore time,
+//! end to end), the latency impact of the backup, and the application's
+//! availability. One `drill` event carries every figure and a verdict per SLA;
+//! `--report` writes the compliance report for people.
+//!
+//! [`run`] is the command line; the phases are in [`drill`], the load generator
+//! in [`load`], the figures' meaning in [`sla`] and [`rpo`].
+
+mod cli;
+pub mod drill;
+pub mod histogram;
+pub mod load;
+pub mod probe;
+pub mod recovery;
+pub mod report;
+pub mod rpo;
+pub mod sla;
+pub mod workload;
+
+pub use cli::Args;
+
+use pra_core::event::kinds::{DrillFields, TimelinePoint};
+use pra_core::event::{stream::forward_stdin, Event, EventWriter, Kind, Status};
+use pra_core::exit::{Exit, ExitStatus};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The tool's name in events and logs.
+pub const TOOL: &str = "pra-loadtest";
+
+/// Most timeline points an event carries; longer drills are aggregated.
+const MAX_TIMELINE_POINTS: usize = 120;
+
+/// What can stop a drill.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A flag value or file that cannot work (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Bad connection settings (exit 2) or an unreachable server (exit 3).
+    #[error(transparent)]
+    Conn(#[from] pra_core::conn::ConnError),
+    /// A statement of the drill failed (exit 3).
+    #[error("database error: {0}")]
+    Db(String),
+    /// The backup under load failed (exit 3).
+    #[error("backup failed: {0}")]
+    Backup(String),
+    /// Local I/O: the report, the temporary repository (exit 3).
+    #[error("{what}: {source}")]
+    Io {
+        /// What we were doing.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// SIGINT or SIGTERM arrived; the drill cleaned up and stopped.
+    #[error("interrupted by {}", match *.0 { libc::SIGINT => "SIGINT".to_string(), libc::SIGTERM => "SIGTERM".to_string(), n => format!("signal {n}") })]
+    Interrupted(i32),
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Db(pra_core::conn::describe_pg_error(&e))
+    }
+}
+
+impl Error {
+    fn io(what: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+impl ExitStatus for Error {
+    fn exit(&self) -> Exit {
+        match self {
+            Error::Usage(_) => Exit::Usage,
+            Error::Conn(e) => e.exit(),
+            Error::Db(_) | Error::Backup(_) | Error::Io { .. } => Exit::Runtime,
+            Error::Interrupted(sig) => Exit::Signal(*sig),
+        }
+    }
+}
+
+/// Averages consecutive points so that at most `max` remain.
+pub fn downsample(points: Vec<TimelinePoint>, max: usize) -> Vec<TimelinePoint> {
+    if points.len() <= max || max == 0 {
+        return points;
+    }
+    let per = points.len().div_ceil(max);
+    points
+        .chunks(per)
+        .map(|c| {
+            let n = c.len() as f64;
+            TimelinePoint {
+                t_s: c.last().map_or(0.0, |p| p.t_s),
+                tps: c.iter().map(|p| p.tps).sum::<f64>() / n,
+                // The worst second of the chunk: a spike must not be averaged away.
+                p95_s: c.iter().map(|p| p.p95_s).fold(0.0, f64::max),
+                phase: c.last().map(|p| p.phase.clone()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+fn check_flags(args: &Args) -> Result<(), Error> {
+    if !(args.max_slowdown.is_finite() && args.max_slowdown > 0.0) {
+        return Err(Error::Usage(format!(
+            "--max-slowdown {} must be a positive ratio (e.g. 2.0)",
+            args.max_slowdown
+        )));
+    }
+    if args.duration.as_secs_f64() < 3.0 {
+        return Err(Error::Usage(format!(
+            "--duration {} is too short: a third of it is the baseline; give at least 3s",
+            pra_core::time::format_duration(args.duration)
+        )));
+    }
+    Ok(())
+}
+
+/// Runs pra-loadtest: see [`Args`].
+pub fn run(args: Args) -> Result<Exit, Error> {
+    args.output.init_logging(TOOL);
+    // One signal policy for the drill and the backup it drives: pra-backup's library
+    // watches the same flag and removes its partial backup on SIGINT/SIGTERM.
+    pra_backup::signals::install();
+    check_flags(&args)?;
+    let workload = match &args.workload {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::Usage(format!("cannot read --workload {}: {e}", path.display()))
+            })?;
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            workload::Workload::custom(&name, &text)?
+        }
+        None => workload::Workload::tpcb(args.scale)?,
+    };
+    let settings = args.db.settings()?;
+    let stanza = pra_core::cli::stanza_or_dbname(args.stanza.as_deref(), &settings.dbname());
+    pra_core::repo::validate_stanza(&stanza).map_err(|e| Error::Usage(e.to_string()))?;
+
+    let mut out = EventWriter::stdout(args.output.format);
+    forward_stdin(&mut out, TOOL).map_err(|e| Error::io("forwarding stdin", e))?;
+
+    // Without --repo the drill's backup goes to a private temporary repository.
+    let temp_repo = if args.repos.is_empty() {
+        Some(
+            tempfile::Builder::new()
+                .prefix("pra-drill-repo-")
+                .tempdir()
+                .map_err(|e| Error::io("creating a temporary repository", e))?,
+        )
+    } else {
+        None
+    };
+    let repos = match &temp_repo {
+        Some(dir) => vec![dir.path().display().to_string()],
+        None => args.repos.clone(),
+    };
+    let plan = drill::Plan {
+        settings: settings.clone(),
+        repos,
+        user_repo: temp_repo.is_none(),
+        stanza,
+        duration: args.duration,
+        clients: args.clients,
+        workload: Arc::new(workload),
+        targets: sla::Targets {
+            rpo: args.rpo,
+            rto: args.rto,
+            max_slowdown: args.max_slowdown,
+            max_app_failures: args.max_app_failures,
+        },
+        app_url: args.app_url.clone(),
+        keep: args.keep,
+        progress: load::progress_wanted() && !args.output.quiet,
+    };
+    let clock = Instant::now();
+    let mut f = DrillFields {
+        database: Some(settings.dbname()),
+        repo: (!args.repos.is_empty()).then(|| {
+            args.repos
+                .iter()
+                .map(|r| pra_core::repo::redact_url(r))
+                .collect::<Vec<_>>()
+                .join(",")
+        }),
+        workload: plan.workload.label(),
+        clients: args.clients,
+        scale: plan.workload.scale(),
+        started_at: Some(pra_core::time::format_ts(&pra_core::time::now())),
+        app_url: args.app_url.as_deref().map(pra_core::repo::redact_url),
+        kept: args.keep,
+        ..Default::default()
+    };
+    let outcome = drill::run_drill(&plan, &mut f);
+    f.duration_s = clock.elapsed().as_secs_f64();
+    f.timeline = downsample(std::mem::take(&mut f.timeline), MAX_TIMELINE_POINTS);
+    if let Err(e) = &outcome {
+        f.error = Some(e.to_string());
+    }
+    let status = if outcome.is_err() || !f.failed_slas.is_empty() {
+        Status::Error
+    } else {
+        Status::Ok
+    };
+    let message = drill::message(&f, status);
+    for c in f.slas.iter().filter(|c| c.result == "fail") {
+        log::error!("{} not met: {}", c.name.to_uppercase(), c.detail);
+    }
+    let mut report_error = None;
+    if let Some(path) = &args.report {
+        let host = pra_core::time::hostname();
+        f.report = Some(path.display().to_string());
+        let input = report::ReportInput {
+            fields: &f,
+            status,
+            message: &message,
+            host: &host,
+        };
+        if let Err(e) = report::write_report(path, &input) {
+            report_error = Some(Error::io(
+                format!("writing the report {}", path.display()),
+                e,
+            ));
+            f.report = None;
+        }
+    }
+    let mut event = Event::new(TOOL, Kind::Drill, status, message.clone()).with_fields(&f);
+    event = match &f.database {
+        Some(_) => event.with_stanza(plan.stanza.clone()),
+        None => event,
+    };
+    out.emit(&event)
+        .map_err(|e| Error::io("writing events", e))?;
+    drop(temp_repo);
+    match outcome {
+        Err(e) => Err(e),
+        Ok(()) => match report_error {
+            Some(e) => Err(e),
+            None if status == Status::Error => Ok(Exit::Problem),
+            None => {
+                log::info!("{message}");
+                Ok(Exit::Ok)
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downsampling_keeps_spikes_and_bounds() {
+        let points: Vec<TimelinePoint> = (1..=1000)
+            .map(|i| TimelinePoint {
+                t_s: f64::from(i),
+                tps: 10.0,
+                p95_s: if i == 500 { 1.0 } else { 0.001 },
+                phase: "baseline".into(),
+            })
+            .collect();
+        let d = downsample(points, 120);
+        assert!(d.len() <= 120);
+        assert!(d.iter().any(|p| p.p95_s == 1.0));
+        assert!(d.iter().all(|p| (p.tps - 10.0).abs() < 1e-9));
+        assert_eq!(d.last().map(|p| p.t_s), Some(1000.0));
+    }
+
+    #[test]
+    fn errors_map_to_exit_codes() {
+        assert_eq!(Error::Usage("x".into()).exit(), Exit::Usage);
+        assert_eq!(Error::Backup("x".into()).exit(), Exit::Runtime);
+        assert_eq!(Error::Interrupted(libc::SIGINT).exit().code(), 130);
+        assert!(Error::Interrupted(libc::SIGTERM)
+            .to_string()
+            .contains("SIGTERM"));
+    }
+}

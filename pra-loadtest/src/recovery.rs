@@ -1,0 +1,154 @@
+//! Backup and restore, through pra-backup's and pra-restore's libraries (the same
+//! code the operators' cron jobs run, not a re-implementation): a backup of the
+//! drilled database under load, then a restore into a scratch database on the same
+//! server, validated against the manifest's row counts.
+
+use crate::Error;
+use pra_core::catalog::{compare_row_counts, count_rows, quote_ident, user_tables};
+use pra_core::conn::ConnSettings;
+use pra_core::manifest::Manifest;
+use pra_core::repo::Repository;
+use std::time::{Duration, Instant};
+
+/// A backup taken by the drill.
+#[derive(Debug, Clone)]
+pub struct BackupTaken {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Wall time, as the drill measured it.
+    pub duration_s: f64,
+}
+
+/// Takes a logical backup of `settings`' database into `repos` (pra-backup's library).
+pub fn take_backup(
+    settings: &ConnSettings,
+    repos: &[String],
+    stanza: &str,
+) -> Result<BackupTaken, Error> {
+    let opts = pra_backup::BackupOptions {
+        conn: settings.with_application_name("pra-loadtest backup"),
+        repos: repos.to_vec(),
+        stanza: stanza.to_string(),
+        encode: pra_core::codec::EncodeOptions::default(),
+        // Every table counted: the RPO needs the marker table's count in the snapshot.
+        count_rows: pra_backup::CountRows::All,
+        critical_tables: Vec::new(),
+        wait: Duration::from_secs(60),
+        pg_bindir: None,
+        progress: false,
+    };
+    let started = Instant::now();
+    match pra_backup::backup_database(&opts) {
+        Ok(done) => Ok(BackupTaken {
+            manifest: done.manifest,
+            duration_s: started.elapsed().as_secs_f64(),
+        }),
+        Err(failure) => match failure.error {
+            pra_backup::Error::Interrupted(sig) => Err(Error::Interrupted(sig)),
+            e => Err(Error::Backup(e.to_string())),
+        },
+    }
+}
+
+/// What the restore found.
+#[derive(Debug, Clone, Default)]
+pub struct Restored {
+    /// Seconds from the start of the restore to a validated database.
+    pub rto_s: f64,
+    /// Tables counted.
+    pub tables: u64,
+    /// Row-count differences with the manifest.
+    pub problems: Vec<String>,
+}
+
+/// Restores the backup into a new database `scratch` on `server` and validates it.
+///
+/// The RTO clock covers everything a real recovery needs before the application
+/// could be pointed at the database: creating it, loading the dump, checking it.
+pub fn restore_into(
+    server: &ConnSettings,
+    repos: &[String],
+    manifest: &Manifest,
+    scratch: &str,
+) -> Result<Restored, String> {
+    let clock = Instant::now();
+    let location = repos.first().ok_or("no repository")?;
+    let repo = Repository::open(location).map_err(|e| e.to_string())?;
+    let mut admin = server
+        .with_dbname("postgres")
+        .with_application_name("pra-loadtest")
+        .connect()
+        .map_err(|e| e.to_string())?;
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE {} TEMPLATE template0",
+            quote_ident(scratch)
+        ))
+        .map_err(|e| {
+            format!(
+                "creating database {scratch}: {}",
+                pra_core::conn::describe_pg_error(&e)
+            )
+        })?;
+    drop(admin);
+    pra_restore::load_dump(
+        server,
+        &repo,
+        manifest,
+        scratch,
+        &pra_restore::LoadOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut client = server
+        .with_dbname(scratch)
+        .with_application_name("pra-loadtest")
+        .connect()
+        .map_err(|e| e.to_string())?;
+    let counted = user_tables(&mut client)
+        .and_then(|tables| count_rows(&mut client, &tables))
+        .map_err(|e| {
+            format!(
+                "counting rows in {scratch}: {}",
+                pra_core::conn::describe_pg_error(&e)
+            )
+        })?;
+    let problems = compare_row_counts(&manifest.tables, &counted);
+    Ok(Restored {
+        rto_s: clock.elapsed().as_secs_f64(),
+        tables: counted.len() as u64,
+        problems,
+    })
+}
+
+/// Drops the scratch database (forcing out sessions on PostgreSQL 13 and newer).
+pub fn drop_database(server: &ConnSettings, name: &str) -> Result<(), Error> {
+    let mut admin = server
+        .with_dbname("postgres")
+        .with_application_name("pra-loadtest")
+        .connect()?;
+    let version: i32 = admin
+        .query_one("SELECT current_setting('server_version_num')::int", &[])?
+        .get(0);
+    let force = if version >= 130_000 {
+        " WITH (FORCE)"
+    } else {
+        ""
+    };
+    admin.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS {}{force}",
+        quote_ident(name)
+    ))?;
+    Ok(())
+}
+
+/// Deletes the drill's backup from every repository it was written to.
+pub fn delete_backup(repos: &[String], manifest: &Manifest) -> Result<(), Error> {
+    for location in repos {
+        let repo = Repository::open(location).map_err(|e| Error::Backup(e.to_string()))?;
+        repo.delete_backup(&manifest.stanza, &manifest.id)
+            .map_err(|e| {
+                Error::Backup(format!("deleting the drill's backup {}: {e}", manifest.id))
+            })?;
+    }
+    Ok(())
+}

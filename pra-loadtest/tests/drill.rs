@@ -1,0 +1,393 @@
+//! The SLA drill against real PostgreSQL clusters: a passing drill with figures that
+//! hold together, a failing RTO, cleanup, --keep, a custom workload on Pagila, and
+//! an independent TPS measurement by pgbench on the same tables.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use pra_core::event::kinds::DrillFields;
+use pra_core::event::{Kind, Status};
+use pra_testkit::{datasets_dir, load_dataset, tool, Dataset, PgCluster, ToolRun};
+use std::sync::Mutex;
+
+/// The drills measure throughput: one at a time, or they would measure each other.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn drill(c: &PgCluster, args: &[&str]) -> ToolRun {
+    tool(env!("CARGO_BIN_EXE_pra-loadtest"))
+        .args(args)
+        .envs(c.env())
+        .timeout(std::time::Duration::from_secs(180))
+        .run()
+}
+
+fn fields(run: &ToolRun) -> DrillFields {
+    run.one(Kind::Drill).fields_as().unwrap()
+}
+
+fn schema_exists(c: &PgCluster, db: &str) -> bool {
+    c.psql(
+        db,
+        "SELECT count(*) FROM pg_namespace WHERE nspname = 'pra_loadtest'",
+    ) == "1"
+}
+
+fn drill_databases(c: &PgCluster) -> Vec<String> {
+    c.databases()
+        .into_iter()
+        .filter(|d| d.starts_with("pra_drill_"))
+        .collect()
+}
+
+#[test]
+fn a_drill_under_load_measures_passes_and_cleans_up() {
+    let _serial = serial();
+    let c = PgCluster::start();
+    c.create_db("app");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("drill.html");
+    let repo = dir.path().join("repo");
+    let run = drill(
+        &c,
+        &[
+            "-d",
+            "app",
+            "--duration",
+            "15s",
+            "--clients",
+            "2",
+            "--scale",
+            "0.1",
+            "--rpo",
+            "1h",
+            "--rto",
+            "10m",
+            "--max-slowdown",
+            "50",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    run.success();
+    let ev = run.one(Kind::Drill);
+    assert_eq!(ev.status, Status::Ok);
+    assert!(ev.message.contains("PASS"), "{}", ev.message);
+    let f = fields(&run);
+    // Throughput and ordered percentiles in every phase.
+    for (name, p) in [
+        ("baseline", &f.baseline),
+        ("during", &f.during_backup),
+        ("after", &f.after_backup),
+    ] {
+        run.check(
+            p.transactions > 0 && p.tps > 0.0,
+            &format!("{name}: no transaction committed"),
+        );
+        run.check(
+            0.0 < p.p50_s && p.p50_s <= p.p95_s && p.p95_s <= p.p99_s && p.p99_s <= p.max_s,
+            &format!("{name}: percentiles out of order: {p:?}"),
+        );
+    }
+    assert_eq!(
+        f.transactions,
+        f.baseline.transactions + f.during_backup.transactions + f.after_backup.transactions
+    );
+    assert_eq!(f.workload, "tpcb");
+    assert!(f.backup_id.is_some() && f.backup_duration_s.unwrap() > 0.0);
+    assert!(f.slowdown_ratio.unwrap() > 0.0);
+    // The restore: positive RTO, every table validated against the manifest.
+    run.check(f.rto_s.is_some_and(|s| s > 0.0), "RTO must be positive");
+    assert!(
+        f.validation_problems.is_empty(),
+        "{:?}",
+        f.validation_problems
+    );
+    assert!(f.tables_validated >= 4, "the four workload tables at least");
+    // RPO counted from the marker rows: it grows with the load committed after the
+    // backup, and agrees with the clients' own counts of what committed when.
+    let at_end = f.rpo_transactions.unwrap();
+    let at_backup_end = f.rpo_transactions_at_backup_end.unwrap();
+    run.check(
+        at_end > at_backup_end,
+        "the RPO must grow while the load goes on after the backup",
+    );
+    run.check(
+        at_end >= f.after_backup.transactions,
+        "every transaction committed after the backup finished is missing from it",
+    );
+    run.check(
+        at_end <= f.during_backup.transactions + f.after_backup.transactions + u64::from(f.clients),
+        "only transactions committed after the backup started can be missing from it",
+    );
+    let rpo_s = f.rpo_s.unwrap();
+    run.check(
+        rpo_s > 0.0 && rpo_s <= f.during_backup.duration_s + f.after_backup.duration_s + 1.0,
+        "the RPO span lies within the backup and after-backup phases",
+    );
+    // Verdicts: all measured ones pass, availability not measured without --app-url.
+    let verdicts: Vec<(&str, &str)> = f
+        .slas
+        .iter()
+        .map(|s| (s.name.as_str(), s.result.as_str()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("rpo", "pass"),
+            ("rto", "pass"),
+            ("slowdown", "pass"),
+            ("availability", "skipped")
+        ]
+    );
+    assert!(f.failed_slas.is_empty());
+    assert!(!f.timeline.is_empty() && f.timeline.iter().any(|p| p.tps > 0.0));
+    // Cleanup: no workload schema, no scratch database, no drill backup left.
+    assert!(
+        !schema_exists(&c, "app"),
+        "schema pra_loadtest must be dropped"
+    );
+    assert!(
+        drill_databases(&c).is_empty(),
+        "scratch databases left: {:?}",
+        drill_databases(&c)
+    );
+    let repo_handle = pra_core::repo::Repository::open(repo.to_str().unwrap()).unwrap();
+    assert!(
+        repo_handle.complete_backups("app").unwrap().is_empty(),
+        "the drill's backup must be deleted"
+    );
+    // The report: verdict first, SLA table, the chart.
+    let html = std::fs::read_to_string(&report).unwrap();
+    let verdict_at = html.find("PASS").expect("verdict in the report");
+    assert!(
+        verdict_at < html.find("Service levels").unwrap(),
+        "the verdict comes first"
+    );
+    assert!(html.contains("<svg") && html.matches("<polyline").count() == 2);
+    assert!(html.contains("Recovery time (RTO)"));
+    assert_eq!(f.report.as_deref(), report.to_str());
+}
+
+#[test]
+fn an_rto_missed_fails_with_exit_1_naming_it() {
+    let _serial = serial();
+    let c = PgCluster::start();
+    c.create_db("app");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("drill.md");
+    let run = drill(
+        &c,
+        &[
+            "-d",
+            "app",
+            "--duration",
+            "4s",
+            "--clients",
+            "2",
+            "--scale",
+            "0.05",
+            "--rto",
+            "1ms",
+            "--max-slowdown",
+            "50",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    run.code_is(1);
+    let ev = run.one(Kind::Drill);
+    assert_eq!(ev.status, Status::Error);
+    assert!(ev.message.contains("RTO"), "{}", ev.message);
+    run.stderr_contains("RTO not met");
+    let f = fields(&run);
+    assert_eq!(f.failed_slas, ["rto"]);
+    assert!(f.rto_s.unwrap() > 0.001);
+    assert!(!schema_exists(&c, "app"));
+    assert!(drill_databases(&c).is_empty());
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        md.starts_with("# SLA drill report: app\n\n**FAIL: RTO not met.**"),
+        "{md}"
+    );
+    assert!(md.contains("| Recovery time (RTO) | 1 ms |"), "{md}");
+}
+
+#[test]
+fn bad_flags_are_usage_errors_before_touching_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let wl = dir.path().join("w.sql");
+    std::fs::write(&wl, "\\set aid random(1, 10)\nSELECT :aid;\n").unwrap();
+    let run = tool(env!("CARGO_BIN_EXE_pra-loadtest"))
+        .args(["-d", "nowhere", "--workload", wl.to_str().unwrap()])
+        .env("PGHOST", "/nonexistent")
+        .run();
+    run.code_is(2).stderr_contains("meta-commands");
+    let run = tool(env!("CARGO_BIN_EXE_pra-loadtest"))
+        .args(["--max-slowdown", "0"])
+        .env("PGHOST", "/nonexistent")
+        .run();
+    run.code_is(2).stderr_contains("--max-slowdown");
+    let run = tool(env!("CARGO_BIN_EXE_pra-loadtest"))
+        .args(["--duration", "1s"])
+        .run();
+    run.code_is(2).stderr_contains("too short");
+    // An unreachable server is a runtime failure.
+    let run = tool(env!("CARGO_BIN_EXE_pra-loadtest"))
+        .args(["-d", "app"])
+        .env("PGHOST", "/nonexistent")
+        .env("PGCONNECT_TIMEOUT", "2")
+        .run();
+    run.code_is(3);
+}
+
+#[test]
+fn tps_agrees_with_pgbench_on_the_same_tables() {
+    let _serial = serial();
+    let c = PgCluster::start();
+    c.create_db("app");
+    let clients = "2";
+    // --keep leaves the tables for pgbench (and proves --keep keeps them).
+    let run = drill(
+        &c,
+        &[
+            "-d",
+            "app",
+            "--duration",
+            "6s",
+            "--clients",
+            clients,
+            "--scale",
+            "0.1",
+            "--max-slowdown",
+            "50",
+            "--keep",
+        ],
+    );
+    run.success();
+    let f = fields(&run);
+    assert!(f.kept);
+    assert!(schema_exists(&c, "app"), "--keep keeps schema pra_loadtest");
+    let scratch = f.scratch_database.clone().unwrap();
+    assert!(c.db_exists(&scratch), "--keep keeps the scratch database");
+    let accounts = c.psql("app", "SELECT count(*) FROM pra_loadtest.accounts");
+    assert_eq!(accounts, "10000");
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("tpcb.sql");
+    std::fs::write(&script, pra_loadtest::workload::TPCB_PGBENCH_SCRIPT).unwrap();
+    let out = std::process::Command::new(c.bindir().join("pgbench"))
+        .args([
+            "-n", "-M", "simple", "-c", clients, "-j", clients, "-T", "4",
+        ])
+        .args([
+            "-D",
+            "accounts=10000",
+            "-D",
+            "branches=1",
+            "-D",
+            "tellers=10",
+        ])
+        .arg("-f")
+        .arg(&script)
+        .arg("app")
+        .envs(c.env())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "pgbench failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pgbench_tps: f64 = text
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l["tps = ".len()..].split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no tps line in pgbench output:\n{text}"));
+    let ours = f.baseline.tps;
+    let ratio = ours / pgbench_tps;
+    eprintln!(
+        "pra-loadtest baseline {ours:.0} tps, pgbench {pgbench_tps:.0} tps, ratio {ratio:.2}"
+    );
+    assert!(
+        (0.5..=2.0).contains(&ratio),
+        "pra-loadtest {ours:.0} tps vs pgbench {pgbench_tps:.0} tps: ratio {ratio:.2} is not within a factor of 2"
+    );
+    // The history pgbench and the drill wrote is the same table: the marker works for both.
+    let rows: u64 = c
+        .psql("app", "SELECT count(*) FROM pra_loadtest.history")
+        .parse()
+        .unwrap();
+    assert!(rows >= f.transactions);
+}
+
+#[test]
+fn a_custom_workload_drills_pagila() {
+    if datasets_dir().is_none() {
+        return;
+    }
+    let _serial = serial();
+    let c = PgCluster::start();
+    let db = load_dataset(&c, Dataset::Pagila);
+    let rentals_before = c.psql(&db, "SELECT count(*) FROM rental");
+    let dir = tempfile::tempdir().unwrap();
+    let wl = dir.path().join("pagila-rent.sql");
+    std::fs::write(
+        &wl,
+        "BEGIN;\n\
+         -- a customer looks at their rentals, then a film's stock is touched\n\
+         SELECT count(*) FROM rental WHERE customer_id = 1 + (random() * 598)::int;\n\
+         UPDATE inventory SET last_update = now() WHERE inventory_id = 1 + (random() * 4580)::int;\n\
+         COMMIT;\n",
+    )
+    .unwrap();
+    let run = drill(
+        &c,
+        &[
+            "-d",
+            &db,
+            "--workload",
+            wl.to_str().unwrap(),
+            "--duration",
+            "6s",
+            "--clients",
+            "2",
+            "--max-slowdown",
+            "50",
+        ],
+    );
+    run.success();
+    let f = fields(&run);
+    assert_eq!(f.workload, "pagila-rent.sql");
+    assert_eq!(f.scale, None);
+    assert!(f.baseline.tps > 0.0 && f.after_backup.transactions > 0);
+    assert!(
+        f.validation_problems.is_empty(),
+        "{:?}",
+        f.validation_problems
+    );
+    assert!(
+        f.tables_validated > 15,
+        "Pagila's tables are validated: {}",
+        f.tables_validated
+    );
+    let missed = f.rpo_transactions.unwrap();
+    run.check(
+        missed >= f.after_backup.transactions,
+        "RPO counts the custom transactions too",
+    );
+    assert!(!schema_exists(&c, &db));
+    assert!(drill_databases(&c).is_empty());
+    assert_eq!(
+        c.psql(&db, "SELECT count(*) FROM rental"),
+        rentals_before,
+        "the user's data is intact"
+    );
+}
