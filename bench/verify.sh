@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Benchmark of pra-verify's checksum level against the standard tools on the same file.
+#
+# Starts a private PostgreSQL cluster (cleaned up on exit), loads the `app` dataset
+# (../shared/datasets/app.sql, or $PRA_DATASETS/app.sql) at SCALE (default 200,
+# about 1.26 GB; 1.04 GB raw dump), takes one backup with pra-backup (zstd), then
+# times RUNS rounds (default 3) of, interleaved so that machine load hits all alike:
+#   zstd-t          zstd -t dump.pgc.zst               (decode only: the target)
+#   sha256sum       sha256sum dump.pgc.zst             (stored hash only)
+#   zstd|sha256     zstd -dc dump.pgc.zst | sha256sum  (decode + raw hash, hand-made)
+#   pra-checksum    pra-verify --level checksum        (stored hash + decode + raw hash
+#                                                       + pg_restore --list, both files)
+# and prints medians and ratios against `zstd -t`. The file is in the page cache for
+# every command (it was just written), so this measures CPU, not the disk.
+# Figures go in docs/PERFORMANCE.md ("Verify").
+#
+# Usage: bench/verify.sh            SCALE=5 RUNS=3 bench/verify.sh
+# Needs: PostgreSQL server binaries, zstd, cargo.
+set -euo pipefail
+
+SCALE=${SCALE:-200}
+RUNS=${RUNS:-3}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATASETS=${PRA_DATASETS:-$ROOT/../shared/datasets}
+[ -f "$DATASETS/app.sql" ] || { echo "bench: $DATASETS/app.sql not found (set PRA_DATASETS)" >&2; exit 2; }
+
+BINDIR=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null || true)}
+if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/initdb" ]; then
+  BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+fi
+[ -x "$BINDIR/initdb" ] || { echo "bench: no PostgreSQL server binaries (initdb) found" >&2; exit 2; }
+command -v zstd >/dev/null || { echo "bench: zstd not installed" >&2; exit 2; }
+
+echo "bench: building pra-backup and pra-verify (release)" >&2
+(cd "$ROOT" && cargo build -q --release -p pra-backup -p pra-verify)
+PRA_BACKUP=$ROOT/target/release/pra-backup
+PRA_VERIFY=$ROOT/target/release/pra-verify
+
+WORK=$(mktemp -d /tmp/pra-bench-verify.XXXXXX)
+PGDATA=$WORK/data
+SOCK=$WORK/sock
+mkdir -p "$SOCK"
+PORT=$((20000 + RANDOM % 20000))
+AS=()
+if [ "$(id -u)" = 0 ]; then
+  # The server refuses to run as root: initdb and run it as postgres, like pra-testkit.
+  chown postgres "$WORK" "$SOCK"
+  AS=(runuser -u postgres --)
+fi
+
+cleanup() {
+  "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+echo "bench: starting a private cluster in $WORK" >&2
+"${AS[@]}" "$BINDIR/initdb" -D "$PGDATA" -U postgres -A trust --no-sync >/dev/null
+"${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -l "$WORK/server.log" -w \
+  -o "-k $SOCK -p $PORT -c listen_addresses='' -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
+
+export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=app
+unset PGPASSWORD PGSERVICE
+PATH=$BINDIR:$PATH
+
+echo "bench: loading app at scale $SCALE" >&2
+createdb app
+psql -X -q -v ON_ERROR_STOP=1 -c 'create extension pgcrypto' >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -v scale="$SCALE" -f "$DATASETS/app.sql" >/dev/null
+
+echo "bench: taking the backup" >&2
+REPO=$WORK/repo
+"$PRA_BACKUP" -q -d app --repo "$REPO" >/dev/null
+FILE=$(ls "$REPO"/app/backup/*/dump.pgc.zst)
+STORED=$(stat -c %s "$FILE")
+RAW=$(grep -m1 -o '"raw_bytes": *[0-9]*' "$(dirname "$FILE")/manifest.json" | grep -o '[0-9]*$')
+# Stop the server: it would only add noise (the checksum level needs no server).
+"${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null
+cat "$FILE" > /dev/null  # into the page cache for everyone
+
+declare -A TIMES
+run() {
+  local name=$1; shift
+  local s e
+  s=$(date +%s.%N)
+  "$@" >/dev/null 2>"$WORK/stderr.txt" \
+    || { echo "bench: $name failed:" >&2; cat "$WORK/stderr.txt" >&2; exit 3; }
+  e=$(date +%s.%N)
+  TIMES[$name]+="$(echo "$e - $s" | bc) "
+  echo "bench: $name: $(echo "$e - $s" | bc) s" >&2
+}
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+for ((i = 1; i <= RUNS; i++)); do
+  run zstd-t zstd -q -t "$FILE"
+  run sha256sum sha256sum "$FILE"
+  run 'zstd|sha256' sh -c "zstd -q -dc '$FILE' | sha256sum"
+  run pra-checksum "$PRA_VERIFY" -q --repo "$REPO" --stanza app --level checksum
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+echo
+echo "app scale $SCALE: dump.pgc.zst $((STORED / 1000000)) MB stored, $((RAW / 1000000)) MB raw; $RUNS rounds; $(nproc) cores; load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
+ZT=$(median "${TIMES[zstd-t]}")
+printf '%-13s %9s %10s %11s\n' what median_s vs_zstd-t raw_MB/s
+for n in zstd-t sha256sum 'zstd|sha256' pra-checksum; do
+  m=$(median "${TIMES[$n]}")
+  printf '%-13s %9.2f %10.2f %11.0f\n' "$n" "$m" "$(echo "$m / $ZT" | bc -l)" "$(echo "$RAW / 1000000 / $m" | bc -l)"
+done
+echo "(pra-checksum also checks globals.sql.zst and runs pg_restore --list on the dump; target: vs_zstd-t <= 1.00)"
