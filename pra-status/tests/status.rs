@@ -441,7 +441,40 @@ fn health_checks_on_a_real_cluster() {
         .code_is(3);
     status(&c).arg("--help").run().success();
 
-    // 9. The server stops: database CRITICAL within the timeout, dependent checks skipped.
+    // 9. The server hangs (postmaster stopped with SIGSTOP: connections are accepted by
+    // the kernel, never answered): database CRITICAL at the deadline, run bounded.
+    let pid = std::fs::read_to_string(c.data_dir().join("postmaster.pid")).unwrap();
+    let pid = pid.lines().next().unwrap().trim().to_string();
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "kill {sig} {pid}");
+    };
+    signal("-STOP");
+    let run = status(&c)
+        .args([
+            "-d",
+            "app",
+            "--timeout",
+            "1s",
+            "--disk-warn",
+            "0%",
+            "--disk-crit",
+            "0%",
+        ])
+        .timeout(Duration::from_secs(15))
+        .run();
+    signal("-CONT");
+    run.code_is(2);
+    let (_, s, m) = check(&run, "database", None);
+    run.check(
+        s == Status::Error && m.contains("did not finish"),
+        "a hung server is critical",
+    );
+
+    // 10. The server stops: database CRITICAL within the timeout, dependent checks skipped.
     c.stop();
     let run = status(&c)
         .args(["-d", "app", "--critical-table", "orders", "--timeout", "2s"])
