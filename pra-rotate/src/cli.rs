@@ -105,9 +105,9 @@ pub struct Args {
     pub keep_yearly: Option<Count>,
 
     /// Keep every backup started less than this before the newest backup
-    /// (e.g. 36h, 30d; a day is 24 h).
-    #[arg(long, env = "PRA_KEEP_WITHIN", value_name = "DURATION",
-          value_parser = pra_core::time::parse_duration)]
+    /// (e.g. 36h, 30d, 6months, 1y; a day is 24 h). A bare `m` is refused as ambiguous
+    /// (restic reads it as months): write `min` or `months`.
+    #[arg(long, env = "PRA_KEEP_WITHIN", value_name = "DURATION", value_parser = parse_within)]
     pub keep_within: Option<Duration>,
 
     /// Time zone of the calendar buckets: utc (the same everywhere) or local
@@ -137,6 +137,30 @@ pub struct Args {
     /// Output and logging.
     #[command(flatten)]
     pub out: OutputArgs,
+}
+
+/// Parses `--keep-within`: a duration as everywhere in pra (`36h`, `30d`), refusing
+/// a bare `m`, which restic users write for months and which would mean minutes here:
+/// a window 40 000 times too short would delete nearly everything.
+pub fn parse_within(s: &str) -> Result<Duration, String> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphabetic() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            if &s[start..i] == "m" {
+                return Err(format!(
+                    "ambiguous unit \"m\" in {s:?}: write \"min\" for minutes or \"months\" for months"
+                ));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    pra_core::time::parse_duration(s)
 }
 
 impl Args {
@@ -191,6 +215,16 @@ mod tests {
         let empty =
             Args::try_parse_from(["pra-rotate", "--repo", "/r", "--keep-last", "0"]).unwrap();
         assert!(empty.policy().is_empty());
+    }
+
+    #[test]
+    fn keep_within_refuses_a_bare_m() {
+        assert_eq!(parse_within("30d"), Ok(Duration::from_secs(30 * 86400)));
+        assert_eq!(parse_within("90min"), Ok(Duration::from_secs(90 * 60)));
+        assert!(parse_within("6months").unwrap() > Duration::from_secs(180 * 86400));
+        assert!(parse_within("1y 6m").unwrap_err().contains("ambiguous"));
+        assert!(parse_within("6m").unwrap_err().contains("months"));
+        assert!(parse_within("soon").is_err());
     }
 
     #[test]
