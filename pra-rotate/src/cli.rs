@@ -107,7 +107,7 @@ pub struct Args {
     /// Keep every backup started less than this before the newest backup
     /// (e.g. 36h, 30d, 6months, 1y; a day is 24 h). A bare `m` is refused as ambiguous
     /// (restic reads it as months): write `min` or `months`.
-    #[arg(long, env = "PRA_KEEP_WITHIN", value_name = "DURATION", value_parser = parse_within)]
+    #[arg(long, env = "PRA_KEEP_WITHIN", value_name = "DURATION", value_parser = parse_retention_duration)]
     pub keep_within: Option<Duration>,
 
     /// Time zone of the calendar buckets: utc (the same everywhere) or local
@@ -126,7 +126,7 @@ pub struct Args {
 
     /// Delete incomplete backups (no manifest) whose directory is older than this.
     #[arg(long, env = "PRA_PRUNE_INCOMPLETE_AFTER", value_name = "DURATION",
-          default_value = "24h", value_parser = pra_core::time::parse_duration)]
+          default_value = "24h", value_parser = parse_retention_duration)]
     pub prune_incomplete_after: Duration,
 
     /// How long to wait for the stanza lock held by another writer (a backup).
@@ -139,10 +139,10 @@ pub struct Args {
     pub out: OutputArgs,
 }
 
-/// Parses `--keep-within`: a duration as everywhere in pra (`36h`, `30d`), refusing
+/// Parses `--keep-within` and `--prune-incomplete-after`: a duration as everywhere in pra (`36h`, `30d`), refusing
 /// a bare `m`, which restic users write for months and which would mean minutes here:
 /// a window 40 000 times too short would delete nearly everything.
-pub fn parse_within(s: &str) -> Result<Duration, String> {
+pub fn parse_retention_duration(s: &str) -> Result<Duration, String> {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -219,12 +219,22 @@ mod tests {
 
     #[test]
     fn keep_within_refuses_a_bare_m() {
-        assert_eq!(parse_within("30d"), Ok(Duration::from_secs(30 * 86400)));
-        assert_eq!(parse_within("90min"), Ok(Duration::from_secs(90 * 60)));
-        assert!(parse_within("6months").unwrap() > Duration::from_secs(180 * 86400));
-        assert!(parse_within("1y 6m").unwrap_err().contains("ambiguous"));
-        assert!(parse_within("6m").unwrap_err().contains("months"));
-        assert!(parse_within("soon").is_err());
+        assert_eq!(
+            parse_retention_duration("30d"),
+            Ok(Duration::from_secs(30 * 86400))
+        );
+        assert_eq!(
+            parse_retention_duration("90min"),
+            Ok(Duration::from_secs(90 * 60))
+        );
+        assert!(parse_retention_duration("6months").unwrap() > Duration::from_secs(180 * 86400));
+        assert!(parse_retention_duration("1y 6m")
+            .unwrap_err()
+            .contains("ambiguous"));
+        assert!(parse_retention_duration("6m")
+            .unwrap_err()
+            .contains("months"));
+        assert!(parse_retention_duration("soon").is_err());
     }
 
     #[test]
