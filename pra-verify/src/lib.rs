@@ -113,14 +113,22 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     let forwarded = forward_stdin(&mut out, TOOL).map_err(io_err("forwarding stdin"))?;
     let from_stdin = select::from_events(&forwarded.events);
     // A killed run cannot clean up after itself: this one does, and says so.
+    // A server that cannot be reached is reported per backup (an `error` event each,
+    // exit 3), without reading the backups first.
+    let mut server_down = None;
     let mut leftovers = match &server {
-        Some(s) => scratch::drop_leftovers(s)?,
+        Some(s) => scratch::drop_leftovers(s).unwrap_or_else(|e| {
+            log::error!("{e}");
+            server_down = Some(e.to_string());
+            Vec::new()
+        }),
         None => Vec::new(),
     };
     let plan = Plan {
         level: args.level,
         pg_bindir: args.pg_bindir.clone(),
         server,
+        server_down,
         jobs: args.jobs,
         checks,
     };

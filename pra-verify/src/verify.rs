@@ -18,6 +18,8 @@ pub struct Plan {
     pub pg_bindir: Option<PathBuf>,
     /// The server for the restore level.
     pub server: Option<pra_core::conn::ConnSettings>,
+    /// Why the server for the restore level cannot be reached, if it cannot.
+    pub server_down: Option<String>,
     /// `pg_restore` jobs for the restore level.
     pub jobs: u32,
     /// `--check-sql` statements.
@@ -102,6 +104,12 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
             manifest.stanza, manifest.id
         ));
         return;
+    }
+    if plan.level == VerifyLevel::Restore {
+        if let Some(why) = &plan.server_down {
+            out.unreachable = Some(why.clone());
+            return;
+        }
     }
     // Held until the end of this function: pra-rotate cannot delete the backup meanwhile.
     let _lock = match repo.lock_backup(stanza, id, crate::TOOL, LockMode::Shared) {

@@ -175,6 +175,11 @@ fn selection_and_unreachable_repository() {
         all.events_of(Kind::Verify).len() == 2,
         "two backups, two events",
     );
+    let first = Repository::open(repo.to_str().unwrap())
+        .unwrap()
+        .complete_backups("app")
+        .unwrap()
+        .remove(0);
 
     // A backup id that does not exist: a failed verification, exit 1.
     let missing = verify(&c, &repo)
@@ -203,18 +208,26 @@ fn selection_and_unreachable_repository() {
         .args(["--stanza", "app"])
         .run()
         .code_is(3);
-    // A server that cannot be reached at the restore level: exit 3.
-    verify(&c, &repo)
+    // A server that cannot be reached at the restore level: an error event, exit 3,
+    // and no verify.json (no verdict on the backup).
+    let before = std::fs::read(backup_dir(&repo, &first).join("verify.json")).unwrap();
+    let down = verify(&c, &repo)
         .args([
-            "--stanza",
-            "app",
-            "--level",
-            "restore",
-            "-d",
-            "host=/nonexistent port=1 dbname=postgres",
+            "--stanza", "app", "--backup", &first.id, "--level", "restore",
         ])
-        .run()
-        .code_is(3);
+        .args(["-d", "host=/nonexistent port=1 dbname=postgres"])
+        .run();
+    down.code_is(3);
+    let (ev, f) = verify_fields(&down);
+    down.check(
+        ev.status == Status::Error && f.problem.unwrap_or_default().contains("connect"),
+        "the unreachable server is reported in the event",
+    );
+    assert_eq!(
+        std::fs::read(backup_dir(&repo, &first).join("verify.json")).unwrap(),
+        before,
+        "verify.json untouched"
+    );
     // --check-sql without the restore level: usage error.
     verify(&c, &repo)
         .args(["--stanza", "app", "--check-sql", "/dev/null"])
