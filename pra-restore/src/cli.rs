@@ -40,7 +40,12 @@ pub struct Args {
 
     /// Which backup: an id (20261125T110000Z), `latest`, or `latest-verified` (the newest
     /// whose last verification passed).
-    #[arg(long, env = "PRA_RESTORE_BACKUP", value_name = "ID", default_value = "latest")]
+    #[arg(
+        long,
+        env = "PRA_RESTORE_BACKUP",
+        value_name = "ID",
+        default_value = "latest"
+    )]
     pub backup: String,
 
     /// Backup repository: a path or file:// URL. With several, the first that holds the backup is used.

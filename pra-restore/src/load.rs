@@ -8,7 +8,7 @@ use crate::progress::Progress;
 use crate::Error;
 use pra_core::conn::ConnSettings;
 use pra_core::fetch::{fetch_file, FetchError};
-use pra_core::manifest::{FileRole, Manifest};
+use pra_core::manifest::{FileRole, Manifest, ManifestFile};
 use pra_core::repo::Repository;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -63,22 +63,129 @@ pub fn load_dump(
     db: &str,
     opts: &LoadOptions,
 ) -> Result<LoadStats, Error> {
-    let file = manifest.file(FileRole::Dump).ok_or_else(|| {
+    let prepared = prepare(repo, manifest, opts)?;
+    load_prepared(server, repo, manifest, db, opts, &prepared)
+}
+
+/// The dump, ready for `pg_restore`: streamed from the repository (one job), or
+/// already decoded and fully checked in a temporary file (several jobs).
+pub(crate) enum Prepared {
+    /// Decoded on the fly into `pg_restore`'s stdin.
+    Stream,
+    /// Decoded into a temporary file (removed when dropped); every digest checked.
+    File {
+        /// The decoded dump.
+        temp: tempfile::NamedTempFile,
+        /// Seconds the decoding took.
+        fetch_s: f64,
+        /// Its size.
+        raw_bytes: u64,
+    },
+}
+
+impl Prepared {
+    /// The decoded dump file, when there is one.
+    pub(crate) fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Prepared::Stream => None,
+            Prepared::File { temp, .. } => Some(temp.path()),
+        }
+    }
+}
+
+fn dump_file(manifest: &Manifest) -> Result<&ManifestFile, Error> {
+    manifest.file(FileRole::Dump).ok_or_else(|| {
         Error::Usage(format!(
             "backup {}/{} has no dump file (is it a physical backup?)",
             manifest.stanza, manifest.id
         ))
-    })?;
+    })
+}
+
+/// Prepares the dump without touching the server: with several jobs, decodes it to a
+/// temporary file in `temp_dir`, checking stored and raw sizes and sha256 on the way
+/// (so that pra-restore needs no separate checksum pass for it).
+pub(crate) fn prepare(
+    repo: &Repository,
+    manifest: &Manifest,
+    opts: &LoadOptions,
+) -> Result<Prepared, Error> {
+    let file = dump_file(manifest)?;
+    if opts.jobs <= 1 {
+        return Ok(Prepared::Stream);
+    }
+    let dir = opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let started = Instant::now();
+    let temp = tempfile::Builder::new()
+        .prefix(".pra-restore-")
+        .suffix(".pgc")
+        .tempfile_in(&dir)
+        .map_err(|e| {
+            Error::io(
+                format!("cannot create a temporary file in {}", dir.display()),
+                e,
+            )
+        })?;
+    let handle = temp
+        .reopen()
+        .map_err(|e| Error::io(format!("cannot open {}", temp.path().display()), e))?;
+    let mut sink = Progress::new(
+        BufWriter::with_capacity(BUF, handle),
+        "decode",
+        file.raw_bytes,
+    );
+    let digests = fetch_file(repo, manifest, file, &mut sink)?;
+    sink.flush()
+        .map_err(|e| Error::io(format!("writing {}", temp.path().display()), e))?;
+    drop(sink.finish());
+    Ok(Prepared::File {
+        temp,
+        fetch_s: started.elapsed().as_secs_f64(),
+        raw_bytes: digests.raw.bytes,
+    })
+}
+
+/// Runs `pg_restore` into `db` on a prepared dump.
+pub(crate) fn load_prepared(
+    server: &ConnSettings,
+    repo: &Repository,
+    manifest: &Manifest,
+    db: &str,
+    opts: &LoadOptions,
+    prepared: &Prepared,
+) -> Result<LoadStats, Error> {
+    let file = dump_file(manifest)?;
     let mut cmd = programs::command("pg_restore", server, db);
     cmd.args(["--exit-on-error", "--no-password", "--dbname"])
         .arg(programs::dbname_arg(db));
     if opts.no_owner {
         cmd.args(["--no-owner", "--no-privileges"]);
     }
-    if opts.jobs <= 1 {
-        stream_into(cmd, repo, manifest, file, db)
-    } else {
-        via_temp_file(cmd, repo, manifest, file, db, opts)
+    match prepared {
+        Prepared::Stream => stream_into(cmd, repo, manifest, file, db),
+        Prepared::File {
+            temp,
+            fetch_s,
+            raw_bytes,
+        } => {
+            let started = Instant::now();
+            cmd.arg("--jobs")
+                .arg(opts.jobs.max(1).to_string())
+                .arg(temp.path());
+            let (mut child, tail) = spawn(cmd, Stdio::null())?;
+            crate::progress::phase(&format!("pg_restore -j {} running", opts.jobs));
+            let status = child
+                .wait()
+                .map_err(|e| Error::io("waiting for pg_restore", e))?;
+            if !status.success() {
+                return Err(failed(db, status, tail));
+            }
+            Ok(LoadStats {
+                fetch_s: *fetch_s,
+                restore_s: started.elapsed().as_secs_f64(),
+                raw_bytes: *raw_bytes,
+            })
+        }
     }
 }
 
@@ -112,7 +219,7 @@ fn stream_into(
     cmd: Command,
     repo: &Repository,
     manifest: &Manifest,
-    file: &pra_core::manifest::ManifestFile,
+    file: &ManifestFile,
     db: &str,
 ) -> Result<LoadStats, Error> {
     let started = Instant::now();
@@ -157,60 +264,4 @@ fn stream_into(
             raw_bytes: d.raw.bytes,
         }),
     }
-}
-
-/// Several jobs: decode to a temporary file (removed on return), then `pg_restore -j N file`.
-fn via_temp_file(
-    mut cmd: Command,
-    repo: &Repository,
-    manifest: &Manifest,
-    file: &pra_core::manifest::ManifestFile,
-    db: &str,
-    opts: &LoadOptions,
-) -> Result<LoadStats, Error> {
-    let dir = opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let started = Instant::now();
-    let temp = tempfile::Builder::new()
-        .prefix(".pra-restore-")
-        .suffix(".pgc")
-        .tempfile_in(&dir)
-        .map_err(|e| {
-            Error::io(
-                format!("cannot create a temporary file in {}", dir.display()),
-                e,
-            )
-        })?;
-    let digests = {
-        let handle = temp
-            .reopen()
-            .map_err(|e| Error::io(format!("cannot open {}", temp.path().display()), e))?;
-        let mut sink = Progress::new(
-            BufWriter::with_capacity(BUF, handle),
-            "decode",
-            file.raw_bytes,
-        );
-        let d = fetch_file(repo, manifest, file, &mut sink)?;
-        sink.flush()
-            .map_err(|e| Error::io(format!("writing {}", temp.path().display()), e))?;
-        drop(sink.finish());
-        d
-    };
-    let fetch_s = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    cmd.arg("--jobs")
-        .arg(opts.jobs.to_string())
-        .arg(temp.path());
-    let (mut child, tail) = spawn(cmd, Stdio::null())?;
-    crate::progress::phase(&format!("pg_restore -j {} running", opts.jobs));
-    let status = child
-        .wait()
-        .map_err(|e| Error::io("waiting for pg_restore", e))?;
-    if !status.success() {
-        return Err(failed(db, status, tail));
-    }
-    Ok(LoadStats {
-        fetch_s,
-        restore_s: started.elapsed().as_secs_f64(),
-        raw_bytes: digests.raw.bytes,
-    })
 }

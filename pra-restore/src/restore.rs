@@ -4,9 +4,8 @@
 
 use crate::select::Chosen;
 use crate::validate::{validate, Checks};
-use crate::{load_dump, roles, server, Args, Error, LoadOptions};
+use crate::{load, roles, server, Args, Error, LoadOptions};
 use postgres::Client;
-use pra_core::conn::ConnSettings;
 use pra_core::event::kinds::RestoreFields;
 use pra_core::event::stream::forward_stdin;
 use pra_core::event::{Event, EventWriter, Kind, Status};
@@ -105,11 +104,21 @@ fn restore(
     // Rotation must not delete the backup while we read it.
     let _lock = repo.lock_backup(&manifest.stanza, &manifest.id, TOOL, LockMode::Shared)?;
 
-    // A corrupt backup is refused before the server is touched.
+    // A corrupt backup is refused before the server is touched. With several jobs the
+    // dump is decoded to a local file first, which checks its digests on the way:
+    // no separate pass over it.
+    let opts = LoadOptions {
+        jobs: args.jobs,
+        no_owner: args.no_owner,
+        temp_dir: args.temp_dir.clone(),
+    };
     crate::progress::phase(&format!("checking the checksums of {what}"));
     for file in &manifest.files {
-        check_stored(&repo, &manifest, file)?;
+        if !(args.jobs > 1 && file.role == FileRole::Dump) {
+            check_stored(&repo, &manifest, file)?;
+        }
     }
+    let prepared = load::prepare(&repo, &manifest, &opts)?;
     fields.fetch_s = started.elapsed().as_secs_f64();
 
     let server_settings = args.db.settings()?.with_application_name(TOOL);
@@ -126,29 +135,25 @@ fn restore(
     }
 
     if args.globals || !args.no_owner {
-        prepare_roles(args, &server_settings, &mut admin, &repo, &manifest, fields)?;
+        let needs = roles::dump_needs(&server_settings, &repo, &manifest, prepared.path())?;
+        prepare_roles(args, &needs, &mut admin, &repo, &manifest, fields)?;
     }
 
     let temp = server::derived_name(target, server::TEMP_MARK, &std::process::id().to_string());
     server::drop_db(&mut admin, &temp)?;
     server::create_temp(&mut admin, &temp, &what)?;
     crate::progress::phase(&format!("restoring {what} into {temp}"));
-    let opts = LoadOptions {
-        jobs: args.jobs,
-        no_owner: args.no_owner,
-        temp_dir: args.temp_dir.clone(),
-    };
-    let stats = match load_dump(&server_settings, &repo, &manifest, &temp, &opts) {
-        Ok(s) => s,
-        Err(e) => {
-            // Half-restored data is of no use: drop it (a killed run's is dropped by the next).
-            if let Err(d) = server::drop_db(&mut admin, &temp) {
-                log::warn!("could not drop {temp}: {d}");
+    let stats =
+        match load::load_prepared(&server_settings, &repo, &manifest, &temp, &opts, &prepared) {
+            Ok(s) => s,
+            Err(e) => {
+                // Half-restored data is of no use: drop it (a killed run's is dropped by the next).
+                if let Err(d) = server::drop_db(&mut admin, &temp) {
+                    log::warn!("could not drop {temp}: {d}");
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
-    };
-    fields.fetch_s += stats.fetch_s;
+        };
     fields.restore_s = stats.restore_s;
     fields.raw_bytes = stats.raw_bytes;
 
@@ -213,13 +218,12 @@ fn restore(
 /// globals with `--globals`, else refuses (unless `--no-owner`) before anything is restored.
 fn prepare_roles(
     args: &Args,
-    server_settings: &ConnSettings,
+    needs: &roles::Needs,
     admin: &mut Client,
     repo: &pra_core::repo::Repository,
     manifest: &pra_core::manifest::Manifest,
     fields: &mut RestoreFields,
 ) -> Result<(), Error> {
-    let needs = roles::dump_needs(server_settings, repo, manifest)?;
     let names = |sql: &str, admin: &mut Client| -> Result<BTreeSet<String>, Error> {
         Ok(admin
             .query(sql, &[])

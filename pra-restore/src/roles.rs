@@ -28,19 +28,24 @@ pub struct Needs {
 }
 
 /// Reads the roles and tablespaces the dump of `manifest` refers to.
+///
+/// `decoded` is the dump already decoded to a file, if it is (else it is streamed).
 pub fn dump_needs(
     server: &ConnSettings,
     repo: &Repository,
     manifest: &Manifest,
+    decoded: Option<&std::path::Path>,
 ) -> Result<Needs, Error> {
     let Some(file) = manifest.file(FileRole::Dump) else {
         return Ok(Needs::default());
     };
     let mut cmd = programs::command("pg_restore", server, "postgres");
-    cmd.args(["--schema-only", "--file=-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args(["--schema-only", "--file=-"]);
+    match decoded {
+        Some(path) => cmd.arg(path).stdin(Stdio::null()),
+        None => cmd.stdin(Stdio::piped()),
+    };
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
         .map_err(|e| Error::io("cannot run pg_restore --schema-only", e))?;

@@ -262,6 +262,27 @@ fn restore_validates_renames_and_fails_safely() {
         "{f:?}"
     );
     assert_eq!(c.databases(), before, "nothing created on the server");
+    // With two jobs the dump is decoded to a temporary file first: same refusal, file removed.
+    let scratch = tempfile::tempdir().unwrap();
+    let run = restore(
+        &c,
+        bad.path(),
+        "app",
+        "corrupt",
+        &[
+            "--jobs",
+            "2",
+            "--temp-dir",
+            scratch.path().to_str().unwrap(),
+        ],
+    );
+    run.code_is(1);
+    assert!(fields(&run)
+        .error
+        .unwrap_or_default()
+        .contains(&m.files[0].name));
+    assert_eq!(c.databases(), before, "nothing created on the server");
+    assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
 
     // 6. An unreachable server: exit 3.
     let closed_port = TcpListener::bind("127.0.0.1:0")
@@ -280,7 +301,7 @@ fn restore_validates_renames_and_fails_safely() {
 
     // 7. Killed midway (SIGKILL during pg_restore): no target; the next run drops the temporary database.
     c.create_db("big");
-    c.psql("big", "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS a, md5((g+1)::text) AS b FROM generate_series(1, 1500000) g; ALTER TABLE big ADD PRIMARY KEY (id)");
+    c.psql("big", "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS a, md5((g+1)::text) AS b FROM generate_series(1, 1000000) g; ALTER TABLE big ADD PRIMARY KEY (id)");
     common::backup(&c, repo, "big", "big", Codec::Zstd);
     let mut child = tool(PRA_RESTORE)
         .args([
@@ -337,5 +358,5 @@ fn restore_validates_renames_and_fails_safely() {
         run.dump()
     );
     assert!(!c.db_exists(&temp));
-    assert_eq!(c.psql("bigr", "SELECT count(*) FROM big"), "1500000");
+    assert_eq!(c.psql("bigr", "SELECT count(*) FROM big"), "1000000");
 }
