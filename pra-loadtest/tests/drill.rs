@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use pra_core::event::kinds::DrillFields;
-use pra_core::event::{Kind, Status};
+use pra_core::event::{Event, Kind, Status};
 use pra_testkit::{datasets_dir, load_dataset, tool, Dataset, PgCluster, ToolRun};
-use std::sync::Mutex;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The drills measure throughput: one at a time, or they would measure each other.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -27,6 +29,35 @@ fn drill(c: &PgCluster, args: &[&str]) -> ToolRun {
 
 fn fields(run: &ToolRun) -> DrillFields {
     run.one(Kind::Drill).fields_as().unwrap()
+}
+
+/// A loopback "application" answering every request with `status`.
+struct App {
+    url: String,
+    hits: Arc<AtomicU64>,
+}
+
+fn app(status: u16) -> App {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/health?token=s3cret",
+        listener.local_addr().unwrap()
+    );
+    let hits = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&hits);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            counter.fetch_add(1, Ordering::SeqCst);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} Status\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            );
+        }
+    });
+    App { url, hits }
 }
 
 fn schema_exists(c: &PgCluster, db: &str) -> bool {
@@ -51,9 +82,10 @@ fn a_drill_under_load_measures_passes_and_cleans_up() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("drill.html");
     let repo = dir.path().join("repo");
-    let run = drill(
-        &c,
-        &[
+    let healthy = app(200);
+    let upstream = Event::new("pra-backup", Kind::Backup, Status::Ok, "from upstream");
+    let run = tool(env!("CARGO_BIN_EXE_pra-loadtest"))
+        .args([
             "-d",
             "app",
             "--duration",
@@ -62,19 +94,24 @@ fn a_drill_under_load_measures_passes_and_cleans_up() {
             "2",
             "--scale",
             "0.1",
-            "--rpo",
-            "1h",
-            "--rto",
-            "10m",
-            "--max-slowdown",
-            "50",
+        ])
+        .args(["--rpo", "1h", "--rto", "10m", "--max-slowdown", "50"])
+        .args([
             "--repo",
             repo.to_str().unwrap(),
             "--report",
             report.to_str().unwrap(),
-        ],
-    );
+        ])
+        .args(["--app-url", &healthy.url])
+        .envs(c.env())
+        .stdin_events(std::slice::from_ref(&upstream))
+        .timeout(std::time::Duration::from_secs(180))
+        .run();
     run.success();
+    assert_eq!(
+        run.events[0], upstream,
+        "events on stdin are forwarded first"
+    );
     let ev = run.one(Kind::Drill);
     assert_eq!(ev.status, Status::Ok);
     assert!(ev.message.contains("PASS"), "{}", ev.message);
@@ -130,7 +167,25 @@ fn a_drill_under_load_measures_passes_and_cleans_up() {
         rpo_s > 0.0 && rpo_s <= f.during_backup.duration_s + f.after_backup.duration_s + 1.0,
         "the RPO span lies within the backup and after-backup phases",
     );
-    // Verdicts: all measured ones pass, availability not measured without --app-url.
+    // Availability: probed about every second, every probe answered.
+    run.check(
+        f.app_probes >= 10 && f.app_failures == 0,
+        "the application is probed every second",
+    );
+    assert!(healthy.hits.load(Ordering::SeqCst) >= f.app_probes);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        !stdout.contains("s3cret") && !run.stderr.contains("s3cret"),
+        "the URL's token never appears"
+    );
+    assert!(
+        f.app_url
+            .as_deref()
+            .is_some_and(|u| u.ends_with("/health?***")),
+        "{:?}",
+        f.app_url
+    );
+    // Verdicts: all pass.
     let verdicts: Vec<(&str, &str)> = f
         .slas
         .iter()
@@ -142,7 +197,7 @@ fn a_drill_under_load_measures_passes_and_cleans_up() {
             ("rpo", "pass"),
             ("rto", "pass"),
             ("slowdown", "pass"),
-            ("availability", "skipped")
+            ("availability", "pass")
         ]
     );
     assert!(f.failed_slas.is_empty());
@@ -181,6 +236,7 @@ fn an_rto_missed_fails_with_exit_1_naming_it() {
     c.create_db("app");
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("drill.md");
+    let down = app(503);
     let run = drill(
         &c,
         &[
@@ -198,6 +254,10 @@ fn an_rto_missed_fails_with_exit_1_naming_it() {
             "50",
             "--report",
             report.to_str().unwrap(),
+            "--app-url",
+            &down.url,
+            "--max-app-failures",
+            "1",
         ],
     );
     run.code_is(1);
@@ -206,13 +266,15 @@ fn an_rto_missed_fails_with_exit_1_naming_it() {
     assert!(ev.message.contains("RTO"), "{}", ev.message);
     run.stderr_contains("RTO not met");
     let f = fields(&run);
-    assert_eq!(f.failed_slas, ["rto"]);
+    assert_eq!(f.failed_slas, ["rto", "availability"]);
+    assert!(f.app_failures >= 2 && f.app_failures == f.app_probes);
+    assert_eq!(f.slas[0].result, "pass", "the RPO is still met");
     assert!(f.rto_s.unwrap() > 0.001);
     assert!(!schema_exists(&c, "app"));
     assert!(drill_databases(&c).is_empty());
     let md = std::fs::read_to_string(&report).unwrap();
     assert!(
-        md.starts_with("# SLA drill report: app\n\n**FAIL: RTO not met.**"),
+        md.starts_with("# SLA drill report: app\n\n**FAIL: RTO, AVAILABILITY not met.**"),
         "{md}"
     );
     assert!(md.contains("| Recovery time (RTO) | 1 ms |"), "{md}");
@@ -390,4 +452,70 @@ fn a_custom_workload_drills_pagila() {
         rentals_before,
         "the user's data is intact"
     );
+}
+
+#[test]
+fn an_interrupted_drill_cleans_up_and_exits_130() {
+    let _serial = serial();
+    let c = PgCluster::start();
+    c.create_db("app");
+    let mut cmd = tool(env!("CARGO_BIN_EXE_pra-loadtest"))
+        .args([
+            "-d",
+            "app",
+            "--duration",
+            "60s",
+            "--clients",
+            "2",
+            "--scale",
+            "0.05",
+        ])
+        .envs(c.env())
+        .command();
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the load to run (the schema exists and history grows), then interrupt.
+    let started = std::time::Instant::now();
+    loop {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the drill never started its load"
+        );
+        if schema_exists(&c, "app")
+            && c.psql("app", "SELECT count(*) > 0 FROM pra_loadtest.history") == "t"
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "stderr:\n{stderr}");
+    assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
+    let events: Vec<Event> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| Event::parse_line(l.as_bytes()).unwrap())
+        .collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].status, Status::Error);
+    assert!(
+        events[0].message.contains("SIGINT"),
+        "{}",
+        events[0].message
+    );
+    assert!(
+        started.elapsed().as_secs() < 40,
+        "the drill stopped well before its 60 s"
+    );
+    assert!(
+        !schema_exists(&c, "app"),
+        "schema pra_loadtest dropped after the interrupt"
+    );
+    assert!(drill_databases(&c).is_empty());
 }
