@@ -166,12 +166,15 @@ impl Thresholds {
         }
     }
 
-    /// In words: `warn > 2880 s, crit > 3600 s`; ratios as percentages (`warn < 20 %`).
+    /// In words: `warn > 48 min 00 s, crit > 1 h 00 min`; ratios as percentages (`warn < 20 %`).
     pub fn describe(&self) -> String {
         let op = if self.higher_is_worse { ">" } else { "<" };
         let show = |v: f64| {
             if self.unit == "ratio" {
                 format!("{} %", trim_number(v * 100.0))
+            } else if self.unit == "s" && v >= 60.0 {
+                // 7 days reads better than 604800 s; `crit` keeps the exact number.
+                pra_core::time::format_duration(std::time::Duration::from_secs_f64(v))
             } else if self.unit.is_empty() {
                 trim_number(v)
             } else {
@@ -208,7 +211,11 @@ mod tests {
         assert_eq!(age.evaluate(2880.0), Status::Ok);
         assert_eq!(age.evaluate(2881.0), Status::Warn);
         assert_eq!(age.evaluate(3601.0), Status::Error);
-        assert_eq!(age.describe(), "warn > 2880 s, crit > 3600 s");
+        assert_eq!(age.describe(), "warn > 48 min 00 s, crit > 1 h 00 min");
+        assert_eq!(
+            Thresholds::max_with_warn_at_80(10.0, "s").describe(),
+            "warn > 8 s, crit > 10 s"
+        );
         let free = Thresholds {
             warn: 0.2,
             crit: 0.1,

@@ -200,7 +200,8 @@ fn plan(args: &Args) -> Result<(Vec<Job>, Vec<CheckResult>), Error> {
             }
         }
     }
-    disk_paths.dedup();
+    let mut seen = std::collections::HashSet::new();
+    disk_paths.retain(|p| seen.insert(p.clone()));
     for path in disk_paths {
         let shown = path.display().to_string();
         let mut job = Job::new(

@@ -5,15 +5,19 @@
 
 use chrono::{DateTime, Utc};
 use pra_core::codec::Codec;
+use pra_core::event::kinds::{CheckFields, StatusFields};
+use pra_core::event::Kind;
 use pra_core::event::Status;
 use pra_core::manifest::{
     BackupKind, FileRole, Manifest, ManifestFile, VerifyLevel, VerifyRecord, MANIFEST_FORMAT,
     VERIFY_FORMAT,
 };
 use pra_core::repo::Repository;
+use pra_testkit::{tool, PgCluster, ToolRun};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::time::Duration;
 
 /// Starts an HTTP/1.1 server on 127.0.0.1: `/health` 200, `/fail` 500, `/missing` 404,
@@ -318,4 +322,50 @@ pub fn series(
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     parsed.get(&(name.to_string(), l)).copied()
+}
+
+/// A pra-status run against a cluster (its PG* environment).
+pub fn status(c: &PgCluster) -> pra_testkit::Tool {
+    tool(env!("CARGO_BIN_EXE_pra-status"))
+        .envs(c.env())
+        .timeout(Duration::from_secs(60))
+}
+
+pub fn checks(run: &ToolRun) -> Vec<(CheckFields, Status, String)> {
+    run.events_of(Kind::Check)
+        .into_iter()
+        .map(|e| {
+            (
+                e.fields_as::<CheckFields>().unwrap(),
+                e.status,
+                e.message.clone(),
+            )
+        })
+        .collect()
+}
+
+pub fn check(run: &ToolRun, name: &str, target: Option<&str>) -> (CheckFields, Status, String) {
+    let found: Vec<_> = checks(run)
+        .into_iter()
+        .filter(|(f, _, _)| f.name == name && (target.is_none() || f.target.as_deref() == target))
+        .collect();
+    run.check(
+        found.len() == 1,
+        &format!("expected one {name} check ({target:?})"),
+    );
+    found.into_iter().next().unwrap()
+}
+
+pub fn overall(run: &ToolRun) -> StatusFields {
+    let ev = run.one(Kind::Status);
+    run.check(
+        run.events.last().map(|e| &e.kind) == Some(&Kind::Status),
+        "the status event comes last",
+    );
+    ev.fields_as().unwrap()
+}
+
+/// The measured free ratio of a path, in percent.
+pub fn free_percent(p: &Path) -> f64 {
+    pra_status::checks::disk::free_space(p).unwrap().ratio() * 100.0
 }
