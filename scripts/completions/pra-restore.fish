@@ -1,0 +1,23 @@
+complete -c pra-restore -l target-db -d 'Database to restore into. Must not exist, unless --clean --yes' -r
+complete -c pra-restore -l backup -d 'Which backup: an id (20261125T110000Z), `latest`, or `latest-verified` (the newest whose last verification passed)' -r
+complete -c pra-restore -l repo -d 'Backup repository: a path or file:// URL. With several, the first that holds the backup is used' -r
+complete -c pra-restore -l stanza -d 'Stanza to restore from (default: the target database name, or the repository\'s only stanza)' -r
+complete -c pra-restore -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app). Unset parts come from PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE' -r
+complete -c pra-restore -l jobs -d 'pg_restore jobs. 1 streams the decoded dump into pg_restore; more decode it to a temporary file first (see --temp-dir) and run pg_restore -j N' -r
+complete -c pra-restore -l temp-dir -d 'Directory for the decoded dump when --jobs > 1 (needs the dump\'s raw size free)' -r -F
+complete -c pra-restore -l critical-table -d 'A table that must exist and not be empty after the restore ([schema.]table); repeatable' -r
+complete -c pra-restore -l check-url -d 'A URL that must answer 2xx after the restore (e.g. the application\'s health check); `{db}` in it is replaced by the restored database\'s temporary name; repeatable' -r
+complete -c pra-restore -l check-timeout -d 'Timeout of each --check-url request' -r
+complete -c pra-restore -l rto -d 'Recovery time objective: the event is `warn` when the restore takes longer' -r
+complete -c pra-restore -l report -d 'Write a Markdown restore report to this file' -r -F
+complete -c pra-restore -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
+text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
+complete -c pra-restore -l globals -d 'Create the roles (and tablespaces) the backup needs that do not exist yet, from the backup\'s globals; existing ones are left alone and reported'
+complete -c pra-restore -l no-owner -d 'Restore without ownership and grants (objects belong to the connecting user)'
+complete -c pra-restore -l clean -d 'Replace an existing target database (needs --yes). The old one stays in place until the new one is validated, then is dropped (or kept with --keep-old)'
+complete -c pra-restore -l yes -d 'Confirm --clean'
+complete -c pra-restore -l keep-old -d 'With --clean: keep the replaced database as <target>__pra_old_<time> instead of dropping it'
+complete -c pra-restore -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'
+complete -c pra-restore -s q -l quiet -d 'Only errors on stderr'
+complete -c pra-restore -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pra-restore -s V -l version -d 'Print version'
