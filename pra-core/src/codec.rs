@@ -224,6 +224,9 @@ impl<W: Write> Write for CodecWriter<W> {
     }
 }
 
+/// Size of a zstd multithreaded job (see [`Encoder::new`]).
+const ZSTD_JOB_SIZE: u32 = 4 << 20;
+
 /// Encoder settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncodeOptions {
@@ -270,6 +273,10 @@ impl<W: Write> Encoder<W> {
                 let mut e = zstd::stream::write::Encoder::new(stored, level)?;
                 if opts.threads > 0 {
                     e.multithread(opts.threads)?;
+                    // zstd sizes its jobs from the window (8 MiB at level 3), and keeps
+                    // input and output buffers for several jobs per worker: pinning the
+                    // job size keeps a backup's memory well under 64 MiB at any level.
+                    e.set_parameter(zstd::stream::raw::CParameter::JobSize(ZSTD_JOB_SIZE))?;
                 }
                 e.include_checksum(true)?;
                 CodecWriter::Zstd(e)
