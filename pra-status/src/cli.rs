@@ -46,15 +46,11 @@ pub struct Args {
     pub repos: Vec<String>,
 
     /// Stanza whose backups to check (default: the database name).
-    #[arg(
-        long,
-        env = "PRA_STANZA",
-        value_name = "NAME",
-        conflicts_with = "all_stanzas"
-    )]
+    #[arg(long, env = "PRA_STANZA", value_name = "NAME")]
     pub stanza: Option<String>,
 
-    /// Check every stanza found in the repository.
+    /// Check every stanza found in the repository (wins over --stanza, so that a
+    /// PRA_STANZA in the environment does not get in the way).
     #[arg(long, env = "PRA_ALL_STANZAS")]
     pub all_stanzas: bool,
 
