@@ -44,7 +44,11 @@ fn check(
 }
 
 fn secs(s: f64) -> String {
-    format_duration(Duration::from_secs_f64(s.max(0.0)))
+    if s < 1.0 {
+        format!("{:.0} ms", s.max(0.0) * 1000.0)
+    } else {
+        format_duration(Duration::from_secs_f64(s))
+    }
 }
 
 /// The four verdicts for the drill's figures. `restore_error` is why the restore

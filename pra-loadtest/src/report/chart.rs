@@ -39,7 +39,13 @@ pub(super) fn timeline_svg(f: &DrillFields) -> String {
     if points.is_empty() {
         return "<p>No timeline: the load did not run long enough to sample.</p>\n".to_string();
     }
-    let t_max = nice_max(points.iter().map(|p| p.t_s).fold(0.0, f64::max));
+    // The x axis ends with the drill (a round axis would leave an empty end).
+    let t_max = points
+        .iter()
+        .map(|p| p.t_s)
+        .fold(0.0, f64::max)
+        .ceil()
+        .max(1.0);
     let ms_max = nice_max(points.iter().map(|p| p.p95_s * 1000.0).fold(0.0, f64::max));
     let tps_max = nice_max(points.iter().map(|p| p.tps).fold(0.0, f64::max));
     let pw = W - LEFT - RIGHT;
