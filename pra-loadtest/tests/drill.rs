@@ -5,7 +5,7 @@
 
 use pra_core::event::kinds::DrillFields;
 use pra_core::event::{Event, Kind, Status};
-use pra_testkit::{datasets_dir, load_dataset, tool, Dataset, PgCluster, ToolRun};
+use pra_testkit::{datasets_dir, load_dataset, tool, ClusterOptions, Dataset, PgCluster, ToolRun};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -311,8 +311,19 @@ fn bad_flags_are_usage_errors_before_touching_the_server() {
 #[test]
 fn tps_agrees_with_pgbench_on_the_same_tables() {
     let _serial = serial();
-    let c = PgCluster::start();
+    // WAL archiving on (to a command that accepts every segment): the drill reports the lag.
+    let c = PgCluster::start_with(ClusterOptions {
+        conf: vec![
+            "archive_mode = on".into(),
+            "archive_command = 'true'".into(),
+        ],
+        ..Default::default()
+    });
     c.create_db("app");
+    c.psql(
+        "app",
+        "CREATE TABLE wal_filler AS SELECT 1 AS x; SELECT pg_switch_wal()",
+    );
     let clients = "2";
     // --keep leaves the tables for pgbench (and proves --keep keeps them).
     let run = drill(
@@ -334,6 +345,11 @@ fn tps_agrees_with_pgbench_on_the_same_tables() {
     run.success();
     let f = fields(&run);
     assert!(f.kept);
+    assert!(f.wal_archiving, "archive_mode is on");
+    run.check(
+        f.archive_lag_bytes.is_some() && f.archive_lag_s.is_some_and(|s| s >= 0.0),
+        "the archive lag is reported once a segment was archived",
+    );
     assert!(schema_exists(&c, "app"), "--keep keeps schema pra_loadtest");
     let scratch = f.scratch_database.clone().unwrap();
     assert!(c.db_exists(&scratch), "--keep keeps the scratch database");

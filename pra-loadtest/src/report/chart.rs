@@ -54,10 +54,10 @@ pub(super) fn timeline_svg(f: &DrillFields) -> String {
     let y_ms = |v: f64| TOP + ph - v / ms_max * ph;
     let y_tps = |v: f64| TOP + ph - v / tps_max * ph;
     let mut s = String::new();
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"100%\" role=\"img\" \
-         aria-label=\"p95 latency and transactions per second over the drill\" font-family=\"sans-serif\" font-size=\"12\">\n"
+         aria-label=\"p95 latency and transactions per second over the drill\" font-family=\"sans-serif\" font-size=\"12\">"
     );
     // The backup's time, shaded: from the end of the baseline to the end of the backup.
     let b0 = f.baseline.duration_s;
