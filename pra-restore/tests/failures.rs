@@ -72,6 +72,32 @@ fn restore_validates_renames_and_fails_safely() {
     let source = database_digest(&c, "app");
     let report = repo_dir.path().join("restore.md");
 
+    // 0. latest-verified needs a passed verification: none yet, a usage error naming pra-verify.
+    let run = restore(
+        &c,
+        repo,
+        "app",
+        "restored",
+        &["--backup", "latest-verified"],
+    );
+    run.code_is(2).stderr_contains("pra-verify");
+    let r = pra_core::repo::Repository::open(repo.to_str().unwrap()).unwrap();
+    r.write_verify(
+        "app",
+        &pra_core::manifest::VerifyRecord {
+            format: pra_core::manifest::VERIFY_FORMAT,
+            backup_id: m.id.clone(),
+            level: pra_core::manifest::VerifyLevel::Checksum,
+            status: Status::Ok,
+            verified_at: pra_core::time::now(),
+            duration_s: 0.1,
+            problems: vec![],
+            tool_version: pra_core::VERSION.to_string(),
+            extra: Default::default(),
+        },
+    )
+    .unwrap();
+
     // 1. The normal run: upstream events forwarded first, one ok event, same content.
     let upstream = Event::new("pra-backup", Kind::Backup, Status::Ok, "upstream");
     let run = tool(PRA_RESTORE)
@@ -81,7 +107,7 @@ fn restore_validates_renames_and_fails_safely() {
             "--target-db",
             "restored",
             "--backup",
-            "latest",
+            "latest-verified",
         ])
         .args([
             "--critical-table",
