@@ -116,8 +116,9 @@ pub(crate) fn prepare(
     }
     let dir = opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
     let started = Instant::now();
+    remove_stale_files(&dir);
     let temp = tempfile::Builder::new()
-        .prefix(".pra-restore-")
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
         .suffix(".pgc")
         .tempfile_in(&dir)
         .map_err(|e| {
@@ -143,6 +144,37 @@ pub(crate) fn prepare(
         fetch_s: started.elapsed().as_secs_f64(),
         raw_bytes: digests.raw.bytes,
     })
+}
+
+/// Name prefix of the decoded dumps, followed by the pid of the run that wrote them.
+const TEMP_PREFIX: &str = ".pra-restore-";
+
+/// Removes the decoded dumps that runs killed before they could clean up left in
+/// `dir` (their process is gone): each is as large as a whole dump.
+fn remove_stale_files(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(TEMP_PREFIX)
+            .filter(|rest| rest.ends_with(".pgc"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill with signal 0 only checks that the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        if !alive {
+            log::warn!(
+                "removing {}, left by an interrupted restore",
+                entry.path().display()
+            );
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Runs `pg_restore` into `db` on a prepared dump.
@@ -263,5 +295,26 @@ fn stream_into(
             restore_s,
             raw_bytes: d.raw.bytes,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_decoded_dumps_of_dead_runs_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        // pid_max on Linux is at most 2^22: this pid cannot be alive.
+        let dead = dir.path().join(".pra-restore-99999999-abc.pgc");
+        let mine = dir
+            .path()
+            .join(format!(".pra-restore-{}-abc.pgc", std::process::id()));
+        let other = dir.path().join("keep.pgc");
+        for p in [&dead, &mine, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        remove_stale_files(dir.path());
+        assert!(!dead.exists() && mine.exists() && other.exists());
     }
 }
