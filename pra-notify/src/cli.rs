@@ -150,7 +150,7 @@ pub struct Args {
     pub kinds: Vec<String>,
 
     /// Alert once when something goes wrong and once when it recovers ("resolved"),
-    /// keyed by stanza, kind and check name; needs --state-file.
+    /// keyed by stanza, kind, check name and target; needs --state-file.
     #[arg(long, requires = "state_file")]
     pub only_changes: bool,
 

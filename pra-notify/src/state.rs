@@ -30,14 +30,20 @@ pub struct State {
     pub problems: BTreeMap<String, Problem>,
 }
 
-/// The key an event is tracked under: stanza, kind and (for `check` events) check name.
+/// The key an event is tracked under: stanza, kind and (for `check` events) check
+/// name and target, so that two disks or two API URLs of one run are tracked apart.
 pub fn key_of(event: &Event) -> String {
-    format!(
+    let mut key = format!(
         "{}/{}/{}",
         event.stanza.as_deref().unwrap_or("-"),
         event.kind.as_str(),
         event.str_field("name").unwrap_or("-")
-    )
+    );
+    if let Some(target) = event.str_field("target") {
+        key.push(':');
+        key.push_str(target);
+    }
+    key
 }
 
 impl State {
@@ -128,6 +134,8 @@ mod tests {
             .with_stanza("app")
             .with_field("name", "disk");
         assert_eq!(key_of(&ev), "app/check/disk");
+        let other_disk = ev.clone().with_field("target", "/srv");
+        assert_eq!(key_of(&other_disk), "app/check/disk:/srv");
         let ev = Event::new("pra-backup", Kind::Backup, Status::Error, "x");
         assert_eq!(key_of(&ev), "-/backup/-");
     }

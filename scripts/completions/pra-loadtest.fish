@@ -5,7 +5,7 @@ complete -c pra-loadtest -l repo -d 'Repository for the drill\'s backup (a path 
 complete -c pra-loadtest -l stanza -d 'Stanza of the drill\'s backup (default: the database name)' -r
 complete -c pra-loadtest -l duration -d 'How long the load runs in all: a third as the baseline, then the backup, the restore and the rest of the time under load' -r
 complete -c pra-loadtest -l clients -d 'Concurrent client connections running the transaction' -r
-complete -c pra-loadtest -l scale -d 'Size of the built-in tables: 1 = 100,000 accounts (as pgbench); fractions allowed (0.1 = 10,000)' -r
+complete -c pra-loadtest -l scale -d 'Size of the built-in tables: 1 = 100,000 accounts (as pgbench); fractions allowed (0.1 = 10,000). Ignored with --workload' -r
 complete -c pra-loadtest -l workload -d 'A transaction file to run instead of the built-in one: plain SQL against your own schema, one transaction per run of the file (BEGIN/COMMIT lines are ignored; use SQL\'s random() for random keys)' -r -F
 complete -c pra-loadtest -l rpo -d 'Recovery point objective: the most work you accept to lose (the span of the committed transactions the backup misses at the end of the drill)' -r
 complete -c pra-loadtest -l rto -d 'Recovery time objective: the longest a restore may take, end to end' -r

@@ -15,7 +15,7 @@ complete -c pra-notify -l max-wait -d 'Longest time spent delivering in a run, r
 complete -c pra-notify -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
 complete -c pra-notify -l sendmail -d 'Send e-mail through the local `sendmail -t` instead of SMTP'
-complete -c pra-notify -l only-changes -d 'Alert once when something goes wrong and once when it recovers ("resolved"), keyed by stanza, kind and check name; needs --state-file'
+complete -c pra-notify -l only-changes -d 'Alert once when something goes wrong and once when it recovers ("resolved"), keyed by stanza, kind, check name and target; needs --state-file'
 complete -c pra-notify -l digest -d 'Send one message per run per sink, summarising all the alerts'
 complete -c pra-notify -l strict -d 'Also exit 1 when an input event is an error (by default only failed deliveries count)'
 complete -c pra-notify -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'
