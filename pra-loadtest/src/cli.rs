@@ -76,14 +76,9 @@ pub struct Args {
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub clients: u32,
 
-    /// Size of the built-in tables: 1 = 100,000 accounts (as pgbench); fractions allowed (0.1 = 10,000).
-    #[arg(
-        long,
-        env = "PRA_DRILL_SCALE",
-        value_name = "N",
-        default_value_t = 1.0,
-        conflicts_with = "workload"
-    )]
+    /// Size of the built-in tables: 1 = 100,000 accounts (as pgbench); fractions allowed
+    /// (0.1 = 10,000). Ignored with --workload.
+    #[arg(long, env = "PRA_DRILL_SCALE", value_name = "N", default_value_t = 1.0)]
     pub scale: f64,
 
     /// A transaction file to run instead of the built-in one: plain SQL against your own
