@@ -205,6 +205,16 @@ fn phases_under_load(
     restore_error: &mut Option<String>,
 ) -> Result<(), Error> {
     wait_until(load, plan.duration / 3)?;
+    // A workload that cannot commit would make every figure meaningless (and the RPO
+    // trivially met): stop here, in the server's words.
+    if load.committed() == 0 {
+        return Err(Error::Usage(format!(
+            "the workload committed no transaction during the baseline{}",
+            load.first_error()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        )));
+    }
 
     load.set_phase(Phase::Backup);
     load.set_activity("backup under load");
@@ -324,5 +334,8 @@ pub fn message(f: &DrillFields, status: Status) -> String {
         ));
     }
     parts.push(format!("{:.0} tps baseline", f.baseline.tps));
+    if f.failed_transactions > 0 {
+        parts.push(format!("{} transactions failed", f.failed_transactions));
+    }
     format!("drill of {db}: {verdict}: {}", parts.join(", "))
 }

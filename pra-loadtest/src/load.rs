@@ -71,6 +71,8 @@ struct Shared {
     timeline: Mutex<Vec<TimelinePoint>>,
     /// What the drill is doing, for the progress line.
     activity: Mutex<String>,
+    /// The first transaction error, in the server's words.
+    first_error: Mutex<Option<String>>,
 }
 
 /// A running load.
@@ -116,6 +118,7 @@ impl Load {
                 .collect(),
             timeline: Mutex::new(Vec::new()),
             activity: Mutex::new("baseline".to_string()),
+            first_error: Mutex::new(None),
         });
         let started = Instant::now();
         let mut threads = Vec::new();
@@ -161,6 +164,11 @@ impl Load {
     /// Transactions committed so far.
     pub fn committed(&self) -> u64 {
         self.shared.committed.load(Ordering::Relaxed)
+    }
+
+    /// The first transaction error, if any.
+    pub fn first_error(&self) -> Option<String> {
+        lock(&self.shared.first_error).clone()
     }
 
     /// Stops the clients and returns the figures.
@@ -248,13 +256,11 @@ fn client_loop(
             Err(e) => {
                 lock(&shared.clients[index]).failed[phase] += 1;
                 errors += 1;
+                let why = pra_core::conn::describe_pg_error(&e);
                 if errors <= 3 {
-                    log::warn!(
-                        "client {}: transaction failed: {}",
-                        index + 1,
-                        pra_core::conn::describe_pg_error(&e)
-                    );
+                    log::warn!("client {}: transaction failed: {why}", index + 1);
                 }
+                lock(&shared.first_error).get_or_insert(why);
                 if client.is_closed() {
                     // The server went away or killed us: reconnect, as an application would.
                     match reconnect(settings, shared) {

@@ -278,6 +278,30 @@ fn an_rto_missed_fails_with_exit_1_naming_it() {
         "{md}"
     );
     assert!(md.contains("| Recovery time (RTO) | 1 ms |"), "{md}");
+
+    // A workload that cannot commit stops the drill (exit 2, the server's words), cleaned up.
+    let broken = dir.path().join("broken.sql");
+    std::fs::write(&broken, "UPDATE no_such_table SET x = 1;\n").unwrap();
+    let run = drill(
+        &c,
+        &[
+            "-d",
+            "app",
+            "--workload",
+            broken.to_str().unwrap(),
+            "--duration",
+            "3s",
+        ],
+    );
+    run.code_is(2).stderr_contains("no_such_table");
+    let ev = run.one(Kind::Drill);
+    assert_eq!(ev.status, Status::Error);
+    assert!(
+        ev.message.contains("committed no transaction"),
+        "{}",
+        ev.message
+    );
+    assert!(!schema_exists(&c, "app"));
 }
 
 #[test]

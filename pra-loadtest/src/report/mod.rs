@@ -256,3 +256,70 @@ const PHASE_HEADERS: [&str; 9] = [
     "max",
     "Failed",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pra_core::event::kinds::SlaCheck;
+
+    fn failed_drill() -> DrillFields {
+        DrillFields {
+            database: Some("shop<1>".into()),
+            workload: "tpcb".into(),
+            clients: 4,
+            rto_s: Some(42.0),
+            rpo_s: Some(12.5),
+            rpo_transactions: Some(1234),
+            slas: vec![SlaCheck {
+                name: "rto".into(),
+                result: "fail".into(),
+                target: Some(30.0),
+                measured: Some(42.0),
+                unit: "s".into(),
+                detail: "restored in 42 s; target 30 s".into(),
+            }],
+            failed_slas: vec!["rto".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn markdown_puts_the_verdict_first() {
+        let f = failed_drill();
+        let input = ReportInput {
+            fields: &f,
+            status: Status::Error,
+            message: "m",
+            host: "h",
+        };
+        let md = render(Path::new("r.md"), &input);
+        assert!(
+            md.starts_with("# SLA drill report: shop<1>\n\n**FAIL: RTO not met.**"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| Recovery time (RTO) | 30.0 s | 42.0 s | FAIL |"),
+            "{md}"
+        );
+        assert!(md.contains("would have lost 1234 committed transactions: the last 12.5 s of work"));
+    }
+
+    #[test]
+    fn html_escapes_and_marks_the_failure() {
+        let f = failed_drill();
+        let input = ReportInput {
+            fields: &f,
+            status: Status::Error,
+            message: "m",
+            host: "h",
+        };
+        let html = render(Path::new("r.HTML"), &input);
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.contains("shop&lt;1&gt;") && !html.contains("shop<1>"));
+        assert!(html.contains("<p class=\"verdict fail\">FAIL: RTO not met.</p>"));
+        assert!(
+            html.contains("No timeline"),
+            "no points, no chart, a sentence instead"
+        );
+    }
+}
