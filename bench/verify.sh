@@ -14,7 +14,11 @@
 # every command (it was just written), so this measures CPU, not the disk.
 # Figures go in docs/PERFORMANCE.md ("Verify").
 #
+# cpu_s (user + sys, median) shows what runs in parallel: pra-checksum does more work
+# than `zstd -t` (two sha256 passes), and only overlaps it when a core is free.
+#
 # Usage: bench/verify.sh            SCALE=5 RUNS=3 bench/verify.sh
+#        KEEP_REPO=/tmp/r bench/verify.sh (keep the backup)   REPO=/tmp/r bench/verify.sh (reuse it)
 # Needs: PostgreSQL server binaries, zstd, cargo.
 set -euo pipefail
 
@@ -30,6 +34,7 @@ if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/initdb" ]; then
 fi
 [ -x "$BINDIR/initdb" ] || { echo "bench: no PostgreSQL server binaries (initdb) found" >&2; exit 2; }
 command -v zstd >/dev/null || { echo "bench: zstd not installed" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench: installing GNU time" >&2; apt-get install -y -q time >/dev/null; }
 
 echo "bench: building pra-backup and pra-verify (release)" >&2
 (cd "$ROOT" && cargo build -q --release -p pra-backup -p pra-verify)
@@ -37,57 +42,60 @@ PRA_BACKUP=$ROOT/target/release/pra-backup
 PRA_VERIFY=$ROOT/target/release/pra-verify
 
 WORK=$(mktemp -d /tmp/pra-bench-verify.XXXXXX)
-PGDATA=$WORK/data
-SOCK=$WORK/sock
-mkdir -p "$SOCK"
-PORT=$((20000 + RANDOM % 20000))
 AS=()
-if [ "$(id -u)" = 0 ]; then
-  # The server refuses to run as root: initdb and run it as postgres, like pra-testkit.
-  chown postgres "$WORK" "$SOCK"
-  AS=(runuser -u postgres --)
-fi
-
 cleanup() {
-  "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+  [ -d "$WORK/data" ] && "${AS[@]}" "$BINDIR/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
 
-echo "bench: starting a private cluster in $WORK" >&2
-"${AS[@]}" "$BINDIR/initdb" -D "$PGDATA" -U postgres -A trust --no-sync >/dev/null
-"${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -l "$WORK/server.log" -w \
-  -o "-k $SOCK -p $PORT -c listen_addresses='' -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
+if [ -n "${REPO:-}" ]; then
+  # Reuse a repository holding a backup of stanza `app` (e.g. one kept from a run).
+  echo "bench: using the backup in $REPO" >&2
+else
+  PGDATA=$WORK/data
+  SOCK=$WORK/sock
+  mkdir -p "$SOCK"
+  PORT=$((20000 + RANDOM % 20000))
+  if [ "$(id -u)" = 0 ]; then
+    # The server refuses to run as root: initdb and run it as postgres, like pra-testkit.
+    chown postgres "$WORK" "$SOCK"
+    AS=(runuser -u postgres --)
+  fi
+  echo "bench: starting a private cluster in $WORK" >&2
+  "${AS[@]}" "$BINDIR/initdb" -D "$PGDATA" -U postgres -A trust --no-sync >/dev/null
+  "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -l "$WORK/server.log" -w \
+    -o "-k $SOCK -p $PORT -c listen_addresses='' -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
+  export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=app
+  unset PGPASSWORD PGSERVICE
+  PATH=$BINDIR:$PATH
 
-export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=app
-unset PGPASSWORD PGSERVICE
-PATH=$BINDIR:$PATH
+  echo "bench: loading app at scale $SCALE" >&2
+  createdb app
+  psql -X -q -v ON_ERROR_STOP=1 -c 'create extension pgcrypto' >/dev/null
+  psql -X -q -v ON_ERROR_STOP=1 -v scale="$SCALE" -f "$DATASETS/app.sql" >/dev/null
 
-echo "bench: loading app at scale $SCALE" >&2
-createdb app
-psql -X -q -v ON_ERROR_STOP=1 -c 'create extension pgcrypto' >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -v scale="$SCALE" -f "$DATASETS/app.sql" >/dev/null
-
-echo "bench: taking the backup" >&2
-REPO=$WORK/repo
-"$PRA_BACKUP" -q -d app --repo "$REPO" >/dev/null
-FILE=$(ls "$REPO"/app/backup/*/dump.pgc.zst)
+  echo "bench: taking the backup" >&2
+  REPO=$WORK/repo
+  "$PRA_BACKUP" -q -d app --repo "$REPO" >/dev/null
+  # Stop the server: it would only add noise (the checksum level needs no server).
+  "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null
+  [ -n "${KEEP_REPO:-}" ] && cp -r "$REPO" "$KEEP_REPO" && echo "bench: repository kept in $KEEP_REPO" >&2
+fi
+FILE=$(ls "$REPO"/app/backup/*/dump.pgc.zst | tail -1)
 STORED=$(stat -c %s "$FILE")
 RAW=$(grep -m1 -o '"raw_bytes": *[0-9]*' "$(dirname "$FILE")/manifest.json" | grep -o '[0-9]*$')
-# Stop the server: it would only add noise (the checksum level needs no server).
-"${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null
 cat "$FILE" > /dev/null  # into the page cache for everyone
 
-declare -A TIMES
+declare -A TIMES CPUS
 run() {
   local name=$1; shift
-  local s e
-  s=$(date +%s.%N)
-  "$@" >/dev/null 2>"$WORK/stderr.txt" \
+  /usr/bin/time -f '%e %U %S' -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" \
     || { echo "bench: $name failed:" >&2; cat "$WORK/stderr.txt" >&2; exit 3; }
-  e=$(date +%s.%N)
-  TIMES[$name]+="$(echo "$e - $s" | bc) "
-  echo "bench: $name: $(echo "$e - $s" | bc) s" >&2
+  read -r wall user sys < "$WORK/time.txt"
+  TIMES[$name]+="$wall "
+  CPUS[$name]+="$(echo "$user + $sys" | bc) "
+  echo "bench: $name: $wall s wall, $user s user, $sys s sys" >&2
 }
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((i = 1; i <= RUNS; i++)); do
@@ -102,9 +110,10 @@ median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(
 echo
 echo "app scale $SCALE: dump.pgc.zst $((STORED / 1000000)) MB stored, $((RAW / 1000000)) MB raw; $RUNS rounds; $(nproc) cores; load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
 ZT=$(median "${TIMES[zstd-t]}")
-printf '%-13s %9s %10s %11s\n' what median_s vs_zstd-t raw_MB/s
+printf '%-13s %9s %10s %11s %8s\n' what median_s vs_zstd-t raw_MB/s cpu_s
 for n in zstd-t sha256sum 'zstd|sha256' pra-checksum; do
   m=$(median "${TIMES[$n]}")
-  printf '%-13s %9.2f %10.2f %11.0f\n' "$n" "$m" "$(echo "$m / $ZT" | bc -l)" "$(echo "$RAW / 1000000 / $m" | bc -l)"
+  printf '%-13s %9.2f %10.2f %11.0f %8.2f\n' "$n" "$m" "$(echo "$m / $ZT" | bc -l)" \
+    "$(echo "$RAW / 1000000 / $m" | bc -l)" "$(median "${CPUS[$n]}")"
 done
 echo "(pra-checksum also checks globals.sql.zst and runs pg_restore --list on the dump; target: vs_zstd-t <= 1.00)"
