@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use pra_core::event::{Kind, Status};
 use pra_core::manifest::{FileRole, Manifest};
-use pra_core::repo::Repository;
+use pra_core::repo::{LockMode, Repository};
 use pra_testkit::{load_sample, PgCluster, ToolRun};
 use std::path::Path;
 
@@ -202,6 +202,30 @@ fn selection_and_unreachable_repository() {
         .args(["--stanza", "app", "--backup", &m.id])
         .run();
     assert_detected(&run, "manifest.json", "corrupt manifest");
+
+    // A backup being deleted (pra-rotate holds its exclusive lock): not verified, exit 3,
+    // the holder named; verify holds a shared lock, which rotate cannot take meanwhile.
+    let r = Repository::open(repo.to_str().unwrap()).unwrap();
+    let lock = r
+        .lock_backup("app", &first.id, "pra-rotate", LockMode::Exclusive)
+        .unwrap();
+    let locked = verify(&c, &repo)
+        .args(["--stanza", "app", "--backup", &first.id])
+        .run();
+    locked.code_is(3);
+    locked.check(
+        verify_fields(&locked)
+            .1
+            .problem
+            .unwrap_or_default()
+            .contains("pra-rotate"),
+        "the lock holder is named",
+    );
+    drop(lock);
+    verify(&c, &repo)
+        .args(["--stanza", "app", "--backup", &first.id])
+        .run()
+        .success();
 
     // No repository there: exit 3.
     verify(&c, &dir.path().join("nowhere"))
