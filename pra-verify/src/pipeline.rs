@@ -1,11 +1,12 @@
 //! The checksum pass over one stored file, in one streaming read and three threads:
-//! a reader hashes the stored bytes and hands 1 MiB chunks to the decoder over a
+//! a reader hashes the stored bytes and hands 256 KiB chunks to the decoder over a
 //! bounded channel; the decoder (this thread) decompresses; a third thread hashes
 //! the raw bytes and tees them into `pg_restore --list` for dumps.
 //!
-//! Hashing and decoding overlap, so the pass costs about what decoding alone costs
-//! (`zstd -t`), not the sum. Buffers go back to their producer through a return
-//! channel: memory stays bounded (about 40 MiB) whatever the file size.
+//! Hashing and decoding overlap, so with a free core the pass takes about as long as
+//! decoding alone (`zstd -t`), not the sum (docs/PERFORMANCE.md). Buffers go back to
+//! their producer through a return channel: memory stays bounded (about 20 MiB)
+//! whatever the file size.
 
 use pra_core::codec::{Codec, Digest};
 use pra_core::fetch::{check_present, FetchError};
@@ -18,12 +19,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
-/// Size of the chunks passed between the threads.
-const CHUNK: usize = 1 << 20;
+/// Size of the chunks passed between the threads (small enough to stay in the shared
+/// cache between the decoder writing one and the raw hasher reading it).
+const CHUNK: usize = 1 << 18;
 /// Chunks in flight per channel: deep enough to absorb scheduling jitter on a busy
 /// machine (a stage descheduled for a few time slices does not stall the others);
-/// with the returned buffers this bounds memory to about 40 MiB.
-const DEPTH: usize = 16;
+/// with the returned buffers this bounds memory to about 20 MiB.
+const DEPTH: usize = 32;
 
 /// What the checksum pass measured on a file that passed.
 #[derive(Debug, Clone)]
