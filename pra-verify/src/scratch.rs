@@ -1,12 +1,14 @@
 //! Scratch databases of the restore level: `pra_verify_<stanza>_<id>`, created empty
 //! on the verification server, dropped afterwards whatever happens.
 //!
-//! A run holds a session advisory lock named after its scratch database (on its
-//! maintenance connection) while the database exists. A run killed with SIGKILL
-//! cannot clean up, but its lock dies with its connection: the next run finds
-//! `pra_verify_*` databases whose lock it can take, knows their owner is gone,
-//! drops them and reports it. Databases of runs still alive keep their lock and
-//! are left alone.
+//! A run holds a session advisory lock named after its scratch database on its
+//! maintenance connection, whose `application_name` is the scratch database's name,
+//! while the database exists. A run killed with SIGKILL cannot clean up, but its
+//! connection dies with it: the next run finds `pra_verify_*` databases whose lock it
+//! can take and whose name no session carries, knows their owner is gone, drops them
+//! and reports it. Databases of runs still alive are left alone (the session check
+//! also covers a live run whose maintenance connection is to another database, where
+//! its advisory lock is not visible: advisory locks are per database).
 
 use crate::signals;
 use pra_core::catalog::{quote_ident, quote_literal};
@@ -133,7 +135,17 @@ pub fn drop_leftovers(server: &ConnSettings) -> Result<Vec<String>, ScratchError
             .query_one(&lock_sql("pg_try_advisory_lock", &name), &[])
             .map_err(sql_err("taking an advisory lock"))?
             .get(0);
-        if !free {
+        let owners: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                &[&name],
+            )
+            .map_err(sql_err("looking for the owner of a scratch database"))?
+            .get(0);
+        if !free || owners > 0 {
+            if free {
+                let _ = client.batch_execute(&lock_sql("pg_advisory_unlock", &name));
+            }
             log::info!("scratch database {name} belongs to a running pra-verify; left alone");
             continue;
         }
@@ -158,12 +170,20 @@ pub struct Scratch {
 impl Scratch {
     /// Creates the (empty) scratch database for a backup.
     pub fn create(server: &ConnSettings, name: &str) -> Result<Scratch, ScratchError> {
-        let mut client = server.connect()?;
+        // The session's name marks the database as ours for other runs (see above).
+        let mut client = server.with_application_name(name).connect()?;
         let ours: bool = client
             .query_one(&lock_sql("pg_try_advisory_lock", name), &[])
             .map_err(sql_err("taking an advisory lock"))?
             .get(0);
-        if !ours {
+        let others: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                &[&name],
+            )
+            .map_err(sql_err("looking for another run on the same backup"))?
+            .get(0);
+        if !ours || others > 0 {
             return Err(ScratchError::Busy(name.to_string()));
         }
         // From here on a signal drops it, even before it exists (harmless).

@@ -176,6 +176,34 @@ fn scratch_databases_never_survive_killed_or_interrupted_runs() {
         "no scratch database after the next run"
     );
 
+    // A live run's scratch database is not a leftover, even when that run's
+    // maintenance connection is to another database (advisory locks are per database).
+    let mut live = verify(&c, &repo)
+        .args(["--stanza", "app", "--level", "restore", "-d", "app"])
+        .command();
+    live.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut live = live.spawn().unwrap();
+    wait_for_scratch(&c, &mut live);
+    let other = verify(&c, &repo)
+        .args(["--stanza", "app", "--level", "restore", "-d", "postgres"])
+        .run();
+    other.check(
+        other.code == Some(0) || other.code == Some(3),
+        "the second run verifies after the first or reports the backup busy",
+    );
+    other.check(
+        verify_fields(&other).1.leftovers_dropped.is_empty(),
+        "the live run's scratch database is not taken for a leftover",
+    );
+    assert_eq!(
+        live.wait().unwrap().code(),
+        Some(0),
+        "the live run was not disturbed"
+    );
+    assert!(scratch_dbs(&c).is_empty());
+
     // SIGTERM: the run drops its scratch database itself and exits 143.
     for sig in [libc::SIGTERM, libc::SIGINT] {
         let mut child = spawn();
