@@ -146,6 +146,11 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
                 out.unreachable = Some(e.to_string());
                 return;
             }
+            // Our side failed (pg_restore cannot run): no verdict on the backup.
+            Err(FetchError::Sink { file, source }) => {
+                out.unreachable = Some(format!("{file}: {source}"));
+                return;
+            }
             Err(e) => out.problem(e.to_string()),
         }
     }

@@ -227,6 +227,13 @@ fn selection_and_unreachable_repository() {
         .run()
         .success();
 
+    // pg_restore missing is our problem, not the backup's: exit 3, no verdict.
+    verify(&c, &repo)
+        .args(["--stanza", "app", "--backup", &first.id])
+        .env("PRA_PG_BINDIR", "/nonexistent")
+        .run()
+        .code_is(3);
+
     // No repository there: exit 3.
     verify(&c, &dir.path().join("nowhere"))
         .args(["--stanza", "app"])
