@@ -27,17 +27,32 @@ pub fn commands() -> Vec<clap::Command> {
 
 const EXIT_CODES: &[(&str, &str)] = &[
     ("0", "The tool did its work and found nothing wrong."),
-    ("1", "The tool did its work and found a problem (a verification, a delivery or an SLA failed)."),
-    ("2", "Usage or configuration error (bad flag, unreadable configuration)."),
-    ("3", "Runtime failure (database unreachable, storage error, I/O error, lock held)."),
-    ("130, 143", "Interrupted by SIGINT or SIGTERM; partial work was removed."),
+    (
+        "1",
+        "The tool did its work and found a problem (a verification, a delivery or an SLA failed).",
+    ),
+    (
+        "2",
+        "Usage or configuration error (bad flag, unreadable configuration).",
+    ),
+    (
+        "3",
+        "Runtime failure (database unreachable, storage error, I/O error, lock held).",
+    ),
+    (
+        "130, 143",
+        "Interrupted by SIGINT or SIGTERM; partial work was removed.",
+    ),
 ];
 
 const PLUGIN_EXIT_CODES: &[(&str, &str)] = &[
     ("0", "OK: every check passed or was skipped."),
     ("1", "WARNING: at least one check is in warning."),
     ("2", "CRITICAL: at least one check failed."),
-    ("3", "UNKNOWN: the checks could not be evaluated (bad configuration)."),
+    (
+        "3",
+        "UNKNOWN: the checks could not be evaluated (bad configuration).",
+    ),
 ];
 
 /// The man page of one tool: clap's sections, then EXIT STATUS, ENVIRONMENT and SEE ALSO.
@@ -52,7 +67,9 @@ pub fn render_man(cmd: clap::Command) -> Vec<u8> {
         .unwrap_or_default();
     let cmd = cmd.after_help(None::<&str>).after_long_help(None::<&str>);
     let mut out = Vec::new();
-    let man = clap_mangen::Man::new(cmd).manual("pra manual").source(format!("pra {}", env!("CARGO_PKG_VERSION")));
+    let man = clap_mangen::Man::new(cmd)
+        .manual("pra manual")
+        .source(format!("pra {}", env!("CARGO_PKG_VERSION")));
     // Writing into a Vec cannot fail.
     let _ = man.render(&mut out);
     let mut extra = Roff::new();
@@ -65,9 +82,16 @@ pub fn render_man(cmd: clap::Command) -> Vec<u8> {
         extra.control("fi", []);
     }
     extra.control("SH", ["EXIT STATUS"]);
-    let codes = if name == "pra-status" { PLUGIN_EXIT_CODES } else { EXIT_CODES };
+    let codes = if name == "pra-status" {
+        PLUGIN_EXIT_CODES
+    } else {
+        EXIT_CODES
+    };
     for (code, meaning) in codes {
-        extra.control("TP", []).text([roman(*code)]).text([roman(*meaning)]);
+        extra
+            .control("TP", [])
+            .text([roman(*code)])
+            .text([roman(*meaning)]);
     }
     extra.control("SH", ["ENVIRONMENT"]);
     extra.text([roman(
@@ -101,7 +125,10 @@ pub fn generated_files() -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
     for cmd in commands() {
         let name = cmd.get_name().to_string();
-        files.push((PathBuf::from(format!("man/{name}.1")), render_man(cmd.clone())));
+        files.push((
+            PathBuf::from(format!("man/{name}.1")),
+            render_man(cmd.clone()),
+        ));
         for (shell, path) in [
             (Shell::Bash, format!("scripts/completions/{name}.bash")),
             (Shell::Zsh, format!("scripts/completions/_{name}")),

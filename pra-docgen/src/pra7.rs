@@ -6,8 +6,18 @@ use clap_mangen::roff::{bold, roman, Roff};
 /// Renders pra(7) as roff.
 pub fn render() -> String {
     let mut r = Roff::new();
-    r.control("TH", ["PRA", "7", "", &format!("pra {}", env!("CARGO_PKG_VERSION")), "pra manual"]);
-    r.control("SH", ["NAME"]).text([roman("pra \\- PostgreSQL disaster recovery you can prove")]);
+    r.control(
+        "TH",
+        [
+            "PRA",
+            "7",
+            "",
+            &format!("pra {}", env!("CARGO_PKG_VERSION")),
+            "pra manual",
+        ],
+    );
+    r.control("SH", ["NAME"])
+        .text([roman("pra \\- PostgreSQL disaster recovery you can prove")]);
 
     r.control("SH", ["DESCRIPTION"]);
     r.text([roman(
@@ -18,19 +28,44 @@ pub fn render() -> String {
          so that the tools compose in cron, systemd timers and scripts:",
     )]);
     r.control("PP", []).control("nf", []).control("RS", ["4"]);
-    r.text([roman("pra-backup | pra-verify | pra-rotate --keep-daily 7 --keep-weekly 4 \\e")]);
-    r.text([roman("  | pra-notify --only-changes --state-file /var/lib/pra/notify.state")]);
+    r.text([roman(
+        "pra-backup | pra-verify | pra-rotate --keep-daily 7 --keep-weekly 4 \\e",
+    )]);
+    r.text([roman(
+        "  | pra-notify --only-changes --state-file /var/lib/pra/notify.state",
+    )]);
     r.control("RE", []).control("fi", []);
 
     r.control("SH", ["TOOLS"]);
     for (tool, job) in [
-        ("pra-backup(1)", "logical backup of a database into a repository, streamed, compressed, checksummed"),
-        ("pra-verify(1)", "prove backups intact (checksums) and restorable (test restore, row counts)"),
-        ("pra-restore(1)", "one-command restore with validation, measured RTO and a report"),
-        ("pra-rotate(1)", "grandfather-father-son retention that never deletes the backup you need"),
-        ("pra-notify(1)", "alerts to Slack, webhooks, e-mail and SMS, on state changes"),
-        ("pra-status(1)", "health checks with monitoring-plugin exit codes and Prometheus metrics"),
-        ("pra-loadtest(1)", "SLA drill: backup and restore under load, RPO and RTO measured"),
+        (
+            "pra-backup(1)",
+            "logical backup of a database into a repository, streamed, compressed, checksummed",
+        ),
+        (
+            "pra-verify(1)",
+            "prove backups intact (checksums) and restorable (test restore, row counts)",
+        ),
+        (
+            "pra-restore(1)",
+            "one-command restore with validation, measured RTO and a report",
+        ),
+        (
+            "pra-rotate(1)",
+            "grandfather-father-son retention that never deletes the backup you need",
+        ),
+        (
+            "pra-notify(1)",
+            "alerts to Slack, webhooks, e-mail and SMS, on state changes",
+        ),
+        (
+            "pra-status(1)",
+            "health checks with monitoring-plugin exit codes and Prometheus metrics",
+        ),
+        (
+            "pra-loadtest(1)",
+            "SLA drill: backup and restore under load, RPO and RTO measured",
+        ),
     ] {
         r.control("TP", []).text([bold(tool)]).text([roman(job)]);
     }
@@ -71,7 +106,9 @@ pub fn render() -> String {
     )]);
 
     r.control("SH", ["FILES"]);
-    r.text([roman("scripts/pra.env.example: every environment variable, for cron and systemd units.")]);
+    r.text([roman(
+        "scripts/pra.env.example: every environment variable, for cron and systemd units.",
+    )]);
 
     r.control("SH", ["SEE ALSO"]);
     r.text([roman(
