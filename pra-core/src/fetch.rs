@@ -36,11 +36,18 @@ pub enum FetchError {
     },
 }
 
-fn corrupt(file: &ManifestFile, problem: impl Into<String>) -> FetchError {
-    FetchError::Corrupt {
-        file: file.name.clone(),
-        problem: problem.into(),
+impl FetchError {
+    /// A [`FetchError::Corrupt`] naming `file`.
+    pub fn corrupt(file: &ManifestFile, problem: impl Into<String>) -> FetchError {
+        FetchError::Corrupt {
+            file: file.name.clone(),
+            problem: problem.into(),
+        }
     }
+}
+
+fn corrupt(file: &ManifestFile, problem: impl Into<String>) -> FetchError {
+    FetchError::corrupt(file, problem)
 }
 
 /// Checks that a file exists with the stored size its manifest records.
@@ -124,8 +131,8 @@ pub fn check_stored(
     compare_stored(file, &digest)
 }
 
-/// Checks stored size and sha256 against the manifest.
-fn compare_stored(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), FetchError> {
+/// Checks the stored side (size and sha256) of a file against its manifest entry.
+pub fn compare_stored(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), FetchError> {
     if d.bytes != file.stored_bytes {
         return Err(corrupt(
             file,
@@ -146,16 +153,21 @@ fn compare_stored(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), F
 
 fn compare(file: &ManifestFile, d: &Digests) -> Result<(), FetchError> {
     compare_stored(file, &d.stored)?;
-    if d.raw.bytes != file.raw_bytes {
+    compare_raw(file, &d.raw)
+}
+
+/// Checks the raw side (decoded size and sha256) of a file against its manifest entry.
+pub fn compare_raw(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), FetchError> {
+    if d.bytes != file.raw_bytes {
         return Err(corrupt(
             file,
             format!(
                 "decodes to {} bytes, manifest says {}",
-                d.raw.bytes, file.raw_bytes
+                d.bytes, file.raw_bytes
             ),
         ));
     }
-    if d.raw.sha256 != file.raw_sha256 {
+    if d.sha256 != file.raw_sha256 {
         return Err(corrupt(file, "decoded sha256 does not match the manifest"));
     }
     Ok(())

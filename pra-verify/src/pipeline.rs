@@ -9,7 +9,7 @@
 //! whatever the file size.
 
 use pra_core::codec::{Codec, Digest};
-use pra_core::fetch::{check_present, FetchError};
+use pra_core::fetch::{check_present, compare_raw, compare_stored, FetchError};
 use pra_core::manifest::{Manifest, ManifestFile};
 use pra_core::repo::Repository;
 use sha2::{Digest as _, Sha256};
@@ -39,10 +39,7 @@ pub struct FileDigests {
 }
 
 fn corrupt(file: &ManifestFile, problem: impl Into<String>) -> FetchError {
-    FetchError::Corrupt {
-        file: file.name.clone(),
-        problem: problem.into(),
-    }
+    FetchError::corrupt(file, problem)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -314,21 +311,8 @@ pub fn check_file(
         .map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
     let toc_result = toc.map(TocReader::finish);
 
-    if stored.bytes != file.stored_bytes {
-        return Err(corrupt(
-            file,
-            format!(
-                "stored size is {} bytes, manifest says {}",
-                stored.bytes, file.stored_bytes
-            ),
-        ));
-    }
-    if stored.sha256 != file.stored_sha256 {
-        return Err(corrupt(
-            file,
-            "stored sha256 does not match the manifest (the file was altered)",
-        ));
-    }
+    // Stored-side problems first: they say the file itself was altered.
+    compare_stored(file, &stored)?;
     if let Err(e) = decode_result {
         return Err(corrupt(
             file,
@@ -339,18 +323,7 @@ pub fn check_file(
             ),
         ));
     }
-    if raw.bytes != file.raw_bytes {
-        return Err(corrupt(
-            file,
-            format!(
-                "decodes to {} bytes, manifest says {}",
-                raw.bytes, file.raw_bytes
-            ),
-        ));
-    }
-    if raw.sha256 != file.raw_sha256 {
-        return Err(corrupt(file, "decoded sha256 does not match the manifest"));
-    }
+    compare_raw(file, &raw)?;
     let toc_entries = match toc_result {
         Some(Err(problem)) => return Err(corrupt(file, problem)),
         Some(Ok(n)) => Some(n),
