@@ -146,7 +146,10 @@ step "3. pra-status --format text"
 pra-status -d app --stanza app --critical-table rental.payments --format text | sed 's/^/    /' || true
 
 step "4. A short SLA drill: pra-loadtest (15 s, 2 clients)"
-pra-loadtest -d app --stanza drill --duration 15s --clients 2 --report "$WORK/drill.md" > "$WORK/drill.jsonl" || true
+# Demo thresholds: on a 16 MB database latencies are sub-millisecond, so the p95
+# slowdown during the backup is a ratio of tiny numbers; real drills use the defaults.
+info "(demo SLAs: RPO 1 h, RTO 30 min, slowdown up to x10)"
+pra-loadtest -d app --stanza drill --duration 15s --clients 2 --max-slowdown 10 --report "$WORK/drill.md" > "$WORK/drill.jsonl" || true
 show "$WORK/drill.jsonl"
 
 step "Summary"
