@@ -20,55 +20,22 @@ set -euo pipefail
 
 SCALE=${SCALE:-200}
 RUNS=${RUNS:-1}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DATASETS=${PRA_DATASETS:-$ROOT/../shared/datasets}
-[ -f "$DATASETS/app.sql" ] || { echo "bench: $DATASETS/app.sql not found (set PRA_DATASETS)" >&2; exit 2; }
-
-BINDIR=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null || true)}
-if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/initdb" ]; then
-  BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-fi
-[ -x "$BINDIR/initdb" ] || { echo "bench: no PostgreSQL server binaries (initdb) found" >&2; exit 2; }
+. "$(dirname "$0")/lib.sh"
+bench_datasets
+bench_bindir
 
 echo "bench: building pra-backup and pra-restore (release)" >&2
 (cd "$ROOT" && cargo build -q --release -p pra-backup -p pra-restore)
 PRA_BACKUP=$ROOT/target/release/pra-backup
 PRA_RESTORE=$ROOT/target/release/pra-restore
 
-WORK=$(mktemp -d /tmp/pra-bench-restore.XXXXXX)
-PGDATA=$WORK/data
-SOCK=$WORK/sock
+bench_workdir restore
 IN=$WORK/in
-mkdir -p "$SOCK" "$IN"
-PORT=$((20000 + RANDOM % 20000))
-AS=()
-if [ "$(id -u)" = 0 ]; then
-  # The server refuses to run as root: initdb and run it as postgres, like pra-testkit.
-  chown postgres "$WORK" "$SOCK"
-  AS=(runuser -u postgres --)
-fi
+mkdir -p "$IN"
 
-cleanup() {
-  "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-echo "bench: starting a private cluster in $WORK" >&2
-"${AS[@]}" "$BINDIR/initdb" -D "$PGDATA" -U postgres -A trust --no-sync >/dev/null
-"${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -l "$WORK/server.log" -w \
-  -o "-k $SOCK -p $PORT -c listen_addresses='' -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
-
-export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
-unset PGPASSWORD PGSERVICE
-PATH=$BINDIR:$PATH
-
-echo "bench: loading app at scale $SCALE" >&2
-createdb app
-psql -X -q -v ON_ERROR_STOP=1 -d app -c 'create extension pgcrypto' >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -d app -v scale="$SCALE" -f "$DATASETS/app.sql" >/dev/null
-psql -X -q -c 'checkpoint' >/dev/null
-DBSIZE=$(psql -X -A -t -c "select pg_database_size('app')")
+bench_cluster shared_buffers=256MB max_wal_size=4GB
+bench_load_app "$SCALE"
+export PGDATABASE=postgres
 
 echo "bench: making the inputs" >&2
 pg_dump -Fc -Z0 -d app -f "$IN/app.pgc"

@@ -24,15 +24,9 @@ set -euo pipefail
 
 SCALE=${SCALE:-200}
 RUNS=${RUNS:-3}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DATASETS=${PRA_DATASETS:-$ROOT/../shared/datasets}
-[ -f "$DATASETS/app.sql" ] || { echo "bench: $DATASETS/app.sql not found (set PRA_DATASETS)" >&2; exit 2; }
-
-BINDIR=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null || true)}
-if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/initdb" ]; then
-  BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-fi
-[ -x "$BINDIR/initdb" ] || { echo "bench: no PostgreSQL server binaries (initdb) found" >&2; exit 2; }
+. "$(dirname "$0")/lib.sh"
+bench_datasets
+bench_bindir
 command -v zstd >/dev/null || { echo "bench: zstd not installed" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench: installing GNU time" >&2; apt-get install -y -q time >/dev/null; }
 
@@ -41,39 +35,14 @@ echo "bench: building pra-backup and pra-verify (release)" >&2
 PRA_BACKUP=$ROOT/target/release/pra-backup
 PRA_VERIFY=$ROOT/target/release/pra-verify
 
-WORK=$(mktemp -d /tmp/pra-bench-verify.XXXXXX)
-AS=()
-cleanup() {
-  [ -d "$WORK/data" ] && "${AS[@]}" "$BINDIR/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir verify
 
 if [ -n "${REPO:-}" ]; then
   # Reuse a repository holding a backup of stanza `app` (e.g. one kept from a run).
   echo "bench: using the backup in $REPO" >&2
 else
-  PGDATA=$WORK/data
-  SOCK=$WORK/sock
-  mkdir -p "$SOCK"
-  PORT=$((20000 + RANDOM % 20000))
-  if [ "$(id -u)" = 0 ]; then
-    # The server refuses to run as root: initdb and run it as postgres, like pra-testkit.
-    chown postgres "$WORK" "$SOCK"
-    AS=(runuser -u postgres --)
-  fi
-  echo "bench: starting a private cluster in $WORK" >&2
-  "${AS[@]}" "$BINDIR/initdb" -D "$PGDATA" -U postgres -A trust --no-sync >/dev/null
-  "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -l "$WORK/server.log" -w \
-    -o "-k $SOCK -p $PORT -c listen_addresses='' -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
-  export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=app
-  unset PGPASSWORD PGSERVICE
-  PATH=$BINDIR:$PATH
-
-  echo "bench: loading app at scale $SCALE" >&2
-  createdb app
-  psql -X -q -v ON_ERROR_STOP=1 -c 'create extension pgcrypto' >/dev/null
-  psql -X -q -v ON_ERROR_STOP=1 -v scale="$SCALE" -f "$DATASETS/app.sql" >/dev/null
+  bench_cluster shared_buffers=256MB max_wal_size=4GB
+  bench_load_app "$SCALE"
 
   echo "bench: taking the backup" >&2
   REPO=$WORK/repo
