@@ -8,6 +8,7 @@
 #   gzip         pg_dump | gzip > file               (the classic cron backup)
 #   pgdump-Fc    pg_dump -Fc > file                  (built-in zlib)
 #   zstd-pipe    pg_dump -Fc -Z0 | zstd -T2 -3 > file (the best hand-made pipeline)
+#   zstd-sync    the same, then `sync file` (as durable as pra-backup's fsynced file)
 #   pra-zstd     pra-backup --compress zstd
 #   pra-gzip     pra-backup --compress gzip
 #   pra-nocount  pra-backup --count-rows none (what the exact row counts cost)
@@ -72,6 +73,8 @@ measure floor - sh -c 'pg_dump -Fc -Z0 app > /dev/null'
 measure gzip "$OUT/app.sql.gz" sh -c "pg_dump app | gzip > $OUT/app.sql.gz"
 measure pgdump-Fc "$OUT/app.pgc" sh -c "pg_dump -Fc app > $OUT/app.pgc"
 measure zstd-pipe "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst"
+# The same pipeline made as durable as pra-backup's file (fsynced before it is "done"):
+measure zstd-sync "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst && sync $OUT/app.pgc.zst"
 measure pra-zstd "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" -d app --repo "$OUT/repo" --compress zstd
 measure pra-gzip "$OUT/repo/app/backup/*/dump.pgc.gz" "$PRA_BACKUP" -d app --repo "$OUT/repo" --compress gzip
 # The cost of the exact row counts (a scan of every table in the snapshot):
@@ -80,7 +83,7 @@ measure pra-nocount "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" -d app -
 echo
 echo "app scale $SCALE, database $((DBSIZE / 1048576)) MiB, $RUNS runs each, $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-10s %9s %9s %11s %10s %9s\n' what median_s vs_floor vs_zstdpipe size_MB rss_MiB
-for n in floor gzip pgdump-Fc zstd-pipe pra-zstd pra-gzip pra-nocount; do
+for n in floor gzip pgdump-Fc zstd-pipe zstd-sync pra-zstd pra-gzip pra-nocount; do
   printf '%-10s %9.2f %9.2f %11.2f %10.1f %9.1f\n' "$n" "${MEDIAN[$n]}" \
     "$(echo "${MEDIAN[$n]} / ${MEDIAN[floor]}" | bc -l)" \
     "$(echo "${MEDIAN[$n]} / ${MEDIAN[zstd-pipe]}" | bc -l)" \
