@@ -8,10 +8,10 @@
 //! size: memory is bounded by `CHUNKS` x 1 MiB plus the codec's window and jobs.
 
 use crate::{signals, Error};
+use pra_core::child::StderrTail;
 use pra_core::codec::{Digests, EncodeOptions, Encoder};
 use pra_core::repo::StagedFile;
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::process::{Child, ChildStdout};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
@@ -19,40 +19,6 @@ use std::time::Duration;
 
 const CHUNK: usize = 1 << 20;
 const CHUNKS: usize = 4;
-/// Lines of the child's stderr kept for the error event.
-const STDERR_LINES: usize = 12;
-
-/// The last lines of a child's stderr, collected on a thread of their own.
-pub struct StderrTail(JoinHandle<Vec<String>>);
-
-impl StderrTail {
-    /// Starts collecting; every line is also logged (debug) with the tool's name.
-    pub fn collect(stderr: impl Read + Send + 'static, tool: &str) -> StderrTail {
-        let tool = tool.to_string();
-        StderrTail(std::thread::spawn(move || {
-            let mut tail = VecDeque::with_capacity(STDERR_LINES);
-            for line in BufReader::new(stderr).split(b'\n') {
-                let Ok(line) = line else { break };
-                let line = String::from_utf8_lossy(&line).trim_end().to_string();
-                if line.is_empty() {
-                    continue;
-                }
-                log::debug!("{tool}: {line}");
-                if tail.len() == STDERR_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(line);
-            }
-            tail.into()
-        }))
-    }
-
-    /// Waits for the child's stderr to close and returns its last lines, joined.
-    pub fn finish(self) -> String {
-        self.0.join().map(|v| v.join("\n")).unwrap_or_default()
-    }
-}
-
 enum Msg {
     Data(Vec<u8>, usize),
     Failed(std::io::Error),
@@ -158,7 +124,7 @@ pub fn pump_child(
         kill(&mut child);
         drop(rx);
         let _ = reader.join();
-        let stderr = tail.finish();
+        let stderr = tail.join("\n");
         if !stderr.is_empty() {
             log::debug!("{tool} stderr before it was stopped:\n{stderr}");
         }
@@ -168,7 +134,7 @@ pub fn pump_child(
     let status = child
         .wait()
         .map_err(|e| Error::io(format!("waiting for {tool}"), e))?;
-    let stderr = tail.finish();
+    let stderr = tail.join("\n");
     signals::check()?;
     if !status.success() {
         return Err(Error::Child {

@@ -7,6 +7,7 @@
 //! makes real; docs/PROTOCOL.md documents the events for people.
 
 pub mod catalog;
+pub mod child;
 pub mod cli;
 pub mod codec;
 pub mod conn;

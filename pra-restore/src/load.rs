@@ -3,9 +3,10 @@
 //! manifest on the way. This is the part pra-verify (`restore` level) and
 //! pra-loadtest call as a library.
 
-use crate::programs::{self, StderrTail};
+use crate::programs;
 use crate::progress::Progress;
 use crate::Error;
+use pra_core::child::StderrTail;
 use pra_core::conn::ConnSettings;
 use pra_core::fetch::{fetch_file, FetchError};
 use pra_core::manifest::{FileRole, Manifest, ManifestFile};
@@ -233,7 +234,7 @@ fn spawn(mut cmd: Command, stdin: Stdio) -> Result<(std::process::Child, StderrT
                 e,
             )
         })?;
-    let tail = StderrTail::collect(&mut child);
+    let tail = StderrTail::from_child(&mut child, "pg_restore");
     Ok((child, tail))
 }
 
@@ -242,7 +243,7 @@ fn failed(db: &str, status: std::process::ExitStatus, tail: StderrTail) -> Error
         program: "pg_restore".to_string(),
         db: db.to_string(),
         status: status.to_string(),
-        stderr: tail.tail(),
+        stderr: tail.join(" | "),
     }
 }
 

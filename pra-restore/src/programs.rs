@@ -1,15 +1,9 @@
-//! Running the PostgreSQL client programs (`pg_restore`): where they are, their
-//! connection environment (password never on argv), and the tail of their stderr
-//! for error messages.
+//! Running the PostgreSQL client programs (`pg_restore`): where they are and their
+//! connection environment (password never on argv).
 
 use pra_core::conn::ConnSettings;
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command};
-use std::thread::JoinHandle;
-
-/// How many lines of a child's stderr an error message carries.
-const TAIL_LINES: usize = 12;
+use std::process::Command;
 
 /// The path of a PostgreSQL client program: in `$PRA_PG_BINDIR` when set (to pick a
 /// version explicitly), else found on `PATH`.
@@ -49,30 +43,6 @@ pub fn command(name: &str, server: &ConnSettings, db: &str) -> Command {
 pub fn dbname_arg(db: &str) -> String {
     // libpq conninfo quoting: backslash escapes a quote or a backslash.
     format!("dbname='{}'", db.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// Collects a child's stderr on a thread (so the pipe never fills and blocks it).
-pub struct StderrTail(Option<JoinHandle<String>>);
-
-impl StderrTail {
-    /// Starts collecting the stderr of `child` (which must have been spawned with a piped stderr).
-    pub fn collect(child: &mut Child) -> StderrTail {
-        StderrTail(child.stderr.take().map(|mut err| {
-            std::thread::spawn(move || {
-                let mut all = Vec::new();
-                let _ = err.read_to_end(&mut all);
-                String::from_utf8_lossy(&all).into_owned()
-            })
-        }))
-    }
-
-    /// The last lines of what the child wrote, joined with ` | `.
-    pub fn tail(self) -> String {
-        let all = self.0.and_then(|h| h.join().ok()).unwrap_or_default();
-        let lines: Vec<&str> = all.lines().filter(|l| !l.trim().is_empty()).collect();
-        let start = lines.len().saturating_sub(TAIL_LINES);
-        lines[start..].join(" | ")
-    }
 }
 
 #[cfg(test)]

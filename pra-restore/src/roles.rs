@@ -8,8 +8,9 @@
 //! Only the globals statements about roles and tablespaces that are needed AND
 //! missing are run; everything else in the globals file is left alone.
 
-use crate::programs::{self, StderrTail};
+use crate::programs;
 use crate::Error;
+use pra_core::child::StderrTail;
 use pra_core::conn::ConnSettings;
 use pra_core::fetch::{fetch_file, FetchError};
 use pra_core::manifest::{FileRole, Manifest};
@@ -49,7 +50,7 @@ pub fn dump_needs(
     let mut child = cmd
         .spawn()
         .map_err(|e| Error::io("cannot run pg_restore --schema-only", e))?;
-    let tail = StderrTail::collect(&mut child);
+    let tail = StderrTail::from_child(&mut child, "pg_restore");
     let reader = child.stdout.take().map(|out| {
         std::thread::spawn(move || {
             let mut needs = Needs::default();
@@ -75,7 +76,7 @@ pub fn dump_needs(
             program: "pg_restore --schema-only".to_string(),
             db: "(none: reading the dump's table of contents)".to_string(),
             status: status.to_string(),
-            stderr: tail.tail(),
+            stderr: tail.join(" | "),
         }),
     }
 }
