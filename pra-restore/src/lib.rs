@@ -9,6 +9,7 @@
 mod cli;
 mod error;
 mod load;
+mod offsets;
 mod programs;
 mod progress;
 mod report;

@@ -3,6 +3,7 @@
 //! manifest on the way. This is the part pra-verify (`restore` level) and
 //! pra-loadtest call as a library.
 
+use crate::offsets::OffsetScanner;
 use crate::programs;
 use crate::progress::Progress;
 use crate::Error;
@@ -132,14 +133,26 @@ pub(crate) fn prepare(
         .reopen()
         .map_err(|e| Error::io(format!("cannot open {}", temp.path().display()), e))?;
     let mut sink = Progress::new(
-        BufWriter::with_capacity(BUF, handle),
+        OffsetScanner::new(BufWriter::with_capacity(BUF, handle)),
         "decode",
         file.raw_bytes,
     );
     let digests = fetch_file(repo, manifest, file, &mut sink)?;
-    sink.flush()
-        .map_err(|e| Error::io(format!("writing {}", temp.path().display()), e))?;
-    drop(sink.finish());
+    let writing = |e| Error::io(format!("writing {}", temp.path().display()), e);
+    sink.flush().map_err(writing)?;
+    let (writer, offsets) = sink.finish().finish();
+    let handle = writer.into_inner().map_err(|e| writing(e.into_error()))?;
+    // pg_restore -j finds each table's data at once instead of every worker
+    // walking the file to it (see offsets.rs).
+    match offsets {
+        Ok(offsets) => {
+            offsets.patch(&handle).map_err(writing)?;
+            log::debug!("recorded the data offsets of {} entries", offsets.entries());
+        }
+        Err(why) => log::info!(
+            "data offsets of the dump left unset ({why}): pg_restore -j will scan for them"
+        ),
+    }
     Ok(Prepared::File {
         temp,
         fetch_s: started.elapsed().as_secs_f64(),

@@ -1,0 +1,523 @@
+//! Data offsets for a custom-format dump that was written to a pipe.
+//!
+//! `pg_dump -Fc` writing to a file goes back at the end and records, in each table
+//! of contents entry, where that entry's data block starts. Written to a pipe (as
+//! pra-backup runs it) it cannot seek, so the entries say "position not set", and
+//! `pg_restore -j N` then makes every worker walk the file from the start, chunk
+//! header by chunk header (one chunk per row), to find its table: measured at +4 to
+//! +10 s on a 40 s restore of the 1 GB `app` dump (docs/PERFORMANCE.md).
+//!
+//! [`OffsetScanner`] watches the decoded dump on its way into the temporary file,
+//! parses the header and table of contents, then follows the data blocks and notes
+//! where each starts; [`Offsets::patch`] then writes those positions into the file's
+//! table of contents in place (each field has a fixed size), exactly what `pg_dump`
+//! does for a seekable file. Anything it does not fully understand (another archive
+//! version, a malformed stream) leaves the file untouched: `pg_restore` still works,
+//! only slower. `pg_restore` itself checks each block's id when it seeks to it.
+//!
+//! The format is PostgreSQL's `pg_backup_archiver.c` / `pg_backup_custom.c`
+//! (archive versions 1.12 to 1.15, PostgreSQL 9.5 to 16).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+/// `K_OFFSET_POS_NOT_SET`: the entry has data, its position is unknown.
+const POS_NOT_SET: u8 = 1;
+/// `K_OFFSET_POS_SET`: the entry's data starts at the recorded position.
+const POS_SET: u8 = 2;
+/// `BLK_DATA`: a table's COPY data.
+const BLK_DATA: u8 = 1;
+/// `BLK_BLOBS`: large objects.
+const BLK_BLOBS: u8 = 3;
+/// The table of contents is parsed from memory: a larger one is not worth it.
+const MAX_TOC: usize = 256 << 20;
+
+/// Where an entry's offset field sits in the file, and the entry's dump id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    dump_id: i64,
+    /// File position of the flag byte of the entry's offset field.
+    at: u64,
+}
+
+/// What the header and table of contents say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Toc {
+    int_size: usize,
+    off_size: usize,
+    /// Entries whose data position is not set.
+    unset: Vec<Slot>,
+    /// Bytes the header and table of contents take (data blocks start here).
+    len: usize,
+}
+
+enum ParseError {
+    /// The buffer ends before the table of contents does.
+    More,
+    /// Not a custom-format archive this code understands.
+    Bad(String),
+}
+
+struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    int_size: usize,
+}
+
+impl Cursor<'_> {
+    fn bytes(&mut self, n: usize) -> Result<&[u8], ParseError> {
+        let end = self.pos.checked_add(n).ok_or(ParseError::More)?;
+        let s = self.buf.get(self.pos..end).ok_or(ParseError::More)?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn byte(&mut self) -> Result<u8, ParseError> {
+        Ok(self.bytes(1)?[0])
+    }
+
+    /// `ReadInt`: a sign byte, then `int_size` bytes little-endian.
+    fn int(&mut self) -> Result<i64, ParseError> {
+        let int_size = self.int_size;
+        let sign = self.byte()?;
+        let v = le_value(self.bytes(int_size)?);
+        Ok(if sign == 0 { v } else { -v })
+    }
+
+    /// `ReadStr`: a length (-1 for NULL), then the bytes. Returns false for NULL.
+    fn skip_str(&mut self) -> Result<bool, ParseError> {
+        let len = self.int()?;
+        if len < 0 {
+            return Ok(false);
+        }
+        let len = usize::try_from(len).map_err(|_| ParseError::Bad("string length".into()))?;
+        if len > MAX_TOC {
+            return Err(ParseError::Bad(format!("string of {len} bytes")));
+        }
+        self.bytes(len)?;
+        Ok(true)
+    }
+}
+
+fn le_value(bytes: &[u8]) -> i64 {
+    bytes
+        .iter()
+        .rev()
+        .fold(0i64, |acc, &b| acc.wrapping_shl(8) | i64::from(b))
+}
+
+/// Parses the header and table of contents at the start of `buf`.
+fn parse_toc(buf: &[u8]) -> Result<Toc, ParseError> {
+    let mut c = Cursor {
+        buf,
+        pos: 0,
+        int_size: 4,
+    };
+    if c.bytes(5)? != b"PGDMP" {
+        return Err(ParseError::Bad("not a custom-format dump".into()));
+    }
+    let version = (c.byte()?, c.byte()?, c.byte()?);
+    if version.0 != 1 || !(12..=15).contains(&version.1) {
+        return Err(ParseError::Bad(format!(
+            "archive version {}.{}.{}",
+            version.0, version.1, version.2
+        )));
+    }
+    let minor = version.1;
+    c.int_size = usize::from(c.byte()?);
+    let off_size = usize::from(c.byte()?);
+    let format = c.byte()?;
+    if !(1..=8).contains(&c.int_size) || !(1..=8).contains(&off_size) || format != 1 {
+        return Err(ParseError::Bad(format!(
+            "int size {}, offset size {off_size}, format {format}",
+            c.int_size
+        )));
+    }
+    if minor >= 15 {
+        c.byte()?; // compression algorithm
+    } else {
+        c.int()?; // compression level
+    }
+    for _ in 0..7 {
+        c.int()?; // creation time, struct tm
+    }
+    for _ in 0..3 {
+        c.skip_str()?; // database name, server version, pg_dump version
+    }
+    let count = c.int()?;
+    let mut unset = Vec::new();
+    for _ in 0..count {
+        let dump_id = c.int()?;
+        c.int()?; // has a data dumper
+        for _ in 0..4 {
+            c.skip_str()?; // table oid, oid, tag, desc
+        }
+        c.int()?; // section
+        let strings = if minor >= 14 { 7 } else { 6 };
+        // defn, drop, copy, namespace, tablespace, [table access method,] owner, with-oids
+        for _ in 0..=strings {
+            c.skip_str()?;
+        }
+        while c.skip_str()? {} // dependencies, NULL-terminated
+        let at = c.pos as u64;
+        let flag = c.byte()?;
+        c.bytes(off_size)?;
+        if flag == POS_NOT_SET {
+            unset.push(Slot { dump_id, at });
+        }
+    }
+    Ok(Toc {
+        int_size: c.int_size,
+        off_size,
+        unset,
+        len: c.pos,
+    })
+}
+
+/// What the data section scanner expects next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// A block type byte (or the end of the file).
+    BlockType,
+    /// The dump id of a block of this type.
+    BlockId(u8),
+    /// A chunk length in a table's data block (0 ends the block).
+    DataChunk,
+    /// A large object's oid (0 ends the block).
+    BlobOid,
+    /// A chunk length in a large object (0 ends the object).
+    BlobChunk,
+}
+
+/// Follows the decoded dump as it is written and notes where each data block starts.
+#[derive(Debug)]
+pub struct OffsetScanner<W> {
+    inner: W,
+    /// Bytes seen so far.
+    pos: u64,
+    state: State,
+}
+
+#[derive(Debug)]
+enum State {
+    /// Collecting the header and table of contents.
+    Head(Vec<u8>),
+    /// Walking the data blocks.
+    Data {
+        toc: Toc,
+        expect: Expect,
+        /// Bytes of the current fixed-size field read so far.
+        field: Vec<u8>,
+        /// Data bytes still to skip.
+        skip: u64,
+        /// Position of the current block's type byte.
+        block_at: u64,
+        /// Dump id -> block start.
+        found: HashMap<i64, u64>,
+    },
+    /// Not understood: no offsets will be written.
+    GaveUp(String),
+}
+
+impl<W: Write> OffsetScanner<W> {
+    /// Wraps the writer that receives the decoded dump.
+    pub fn new(inner: W) -> Self {
+        OffsetScanner {
+            inner,
+            pos: 0,
+            state: State::Head(Vec::new()),
+        }
+    }
+
+    /// The inner writer, and the offsets to write once all of the dump went through.
+    pub fn finish(self) -> (W, Result<Offsets, String>) {
+        let offsets = match self.state {
+            State::Data {
+                toc,
+                expect: Expect::BlockType,
+                field,
+                skip: 0,
+                found,
+                ..
+            } if field.is_empty() => Ok(Offsets {
+                fields: toc
+                    .unset
+                    .iter()
+                    .filter_map(|s| found.get(&s.dump_id).map(|&p| (s.at, p)))
+                    .collect(),
+                off_size: toc.off_size,
+            }),
+            State::Data { .. } => Err("the dump ends inside a data block".to_string()),
+            State::Head(_) => Err("the dump ends inside its table of contents".to_string()),
+            State::GaveUp(why) => Err(why),
+        };
+        (self.inner, offsets)
+    }
+
+    fn scan(&mut self, data: &[u8]) {
+        let base = self.pos;
+        self.pos += data.len() as u64;
+        match &mut self.state {
+            State::GaveUp(_) => {}
+            State::Head(buf) => {
+                buf.extend_from_slice(data);
+                match parse_toc(buf) {
+                    Ok(toc) => {
+                        let rest = buf.split_off(toc.len);
+                        self.state = State::Data {
+                            expect: Expect::BlockType,
+                            field: Vec::new(),
+                            skip: 0,
+                            block_at: toc.len as u64,
+                            found: HashMap::new(),
+                            toc,
+                        };
+                        self.pos = base + data.len() as u64 - rest.len() as u64;
+                        self.scan(&rest);
+                    }
+                    Err(ParseError::More) if buf.len() <= MAX_TOC => {}
+                    Err(ParseError::More) => {
+                        self.state = State::GaveUp("table of contents too large".into());
+                    }
+                    Err(ParseError::Bad(why)) => self.state = State::GaveUp(why),
+                }
+            }
+            State::Data { .. } => {
+                if let Err(why) = self.walk(base, data) {
+                    self.state = State::GaveUp(why);
+                }
+            }
+        }
+    }
+
+    /// Walks data-section bytes starting at file position `base`.
+    fn walk(&mut self, base: u64, mut data: &[u8]) -> Result<(), String> {
+        let State::Data {
+            toc,
+            expect,
+            field,
+            skip,
+            block_at,
+            found,
+        } = &mut self.state
+        else {
+            return Ok(());
+        };
+        let mut at = base;
+        while !data.is_empty() {
+            if *skip > 0 {
+                let n = usize::try_from((*skip).min(data.len() as u64)).unwrap_or(data.len());
+                *skip -= n as u64;
+                data = &data[n..];
+                at += n as u64;
+                continue;
+            }
+            let width = if *expect == Expect::BlockType {
+                1
+            } else {
+                1 + toc.int_size
+            };
+            if field.is_empty() && *expect == Expect::BlockType {
+                *block_at = at;
+            }
+            let take = (width - field.len()).min(data.len());
+            field.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            at += take as u64;
+            if field.len() < width {
+                break;
+            }
+            let value = if width == 1 {
+                i64::from(field[0])
+            } else {
+                let v = le_value(&field[1..]);
+                if field[0] == 0 {
+                    v
+                } else {
+                    -v
+                }
+            };
+            field.clear();
+            *expect = match *expect {
+                Expect::BlockType => match u8::try_from(value) {
+                    Ok(t @ (BLK_DATA | BLK_BLOBS)) => Expect::BlockId(t),
+                    _ => return Err(format!("unknown block type {value} at byte {block_at}")),
+                },
+                Expect::BlockId(t) => {
+                    if found.insert(value, *block_at).is_some() {
+                        return Err(format!("two data blocks for dump id {value}"));
+                    }
+                    if t == BLK_DATA {
+                        Expect::DataChunk
+                    } else {
+                        Expect::BlobOid
+                    }
+                }
+                Expect::DataChunk | Expect::BlobChunk if value < 0 => {
+                    return Err(format!("negative chunk length at byte {at}"));
+                }
+                Expect::DataChunk if value == 0 => Expect::BlockType,
+                Expect::BlobChunk if value == 0 => Expect::BlobOid,
+                e @ (Expect::DataChunk | Expect::BlobChunk) => {
+                    *skip = value.unsigned_abs();
+                    e
+                }
+                Expect::BlobOid if value == 0 => Expect::BlockType,
+                Expect::BlobOid => Expect::BlobChunk,
+            };
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for OffsetScanner<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.scan(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The data positions to record in a dump's table of contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offsets {
+    /// (position of an entry's offset field, start of its data block).
+    fields: Vec<(u64, u64)>,
+    off_size: usize,
+}
+
+impl Offsets {
+    /// How many entries get a position.
+    pub fn entries(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Writes the positions into the table of contents of `file` (the whole dump),
+    /// as `pg_dump` does for a seekable file: flag "set", then the offset.
+    pub fn patch(&self, file: &std::fs::File) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        for &(at, data) in &self.fields {
+            let mut field = vec![POS_SET];
+            field.extend((0..self.off_size).map(
+                |i| {
+                    if i < 8 {
+                        (data >> (8 * i)) as u8
+                    } else {
+                        0
+                    }
+                },
+            ));
+            file.write_all_at(&field, at)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pra_testkit::{load_sample, PgCluster};
+    use std::process::Command;
+
+    fn pg_dump(c: &PgCluster, db: &str, to: Option<&std::path::Path>) -> Vec<u8> {
+        let mut cmd = Command::new(c.bindir().join("pg_dump"));
+        cmd.envs(c.env()).args(["-Fc", "-Z0", "-d", db]);
+        if let Some(p) = to {
+            cmd.arg("-f").arg(p);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// Feeds `dump` in pieces of the given sizes, in turn (fields split across writes).
+    fn scan(dump: &[u8], pieces: &[usize]) -> (Vec<u8>, Result<Offsets, String>) {
+        let mut s = OffsetScanner::new(Vec::new());
+        let mut rest = dump;
+        for &n in pieces.iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (a, b) = rest.split_at(n.min(rest.len()));
+            s.write_all(a).unwrap();
+            rest = b;
+        }
+        s.finish()
+    }
+
+    /// A dump written to a pipe, once patched, is the dump pg_dump writes to a file
+    /// (but for the creation time in the header), and pg_restore -j 2 restores it.
+    #[test]
+    fn patched_pipe_dump_equals_a_seekable_dump() {
+        let c = PgCluster::start();
+        load_sample(&c, "src", 1);
+        // A large object: its block has a layout of its own.
+        c.psql("src", "select lo_from_bytea(0, 'large object bytes')");
+        let dir = tempfile::tempdir().unwrap();
+        let seekable = dir.path().join("seek.pgc");
+        pg_dump(&c, "src", Some(&seekable));
+        let piped = pg_dump(&c, "src", None);
+        let expected = std::fs::read(&seekable).unwrap();
+        assert_eq!(piped.len(), expected.len());
+
+        for pieces in [&[1usize, 2, 3, 5, 7][..], &[4096], &[1 << 20]] {
+            let (out, offsets) = scan(&piped, pieces);
+            assert!(out == piped, "the scanner passes bytes through unchanged");
+            let offsets = offsets.unwrap();
+            assert!(offsets.entries() >= 5, "{offsets:?}");
+            let path = dir.path().join("patched.pgc");
+            std::fs::write(&path, &out).unwrap();
+            let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            offsets.patch(&file).unwrap();
+            drop(file);
+            let patched = std::fs::read(&path).unwrap();
+            let differing: Vec<usize> = (0..patched.len())
+                .filter(|&i| patched[i] != expected[i])
+                .collect();
+            assert!(
+                differing.iter().all(|&i| i < 64),
+                "bytes differ past the header's creation time: {:?}",
+                &differing[..differing.len().min(20)]
+            );
+            assert!(
+                (0..piped.len()).any(|i| piped[i] != patched[i]),
+                "the piped dump had no offsets to patch"
+            );
+        }
+
+        let path = dir.path().join("patched.pgc");
+        c.create_db("dst");
+        let out = Command::new(c.bindir().join("pg_restore"))
+            .envs(c.env())
+            .args(["-j", "2", "--exit-on-error", "-d", "dst"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            pra_testkit::database_digest(&c, "src").diff(&pra_testkit::database_digest(&c, "dst")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn anything_not_understood_leaves_the_file_alone() {
+        let (_, r) = scan(b"not a dump at all", &[3]);
+        assert!(r.unwrap_err().contains("not a custom-format dump"));
+        let (_, r) = scan(b"PGDMP\x01\x0e", &[3]);
+        assert!(r.unwrap_err().contains("table of contents"));
+        let (_, r) = scan(b"PGDMP\x01\x63\x00\x04\x08\x01", &[64]);
+        assert!(r.unwrap_err().contains("archive version 1.99"));
+    }
+}
