@@ -1,26 +1,30 @@
 //! Streams a child's stdout (`pg_dump`, `pg_dumpall`) through the codec into a staged
 //! repository file, in bounded memory.
 //!
-//! A reader thread drains the pipe in 1 MiB chunks (few wake-ups, and the child never
-//! waits on a full pipe while we compress); the calling thread hashes and feeds the
-//! encoder, whose zstd workers are threads of their own. Buffers go back to the reader
-//! through a second channel, so that a run allocates a handful of chunks whatever its
-//! size: memory is bounded by `CHUNKS` x 1 MiB plus the codec's window and jobs.
+//! A reader thread drains the pipe in chunks of the encoder's preferred size (a whole
+//! zstd frame, 4 MiB, with worker threads; 1 MiB otherwise), so that the child never
+//! waits on a full pipe while we compress; the calling thread hands each chunk to the
+//! encoder, which hashes it and, for a whole frame, passes the buffer itself to a zstd
+//! worker (no copy). Buffers go back to the reader through a second channel, so that a
+//! run allocates a handful of chunks whatever its size: memory is bounded by the
+//! chunks queued here (`QUEUED` bytes) plus the encoder's frames in flight.
 
 use crate::{signals, Error};
 use pra_core::child::StderrTail;
 use pra_core::codec::{Digests, EncodeOptions, Encoder};
 use pra_core::repo::StagedFile;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::{Child, ChildStdout};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-const CHUNK: usize = 1 << 20;
-const CHUNKS: usize = 4;
+/// Size of the pipe we ask the kernel for.
+const PIPE: usize = 1 << 20;
+/// Bytes queued between the reader and the encoder (at least one chunk).
+const QUEUED: usize = 4 << 20;
 enum Msg {
-    Data(Vec<u8>, usize),
+    Data(Vec<u8>),
     Failed(std::io::Error),
 }
 
@@ -30,37 +34,34 @@ fn enlarge_pipe(stdout: &ChildStdout) {
     use std::os::unix::io::AsRawFd;
     // SAFETY: fcntl on a valid pipe descriptor owned by `stdout`; failure is harmless.
     unsafe {
-        libc::fcntl(stdout.as_raw_fd(), libc::F_SETPIPE_SZ, CHUNK as libc::c_int);
+        libc::fcntl(stdout.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE as libc::c_int);
     }
 }
 
 fn spawn_reader(
     mut stdout: ChildStdout,
+    chunk: usize,
     tx: mpsc::SyncSender<Msg>,
     recycled: mpsc::Receiver<Vec<u8>>,
 ) -> JoinHandle<()> {
     std::thread::spawn(move || loop {
-        let mut buf = recycled.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
-        let mut filled = 0;
-        let mut eof = false;
-        while filled < buf.len() {
-            match stdout.read(&mut buf[filled..]) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let _ = tx.send(Msg::Failed(e));
-                    return;
-                }
+        let mut buf = recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(chunk));
+        buf.clear();
+        // read_to_end fills the spare capacity directly (no zeroing) and retries
+        // interrupted reads; a short chunk means the end of the stream.
+        let filled = match (&mut stdout).take(chunk as u64).read_to_end(&mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tx.send(Msg::Failed(e));
+                return;
             }
-        }
-        if filled > 0 && tx.send(Msg::Data(buf, filled)).is_err() {
+        };
+        if filled > 0 && tx.send(Msg::Data(buf)).is_err() {
             return;
         }
-        if eof {
+        if filled < chunk {
             return;
         }
     })
@@ -92,10 +93,6 @@ pub fn pump_child(
     };
     let tail = StderrTail::collect(stderr, tool);
     enlarge_pipe(&stdout);
-    let (tx, rx) = mpsc::sync_channel(CHUNKS);
-    let (give_back, recycled) = mpsc::channel();
-    let reader = spawn_reader(stdout, tx, recycled);
-
     let mut encoder = match Encoder::new(sink, opts) {
         Ok(e) => e,
         Err(e) => {
@@ -103,13 +100,20 @@ pub fn pump_child(
             return Err(Error::Usage(e.to_string()));
         }
     };
+    let chunk = encoder.preferred_chunk();
+    let (tx, rx) = mpsc::sync_channel((QUEUED / chunk).max(1));
+    let (give_back, recycled) = mpsc::channel();
+    let reader = spawn_reader(stdout, chunk, tx, recycled);
+
     let streamed = loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Msg::Data(buf, n)) => {
-                if let Err(e) = encoder.write_all(&buf[..n]) {
-                    break Err(Error::io(format!("writing the {tool} output"), e));
+            Ok(Msg::Data(buf)) => {
+                match encoder.write_vec(buf) {
+                    Ok(empty) => {
+                        let _ = give_back.send(empty);
+                    }
+                    Err(e) => break Err(Error::io(format!("writing the {tool} output"), e)),
                 }
-                let _ = give_back.send(buf);
                 progress(encoder.raw_bytes());
             }
             Ok(Msg::Failed(e)) => break Err(Error::io(format!("reading {tool} output"), e)),

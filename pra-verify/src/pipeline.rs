@@ -1,14 +1,21 @@
-//! The checksum pass over one stored file, in one streaming read and three threads:
+//! The checksum pass over one stored file, in one streaming read.
+//!
+//! Framed zstd files (pra-backup with worker threads, see `pra_core::codec::frames`)
+//! decode on two threads: pra-core's [`FrameDecoder`] reads and hashes the stored
+//! bytes and hands whole frames to two decoding threads; this thread takes the frames
+//! back in order, hashes the raw bytes and tees them into `pg_restore --list`. The
+//! decode, the critical path of `zstd -t`, is split over both cores.
+//!
+//! Other files (single-stream zstd of older backups, gzip, none) use three threads:
 //! a reader hashes the stored bytes and hands 256 KiB chunks to the decoder over a
 //! bounded channel; the decoder (this thread) decompresses; a third thread hashes
 //! the raw bytes and tees them into `pg_restore --list` for dumps.
 //!
-//! Hashing and decoding overlap, so with a free core the pass takes about as long as
-//! decoding alone (`zstd -t`), not the sum (docs/PERFORMANCE.md). Buffers go back to
-//! their producer through a return channel: memory stays bounded (about 20 MiB)
-//! whatever the file size.
+//! Buffers go back to their producer: memory stays bounded (about 20-30 MiB)
+//! whatever the file size (docs/PERFORMANCE.md, "Verify").
 
-use pra_core::codec::{Codec, Digest};
+use pra_core::codec::frames::{is_framed, HEADER_LEN};
+use pra_core::codec::{Codec, Digest, FrameDecoder};
 use pra_core::fetch::{check_present, compare_raw, compare_stored, FetchError};
 use pra_core::manifest::{Manifest, ManifestFile};
 use pra_core::repo::Repository;
@@ -173,6 +180,50 @@ fn hash_raw(input: PipeEnd, mut tee: Option<std::process::ChildStdin>) -> Digest
     }
 }
 
+/// The framed path: stored hash and frame splitting on pra-core's reader thread,
+/// decoding on its two workers, the raw hash and the tee here, in order.
+/// Returns the raw digest, the decoding result, and the stored digest.
+fn check_framed(
+    frames: FrameDecoder,
+    mut tee: Option<std::process::ChildStdin>,
+) -> (Digest, io::Result<()>, io::Result<Digest>) {
+    let mut frames = frames;
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    let decoded = loop {
+        match frames.next_frame() {
+            Ok(Some(frame)) => {
+                hasher.update(&frame);
+                bytes += frame.len() as u64;
+                if let Some(stdin) = tee.as_mut() {
+                    // pg_restore --list stops reading after the table of contents.
+                    if stdin.write_all(&frame).is_err() {
+                        tee = None;
+                    }
+                }
+                frames.recycle(frame);
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    drop(tee);
+    let stored = frames.finish();
+    let raw = Digest {
+        bytes,
+        sha256: hex(&hasher.finalize()),
+    };
+    (raw, decoded, stored)
+}
+
+/// Reads the first bytes of a zstd file to tell the framed format from a single stream.
+fn peek(mut source: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let mut head = vec![0u8; HEADER_LEN];
+    let n = read_full(&mut source, &mut head)?;
+    head.truncate(n);
+    Ok((head, source))
+}
+
 fn decoder_for(codec: Codec, src: ChunkReader) -> io::Result<Box<dyn Read>> {
     Ok(match codec {
         Codec::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(src)?),
@@ -278,6 +329,19 @@ pub fn check_file(
     } else {
         None
     };
+    let mut source = source;
+    if file.codec == Codec::Zstd {
+        let (head, rest) = peek(source).map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
+        if is_framed(&head) {
+            let frames = FrameDecoder::spawn(head, rest)
+                .map_err(|e| corrupt(file, format!("cannot start decoding: {e}")))?;
+            let tee = toc.as_mut().and_then(|t| t.child.stdin.take());
+            let (raw, decoded, stored) = check_framed(frames, tee);
+            let stored = stored.map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
+            return conclude(file, stored, raw, decoded, toc);
+        }
+        source = Box::new(io::Cursor::new(head).chain(rest));
+    }
     let (stored_in, stored_out) = pipe();
     let reader = thread::spawn(move || read_stored(source, stored_in));
     let (raw_in, raw_out) = pipe();
@@ -309,6 +373,17 @@ pub fn check_file(
         .join()
         .map_err(|_| corrupt(file, "the reading thread failed"))?
         .map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
+    conclude(file, stored, raw, decode_result, toc)
+}
+
+/// The verdict, with problems in order of how plainly they explain the damage.
+fn conclude(
+    file: &ManifestFile,
+    stored: Digest,
+    raw: Digest,
+    decode_result: io::Result<()>,
+    toc: Option<TocReader>,
+) -> Result<FileDigests, FetchError> {
     let toc_result = toc.map(TocReader::finish);
 
     // Stored-side problems first: they say the file itself was altered.
@@ -344,15 +419,23 @@ mod tests {
 
     /// A backup of one file encoded with `codec`, outside PostgreSQL.
     fn backup_with(codec: Codec, data: &[u8]) -> (tempfile::TempDir, Repository, Manifest) {
+        let opts = EncodeOptions {
+            codec,
+            ..EncodeOptions::default()
+        };
+        backup_encoded(opts, data)
+    }
+
+    fn backup_encoded(
+        opts: EncodeOptions,
+        data: &[u8],
+    ) -> (tempfile::TempDir, Repository, Manifest) {
+        let codec = opts.codec;
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::open(dir.path().to_str().unwrap()).unwrap();
         let now = pra_core::time::now();
         let id = repo.new_backup("app", now).unwrap();
         let staged = repo.create_file("app", &id, "data.bin").unwrap();
-        let opts = EncodeOptions {
-            codec,
-            ..EncodeOptions::default()
-        };
         let mut enc = Encoder::new(staged, opts).unwrap();
         enc.write_all(data).unwrap();
         let (staged, d) = enc.finish().unwrap();
@@ -419,6 +502,47 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(e.contains("decoded sha256"), "{codec:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn framed_and_single_stream_zstd_pass_intact_and_fail_damaged() {
+        let frame = pra_core::codec::frames::FRAME;
+        let data: Vec<u8> = (0..(2 * frame + 4321) as u32)
+            .map(|i| ((i / 5) ^ (i >> 12)) as u8)
+            .collect();
+        for threads in [2, 0] {
+            let opts = EncodeOptions {
+                threads,
+                ..EncodeOptions::default()
+            };
+            let (dir, repo, m) = backup_encoded(opts, &data);
+            let f = &m.files[0];
+            let path = dir.path().join(format!("app/backup/{}/data.bin", m.id));
+            let good = std::fs::read(&path).unwrap();
+            assert_eq!(is_framed(&good), threads > 0);
+            let d = check_file(&repo, &m, f, false, None).unwrap();
+            assert_eq!(d.raw.bytes, data.len() as u64);
+            assert_eq!(d.stored.sha256, f.stored_sha256);
+            // A damaged frame with the manifest updated to match the stored bytes:
+            // only decoding can tell.
+            let mut bad = good.clone();
+            bad[good.len() / 3] ^= 0x08;
+            std::fs::write(&path, &bad).unwrap();
+            let mut edited = f.clone();
+            edited.stored_sha256 = pra_core::codec::digest_of(&bad[..]).unwrap().sha256;
+            let e = check_file(&repo, &m, &edited, false, None)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("does not decode") || e.contains("decoded sha256"),
+                "threads {threads}: {e}"
+            );
+            std::fs::write(&path, &good[..good.len() - 100]).unwrap();
+            let e = check_file(&repo, &m, f, false, None)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("size"), "threads {threads}: {e}");
         }
     }
 }

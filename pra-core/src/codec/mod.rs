@@ -1,9 +1,20 @@
-//! Streaming encoders and decoders for stored files: zstd (multithreaded),
-//! gzip (flate2) or none, each wrapped in sha256 hashers and byte counters on
-//! both sides, so that one pass yields the raw and the stored digests.
+//! Streaming encoders and decoders for stored files: zstd, gzip (flate2) or none,
+//! each wrapped in sha256 hashers and byte counters on both sides, so that one pass
+//! yields the raw and the stored digests.
+//!
+//! zstd with worker threads writes independent frames ([`frames`]) that
+//! [`Decoder::new_parallel`] decodes on several threads ([`parallel`]); without
+//! threads it writes one stream, as old backups are. Every decoder reads both.
 //!
 //! Memory is bounded by the codec's window and buffers, whatever the size of
 //! the stream.
+
+pub mod frames;
+pub mod parallel;
+#[cfg(test)]
+mod tests_framed;
+
+pub use parallel::FrameDecoder;
 
 use sha2::{Digest as _, Sha256};
 use std::io::{self, BufReader, Read, Write};
@@ -224,8 +235,8 @@ impl<W: Write> Write for CodecWriter<W> {
     }
 }
 
-/// Size of a zstd multithreaded job (see [`Encoder::new`]).
-const ZSTD_JOB_SIZE: u32 = 4 << 20;
+/// The chunk size callers of [`Encoder::write_vec`] use with the single-stream codecs.
+const STREAM_CHUNK: usize = 1 << 20;
 
 /// Encoder settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,7 +245,8 @@ pub struct EncodeOptions {
     pub codec: Codec,
     /// Compression level; `None` for the codec's default.
     pub level: Option<i32>,
-    /// zstd worker threads (0: compress on the calling thread).
+    /// zstd worker threads (0: one stream compressed on the calling thread; more:
+    /// independent frames compressed in parallel, see [`frames`]).
     pub threads: u32,
 }
 
@@ -250,7 +262,12 @@ impl Default for EncodeOptions {
 
 /// A streaming encoder: write raw bytes in, stored bytes go to the sink; both sides hashed.
 pub struct Encoder<W: Write> {
-    inner: HashWriter<CodecWriter<HashWriter<W>>>,
+    inner: EncoderKind<W>,
+}
+
+enum EncoderKind<W: Write> {
+    Stream(HashWriter<CodecWriter<HashWriter<W>>>),
+    Framed(frames::FrameEncoder<W>),
 }
 
 impl<W: Write> Encoder<W> {
@@ -267,17 +284,15 @@ impl<W: Write> Encoder<W> {
                 ),
             ));
         }
+        if opts.codec == Codec::Zstd && opts.threads > 0 {
+            return Ok(Encoder {
+                inner: EncoderKind::Framed(frames::FrameEncoder::new(sink, level, opts.threads)?),
+            });
+        }
         let stored = HashWriter::new(sink);
         let codec = match opts.codec {
             Codec::Zstd => {
                 let mut e = zstd::stream::write::Encoder::new(stored, level)?;
-                if opts.threads > 0 {
-                    e.multithread(opts.threads)?;
-                    // zstd sizes its jobs from the window (8 MiB at level 3), and keeps
-                    // input and output buffers for several jobs per worker: pinning the
-                    // job size keeps a backup's memory well under 64 MiB at any level.
-                    e.set_parameter(zstd::stream::raw::CParameter::JobSize(ZSTD_JOB_SIZE))?;
-                }
                 e.include_checksum(true)?;
                 CodecWriter::Zstd(e)
             }
@@ -288,37 +303,120 @@ impl<W: Write> Encoder<W> {
             Codec::None => CodecWriter::Plain(stored),
         };
         Ok(Encoder {
-            inner: HashWriter::new(codec),
+            inner: EncoderKind::Stream(HashWriter::new(codec)),
         })
     }
 
     /// Raw bytes written so far.
     pub fn raw_bytes(&self) -> u64 {
-        self.inner.byte_count()
+        match &self.inner {
+            EncoderKind::Stream(w) => w.byte_count(),
+            EncoderKind::Framed(f) => f.raw_bytes(),
+        }
+    }
+
+    /// The read size that lets [`Encoder::write_vec`] take buffers over without a
+    /// copy: one frame for the framed encoder.
+    pub fn preferred_chunk(&self) -> usize {
+        match &self.inner {
+            EncoderKind::Stream(_) => STREAM_CHUNK,
+            EncoderKind::Framed(_) => frames::FRAME,
+        }
+    }
+
+    /// Writes all of `buf` and returns an empty buffer for the next read. A buffer
+    /// of exactly [`Encoder::preferred_chunk`] bytes is taken over by the framed
+    /// encoder without a copy (the buffer returned is then a recycled one).
+    pub fn write_vec(&mut self, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
+        match &mut self.inner {
+            EncoderKind::Framed(f) => f.write_vec(buf),
+            EncoderKind::Stream(w) => {
+                w.write_all(&buf)?;
+                buf.clear();
+                Ok(buf)
+            }
+        }
     }
 
     /// Ends the stream (codec trailer), returns the sink and both digests.
     pub fn finish(self) -> io::Result<(W, Digests)> {
-        let (codec, raw) = self.inner.finish();
-        let stored_writer = codec.finish()?;
-        let (sink, stored) = stored_writer.finish();
-        Ok((sink, Digests { raw, stored }))
+        match self.inner {
+            EncoderKind::Framed(f) => f.finish(),
+            EncoderKind::Stream(inner) => {
+                let (codec, raw) = inner.finish();
+                let stored_writer = codec.finish()?;
+                let (sink, stored) = stored_writer.finish();
+                Ok((sink, Digests { raw, stored }))
+            }
+        }
     }
 }
 
 impl<W: Write> Write for Encoder<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
+        match &mut self.inner {
+            EncoderKind::Stream(w) => w.write(buf),
+            EncoderKind::Framed(f) => f.write(buf),
+        }
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        match &mut self.inner {
+            EncoderKind::Stream(w) => w.flush(),
+            EncoderKind::Framed(f) => f.flush(),
+        }
+    }
+}
+
+/// A source whose first bytes were already read (to recognise the format).
+struct Peeked<R> {
+    head: Vec<u8>,
+    pos: usize,
+    inner: R,
+}
+
+impl<R: Read> Read for Peeked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.head.len() {
+            let n = (self.head.len() - self.pos).min(buf.len());
+            buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
+/// The decoded frames of a framed stream, as a reader.
+struct FramedReader {
+    frames: FrameDecoder,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for FramedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.cur.len() {
+            match self.frames.next_frame()? {
+                Some(next) => {
+                    let old = std::mem::replace(&mut self.cur, next);
+                    self.frames.recycle(old);
+                    self.pos = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+        let n = (self.cur.len() - self.pos).min(buf.len());
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
 enum CodecReader<R: Read> {
-    Zstd(zstd::stream::read::Decoder<'static, BufReader<HashReader<R>>>),
-    Gzip(flate2::read::MultiGzDecoder<HashReader<R>>),
-    Plain(HashReader<R>),
+    Zstd(zstd::stream::read::Decoder<'static, BufReader<HashReader<Peeked<R>>>>),
+    Gzip(flate2::read::MultiGzDecoder<HashReader<Peeked<R>>>),
+    Plain(HashReader<Peeked<R>>),
+    Framed(FramedReader),
 }
 
 impl<R: Read> Read for CodecReader<R> {
@@ -327,8 +425,20 @@ impl<R: Read> Read for CodecReader<R> {
             CodecReader::Zstd(d) => d.read(buf),
             CodecReader::Gzip(d) => d.read(buf),
             CodecReader::Plain(r) => r.read(buf),
+            CodecReader::Framed(f) => f.read(buf),
         }
     }
+}
+
+/// Why [`Decoder::copy_to`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    /// The stored stream does not decode (or cannot be read).
+    #[error("{0}")]
+    Decode(io::Error),
+    /// The sink refused the decoded bytes.
+    #[error("{0}")]
+    Write(io::Error),
 }
 
 /// A streaming decoder: read stored bytes from the source, raw bytes come out; both sides hashed.
@@ -336,10 +446,52 @@ pub struct Decoder<R: Read> {
     inner: HashReader<CodecReader<R>>,
 }
 
+impl<R: Read + Send + 'static> Decoder<R> {
+    /// A decoder that decodes framed zstd streams (see [`frames`]) on
+    /// [`parallel::DECODE_THREADS`] threads, and anything else as [`Decoder::new`].
+    ///
+    /// Reads the first bytes of `source` to recognise the format.
+    pub fn new_parallel(mut source: R, codec: Codec) -> io::Result<Self> {
+        if codec != Codec::Zstd {
+            return Decoder::new(source, codec);
+        }
+        let mut head = vec![0u8; frames::HEADER_LEN];
+        let mut got = 0;
+        while got < head.len() {
+            match source.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        head.truncate(got);
+        if frames::is_framed(&head) {
+            let frames = FrameDecoder::spawn(head, source)?;
+            return Ok(Decoder {
+                inner: HashReader::new(CodecReader::Framed(FramedReader {
+                    frames,
+                    cur: Vec::new(),
+                    pos: 0,
+                })),
+            });
+        }
+        Decoder::with_head(head, source, codec)
+    }
+}
+
 impl<R: Read> Decoder<R> {
-    /// A decoder reading from `source`.
+    /// A decoder reading from `source`, on the calling thread.
     pub fn new(source: R, codec: Codec) -> io::Result<Self> {
-        let stored = HashReader::new(source);
+        Decoder::with_head(Vec::new(), source, codec)
+    }
+
+    fn with_head(head: Vec<u8>, source: R, codec: Codec) -> io::Result<Self> {
+        let stored = HashReader::new(Peeked {
+            head,
+            pos: 0,
+            inner: source,
+        });
         let reader = match codec {
             Codec::Zstd => CodecReader::Zstd(zstd::stream::read::Decoder::new(stored)?),
             Codec::Gzip => CodecReader::Gzip(flate2::read::MultiGzDecoder::new(stored)),
@@ -355,6 +507,36 @@ impl<R: Read> Decoder<R> {
         self.inner.byte_count()
     }
 
+    /// Decodes everything into `sink` (framed streams without an extra copy) and
+    /// returns the number of raw bytes; [`Decoder::finish`] then gives the digests.
+    pub fn copy_to(&mut self, sink: &mut dyn Write) -> Result<u64, CopyError> {
+        if let CodecReader::Framed(f) = &mut self.inner.inner {
+            // What the reader has not handed out yet comes first.
+            let rest = &f.cur[f.pos.min(f.cur.len())..];
+            self.inner.hasher.update(rest);
+            self.inner.bytes += rest.len() as u64;
+            sink.write_all(rest).map_err(CopyError::Write)?;
+            f.pos = f.cur.len();
+            while let Some(frame) = f.frames.next_frame().map_err(CopyError::Decode)? {
+                self.inner.hasher.update(&frame);
+                self.inner.bytes += frame.len() as u64;
+                sink.write_all(&frame).map_err(CopyError::Write)?;
+                f.frames.recycle(frame);
+            }
+            return Ok(self.inner.bytes);
+        }
+        let mut buf = vec![0u8; STREAM_CHUNK];
+        loop {
+            let n = match self.read(&mut buf) {
+                Ok(0) => return Ok(self.inner.bytes),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(CopyError::Decode(e)),
+            };
+            sink.write_all(&buf[..n]).map_err(CopyError::Write)?;
+        }
+    }
+
     /// Reads to the end (raw and stored) and returns both digests.
     ///
     /// Trailing stored bytes after the end of the compressed stream are read and
@@ -365,6 +547,10 @@ impl<R: Read> Decoder<R> {
             CodecReader::Zstd(d) => d.finish().into_inner(),
             CodecReader::Gzip(d) => d.into_inner(),
             CodecReader::Plain(r) => r,
+            CodecReader::Framed(f) => {
+                let stored = f.frames.finish()?;
+                return Ok(Digests { raw, stored });
+            }
         };
         let (_, stored) = stored_reader.finish()?;
         Ok(Digests { raw, stored })

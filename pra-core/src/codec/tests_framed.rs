@@ -1,0 +1,206 @@
+//! Tests of the framed zstd format: round trips at the frame boundaries, the
+//! standard tools, old single-stream files, and damaged files.
+
+use super::frames::{frame_header, FRAME, HEADER_LEN, SKIPPABLE_MAGIC};
+use super::*;
+use std::process::Command;
+
+fn data(len: usize) -> Vec<u8> {
+    // Compressible but not trivial, different in every frame.
+    let mut x = 0x9e37_79b9u32;
+    (0..len)
+        .map(|i| {
+            if i % 16 == 0 {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+            }
+            ((i as u32 / 5) ^ (x & 0x0f)) as u8
+        })
+        .collect()
+}
+
+fn framed_opts() -> EncodeOptions {
+    EncodeOptions {
+        codec: Codec::Zstd,
+        level: None,
+        threads: 2,
+    }
+}
+
+fn encode(raw: &[u8], opts: EncodeOptions) -> (Vec<u8>, Digests) {
+    let mut enc = Encoder::new(Vec::new(), opts).unwrap();
+    // Whole frames through write_vec (taken over), the rest through write.
+    let mut rest = raw;
+    while rest.len() >= FRAME {
+        let back = enc.write_vec(rest[..FRAME].to_vec()).unwrap();
+        assert!(back.is_empty());
+        rest = &rest[FRAME..];
+    }
+    for chunk in rest.chunks(100_000) {
+        enc.write_all(chunk).unwrap();
+    }
+    assert_eq!(enc.raw_bytes(), raw.len() as u64);
+    enc.finish().unwrap()
+}
+
+fn sha256sum(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    std::fs::write(&path, bytes).unwrap();
+    let out = Command::new("sha256sum").arg(&path).output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+fn zstd_cli(args: &[&str], stored: &[u8]) -> (bool, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.zst");
+    std::fs::write(&path, stored).unwrap();
+    let out = Command::new("zstd").args(args).arg(&path).output().unwrap();
+    (out.status.success(), out.stdout)
+}
+
+fn decode_parallel(stored: &[u8]) -> io::Result<(Vec<u8>, Digests)> {
+    let mut dec = Decoder::new_parallel(io::Cursor::new(stored.to_vec()), Codec::Zstd)?;
+    let mut back = Vec::new();
+    dec.read_to_end(&mut back)?;
+    Ok((back, dec.finish()?))
+}
+
+fn copy_parallel(stored: &[u8]) -> Result<(Vec<u8>, Digests), String> {
+    let mut dec = Decoder::new_parallel(io::Cursor::new(stored.to_vec()), Codec::Zstd)
+        .map_err(|e| e.to_string())?;
+    let mut back = Vec::new();
+    dec.copy_to(&mut back).map_err(|e| e.to_string())?;
+    let d = dec.finish().map_err(|e| e.to_string())?;
+    Ok((back, d))
+}
+
+/// The stored offsets of the frame headers.
+fn headers(stored: &[u8]) -> Vec<usize> {
+    let mut at = 0;
+    let mut v = Vec::new();
+    while at < stored.len() {
+        assert_eq!(stored[at..at + 4], SKIPPABLE_MAGIC.to_le_bytes());
+        v.push(at);
+        let size = u32::from_le_bytes(stored[at + 8..at + 12].try_into().unwrap());
+        at += HEADER_LEN + size as usize;
+    }
+    assert_eq!(at, stored.len());
+    v
+}
+
+#[test]
+fn framed_round_trips_at_every_frame_boundary() {
+    for len in [0, 1, FRAME - 1, FRAME, FRAME + 1, 3 * FRAME + 12345] {
+        let raw = data(len);
+        let (stored, digests) = encode(&raw, framed_opts());
+        assert_eq!(digests.raw.sha256, sha256sum(&raw), "{len}: raw");
+        assert_eq!(digests.raw.bytes, len as u64);
+        assert_eq!(digests.stored.sha256, sha256sum(&stored), "{len}: stored");
+        assert_eq!(digests.stored.bytes, stored.len() as u64);
+        assert_eq!(headers(&stored).len(), len.div_ceil(FRAME).max(1), "{len}");
+
+        let (back, d) = decode_parallel(&stored).unwrap();
+        assert!(back == raw, "{len}: parallel decode");
+        assert_eq!(d, digests, "{len}: parallel digests");
+        let (back, d) = copy_parallel(&stored).unwrap();
+        assert!(back == raw, "{len}: copy_to");
+        assert_eq!(d, digests, "{len}: copy_to digests");
+        // The sequential decoder (and so older pra versions) reads framed files too.
+        let mut dec = Decoder::new(&stored[..], Codec::Zstd).unwrap();
+        let mut back = Vec::new();
+        dec.read_to_end(&mut back).unwrap();
+        assert!(back == raw, "{len}: sequential decode");
+        assert_eq!(dec.finish().unwrap(), digests);
+
+        let (ok, out) = zstd_cli(&["-q", "-d", "-c"], &stored);
+        assert!(ok && out == raw, "{len}: zstd -d reads it");
+        assert!(zstd_cli(&["-q", "-t"], &stored).0, "{len}: zstd -t");
+    }
+}
+
+#[test]
+fn single_stream_files_still_decode_in_parallel_mode() {
+    let raw = data(FRAME + 999);
+    for opts in [
+        EncodeOptions {
+            threads: 0,
+            ..framed_opts()
+        },
+        EncodeOptions {
+            codec: Codec::Gzip,
+            ..framed_opts()
+        },
+        EncodeOptions {
+            codec: Codec::None,
+            ..framed_opts()
+        },
+    ] {
+        let (stored, digests) = encode(&raw, opts);
+        assert_ne!(stored.get(..4), Some(&SKIPPABLE_MAGIC.to_le_bytes()[..]));
+        let mut dec = Decoder::new_parallel(io::Cursor::new(stored.clone()), opts.codec).unwrap();
+        let mut back = Vec::new();
+        dec.copy_to(&mut back).unwrap();
+        assert!(back == raw, "{opts:?}");
+        assert_eq!(dec.finish().unwrap(), digests, "{opts:?}");
+    }
+    // A single-stream input shorter than a frame header.
+    let stored = zstd::encode_all(&b"x"[..], 3).unwrap();
+    assert!(stored.len() < HEADER_LEN);
+    assert_eq!(decode_parallel(&stored).unwrap().0, b"x");
+}
+
+#[test]
+fn damaged_framed_files_fail_with_an_error() {
+    let raw = data(2 * FRAME + 777);
+    let (good, digests) = encode(&raw, framed_opts());
+    let at = headers(&good);
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut b = good.clone();
+    b[at[1] + HEADER_LEN + 5000] ^= 0x01;
+    cases.push(("flipped byte in a frame", b));
+    let mut b = good.clone();
+    b[at[1] + 1] ^= 0x80;
+    cases.push(("flipped byte in a header's magic", b));
+    let mut b = good.clone();
+    b[at[1] + 8] ^= 0x04;
+    cases.push(("flipped byte in a header's size", b));
+    let mut b = good.clone();
+    b[at[2] + 8..at[2] + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+    cases.push(("size header 0xFFFFFFFF", b));
+    cases.push(("truncated in a frame", good[..good.len() - 10].to_vec()));
+    cases.push(("truncated in a header", good[..at[2] + 7].to_vec()));
+    let mut b = good.clone();
+    b.extend_from_slice(b"trailing garbage");
+    cases.push(("trailing garbage", b));
+    let mut b = good.clone();
+    b.extend_from_slice(&frame_header(3));
+    cases.push(("header without its frame", b));
+    let mut b = good.clone();
+    b.extend_from_slice(&frame_header(5));
+    b.extend_from_slice(b"12345");
+    cases.push(("frame that is not zstd", b));
+    for (what, bad) in cases {
+        assert!(decode_parallel(&bad).is_err(), "{what}: read");
+        let e = copy_parallel(&bad).unwrap_err();
+        assert!(!e.is_empty(), "{what}");
+        // After the failure the stored side is still hashed to the end.
+        let mut frames = FrameDecoder::spawn(Vec::new(), io::Cursor::new(bad.clone())).unwrap();
+        while let Ok(Some(_)) = frames.next_frame() {}
+        let stored = frames.finish().unwrap();
+        assert_eq!(stored.bytes, bad.len() as u64, "{what}");
+        assert_ne!(stored.sha256, digests.stored.sha256, "{what}");
+    }
+}
+
+#[test]
+fn dropping_a_decoder_midway_stops_its_threads() {
+    let raw = data(3 * FRAME);
+    let (stored, _) = encode(&raw, framed_opts());
+    let mut dec = Decoder::new_parallel(io::Cursor::new(stored), Codec::Zstd).unwrap();
+    let mut buf = vec![0u8; 1000];
+    dec.read_exact(&mut buf).unwrap();
+    assert_eq!(buf, raw[..1000]);
+    drop(dec);
+}
