@@ -8,6 +8,7 @@
 
 mod cli;
 mod error;
+mod live;
 mod load;
 mod offsets;
 mod programs;

@@ -40,6 +40,30 @@ struct Slot {
     at: u64,
 }
 
+/// One entry of the table of contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its dump id (what `pg_restore -L` lists name).
+    pub dump_id: i64,
+    /// What it is (`TABLE`, `TABLE DATA`, `INDEX`, ...).
+    pub desc: String,
+    /// Its section: pre-data, data, post-data or none.
+    pub section: Section,
+}
+
+/// The section of an entry (`teSection` in pg_backup.h).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Not tied to a section (comments, ACLs, ...).
+    None,
+    /// Schema that data needs (tables, types, functions).
+    PreData,
+    /// Table data, sequence values, large objects.
+    Data,
+    /// What is built on the data (indexes, constraints, triggers).
+    PostData,
+}
+
 /// What the header and table of contents say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Toc {
@@ -47,6 +71,8 @@ struct Toc {
     off_size: usize,
     /// Entries whose data position is not set.
     unset: Vec<Slot>,
+    /// Every entry, in order.
+    entries: Vec<Entry>,
     /// Bytes the header and table of contents take (data blocks start here).
     len: usize,
 }
@@ -84,18 +110,22 @@ impl Cursor<'_> {
         Ok(if sign == 0 { v } else { -v })
     }
 
-    /// `ReadStr`: a length (-1 for NULL), then the bytes. Returns false for NULL.
-    fn skip_str(&mut self) -> Result<bool, ParseError> {
+    /// `ReadStr`: a length (-1 for NULL), then the bytes.
+    fn str(&mut self) -> Result<Option<&[u8]>, ParseError> {
         let len = self.int()?;
         if len < 0 {
-            return Ok(false);
+            return Ok(None);
         }
         let len = usize::try_from(len).map_err(|_| ParseError::Bad("string length".into()))?;
         if len > MAX_TOC {
             return Err(ParseError::Bad(format!("string of {len} bytes")));
         }
-        self.bytes(len)?;
-        Ok(true)
+        self.bytes(len).map(Some)
+    }
+
+    /// Skips a string; false for NULL.
+    fn skip_str(&mut self) -> Result<bool, ParseError> {
+        Ok(self.str()?.is_some())
     }
 }
 
@@ -146,13 +176,25 @@ fn parse_toc(buf: &[u8]) -> Result<Toc, ParseError> {
     }
     let count = c.int()?;
     let mut unset = Vec::new();
+    let mut entries = Vec::new();
     for _ in 0..count {
         let dump_id = c.int()?;
         c.int()?; // has a data dumper
-        for _ in 0..4 {
-            c.skip_str()?; // table oid, oid, tag, desc
+        for _ in 0..3 {
+            c.skip_str()?; // table oid, oid, tag
         }
-        c.int()?; // section
+        let desc = String::from_utf8_lossy(c.str()?.unwrap_or_default()).into_owned();
+        let section = match c.int()? {
+            2 => Section::PreData,
+            3 => Section::Data,
+            4 => Section::PostData,
+            _ => Section::None,
+        };
+        entries.push(Entry {
+            dump_id,
+            desc,
+            section,
+        });
         let strings = if minor >= 14 { 7 } else { 6 };
         // defn, drop, copy, namespace, tablespace, [table access method,] owner, with-oids
         for _ in 0..=strings {
@@ -170,6 +212,7 @@ fn parse_toc(buf: &[u8]) -> Result<Toc, ParseError> {
         int_size: c.int_size,
         off_size,
         unset,
+        entries,
         len: c.pos,
     })
 }
@@ -189,6 +232,21 @@ enum Expect {
     BlobChunk,
 }
 
+/// What the scanner learnt from the bytes written last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanEvent {
+    /// The table of contents is complete (all of it has been written).
+    Toc(Vec<Entry>),
+    /// The data block of this entry is complete; `field` is its offset field, as
+    /// `(position in the file, bytes to write there)`.
+    Block {
+        /// The entry's dump id.
+        dump_id: i64,
+        /// Where its offset field is and what to write there, when it had none.
+        field: Option<(u64, Vec<u8>)>,
+    },
+}
+
 /// Follows the decoded dump as it is written and notes where each data block starts.
 #[derive(Debug)]
 pub struct OffsetScanner<W> {
@@ -196,6 +254,8 @@ pub struct OffsetScanner<W> {
     /// Bytes seen so far.
     pos: u64,
     state: State,
+    /// Learnt and not yet taken by [`OffsetScanner::take_events`].
+    events: Vec<ScanEvent>,
 }
 
 #[derive(Debug)]
@@ -212,6 +272,8 @@ enum State {
         skip: u64,
         /// Position of the current block's type byte.
         block_at: u64,
+        /// Dump id of the current block.
+        current: i64,
         /// Dump id -> block start.
         found: HashMap<i64, u64>,
     },
@@ -226,32 +288,26 @@ impl<W: Write> OffsetScanner<W> {
             inner,
             pos: 0,
             state: State::Head(Vec::new()),
+            events: Vec::new(),
         }
     }
 
-    /// The inner writer, and the offsets to write once all of the dump went through.
-    pub fn finish(self) -> (W, Result<Offsets, String>) {
-        let offsets = match self.state {
-            State::Data {
-                toc,
-                expect: Expect::BlockType,
-                field,
-                skip: 0,
-                found,
-                ..
-            } if field.is_empty() => Ok(Offsets {
-                fields: toc
-                    .unset
-                    .iter()
-                    .filter_map(|s| found.get(&s.dump_id).map(|&p| (s.at, p)))
-                    .collect(),
-                off_size: toc.off_size,
-            }),
-            State::Data { .. } => Err("the dump ends inside a data block".to_string()),
-            State::Head(_) => Err("the dump ends inside its table of contents".to_string()),
-            State::GaveUp(why) => Err(why),
-        };
-        (self.inner, offsets)
+    /// What was learnt since the last call: the table of contents, finished blocks.
+    pub fn take_events(&mut self) -> Vec<ScanEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The writer the dump goes to.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// Why the scanner stopped following the dump, if it did.
+    pub fn gave_up(&self) -> Option<&str> {
+        match &self.state {
+            State::GaveUp(why) => Some(why),
+            _ => None,
+        }
     }
 
     fn scan(&mut self, data: &[u8]) {
@@ -264,11 +320,13 @@ impl<W: Write> OffsetScanner<W> {
                 match parse_toc(buf) {
                     Ok(toc) => {
                         let rest = buf.split_off(toc.len);
+                        self.events.push(ScanEvent::Toc(toc.entries.clone()));
                         self.state = State::Data {
                             expect: Expect::BlockType,
                             field: Vec::new(),
                             skip: 0,
                             block_at: toc.len as u64,
+                            current: 0,
                             found: HashMap::new(),
                             toc,
                         };
@@ -298,10 +356,20 @@ impl<W: Write> OffsetScanner<W> {
             field,
             skip,
             block_at,
+            current,
             found,
         } = &mut self.state
         else {
             return Ok(());
+        };
+        let events = &mut self.events;
+        let mut done = |id: i64, start: u64| {
+            let field = toc
+                .unset
+                .iter()
+                .find(|s| s.dump_id == id)
+                .map(|s| (s.at, offset_field(start, toc.off_size)));
+            events.push(ScanEvent::Block { dump_id: id, field });
         };
         let mut at = base;
         while !data.is_empty() {
@@ -347,6 +415,7 @@ impl<W: Write> OffsetScanner<W> {
                     if found.insert(value, *block_at).is_some() {
                         return Err(format!("two data blocks for dump id {value}"));
                     }
+                    *current = value;
                     if t == BLK_DATA {
                         Expect::DataChunk
                     } else {
@@ -356,13 +425,19 @@ impl<W: Write> OffsetScanner<W> {
                 Expect::DataChunk | Expect::BlobChunk if value < 0 => {
                     return Err(format!("negative chunk length at byte {at}"));
                 }
-                Expect::DataChunk if value == 0 => Expect::BlockType,
+                Expect::DataChunk if value == 0 => {
+                    done(*current, *block_at);
+                    Expect::BlockType
+                }
                 Expect::BlobChunk if value == 0 => Expect::BlobOid,
                 e @ (Expect::DataChunk | Expect::BlobChunk) => {
                     *skip = value.unsigned_abs();
                     e
                 }
-                Expect::BlobOid if value == 0 => Expect::BlockType,
+                Expect::BlobOid if value == 0 => {
+                    done(*current, *block_at);
+                    Expect::BlockType
+                }
                 Expect::BlobOid => Expect::BlobChunk,
             };
         }
@@ -381,39 +456,11 @@ impl<W: Write> Write for OffsetScanner<W> {
     }
 }
 
-/// The data positions to record in a dump's table of contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Offsets {
-    /// (position of an entry's offset field, start of its data block).
-    fields: Vec<(u64, u64)>,
-    off_size: usize,
-}
-
-impl Offsets {
-    /// How many entries get a position.
-    pub fn entries(&self) -> usize {
-        self.fields.len()
-    }
-
-    /// Writes the positions into the table of contents of `file` (the whole dump),
-    /// as `pg_dump` does for a seekable file: flag "set", then the offset.
-    pub fn patch(&self, file: &std::fs::File) -> io::Result<()> {
-        use std::os::unix::fs::FileExt;
-        for &(at, data) in &self.fields {
-            let mut field = vec![POS_SET];
-            field.extend((0..self.off_size).map(
-                |i| {
-                    if i < 8 {
-                        (data >> (8 * i)) as u8
-                    } else {
-                        0
-                    }
-                },
-            ));
-            file.write_all_at(&field, at)?;
-        }
-        Ok(())
-    }
+/// The bytes of an offset field saying "data at `data`" (`WriteOffset`).
+fn offset_field(data: u64, off_size: usize) -> Vec<u8> {
+    let mut field = vec![POS_SET];
+    field.extend((0..off_size).map(|i| if i < 8 { (data >> (8 * i)) as u8 } else { 0 }));
+    field
 }
 
 #[cfg(test)]
@@ -437,9 +484,11 @@ mod tests {
         out.stdout
     }
 
-    /// Feeds `dump` in pieces of the given sizes, in turn (fields split across writes).
-    fn scan(dump: &[u8], pieces: &[usize]) -> (Vec<u8>, Result<Offsets, String>) {
+    /// Feeds `dump` in pieces of the given sizes, in turn (fields split across
+    /// writes); returns what came through with the offsets written in, and the events.
+    fn scan(dump: &[u8], pieces: &[usize]) -> (Vec<u8>, Vec<ScanEvent>, Option<String>) {
         let mut s = OffsetScanner::new(Vec::new());
+        let mut events = Vec::new();
         let mut rest = dump;
         for &n in pieces.iter().cycle() {
             if rest.is_empty() {
@@ -447,9 +496,22 @@ mod tests {
             }
             let (a, b) = rest.split_at(n.min(rest.len()));
             s.write_all(a).unwrap();
+            events.extend(s.take_events());
             rest = b;
         }
-        s.finish()
+        let gave_up = s.gave_up().map(str::to_string);
+        let mut out = s.get_mut().clone();
+        for e in &events {
+            if let ScanEvent::Block {
+                field: Some((at, bytes)),
+                ..
+            } = e
+            {
+                let at = *at as usize;
+                out[at..at + bytes.len()].copy_from_slice(bytes);
+            }
+        }
+        (out, events, gave_up)
     }
 
     /// A dump written to a pipe, once patched, is the dump pg_dump writes to a file
@@ -468,16 +530,29 @@ mod tests {
         assert_eq!(piped.len(), expected.len());
 
         for pieces in [&[1usize, 2, 3, 5, 7][..], &[4096], &[1 << 20]] {
-            let (out, offsets) = scan(&piped, pieces);
-            assert!(out == piped, "the scanner passes bytes through unchanged");
-            let offsets = offsets.unwrap();
-            assert!(offsets.entries() >= 5, "{offsets:?}");
-            let path = dir.path().join("patched.pgc");
-            std::fs::write(&path, &out).unwrap();
-            let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-            offsets.patch(&file).unwrap();
-            drop(file);
-            let patched = std::fs::read(&path).unwrap();
+            let (patched, events, gave_up) = scan(&piped, pieces);
+            assert_eq!(gave_up, None);
+            let Some(ScanEvent::Toc(entries)) = events.first() else {
+                panic!("the table of contents comes first: {events:?}");
+            };
+            let blocks: Vec<i64> = events
+                .iter()
+                .filter_map(|e| match e {
+                    ScanEvent::Block { dump_id, .. } => Some(*dump_id),
+                    ScanEvent::Toc(_) => None,
+                })
+                .collect();
+            let data: Vec<&Entry> = entries
+                .iter()
+                .filter(|e| e.desc == "TABLE DATA" || e.desc == "BLOBS")
+                .collect();
+            assert!(data.len() >= 5, "{entries:?}");
+            assert!(data.iter().all(|e| e.section == Section::Data));
+            let mut want: Vec<i64> = data.iter().map(|e| e.dump_id).collect();
+            let mut got = blocks.clone();
+            want.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, want, "one block per data entry");
             let differing: Vec<usize> = (0..patched.len())
                 .filter(|&i| patched[i] != expected[i])
                 .collect();
@@ -490,6 +565,7 @@ mod tests {
                 (0..piped.len()).any(|i| piped[i] != patched[i]),
                 "the piped dump had no offsets to patch"
             );
+            std::fs::write(dir.path().join("patched.pgc"), &patched).unwrap();
         }
 
         let path = dir.path().join("patched.pgc");
@@ -513,11 +589,15 @@ mod tests {
 
     #[test]
     fn anything_not_understood_leaves_the_file_alone() {
-        let (_, r) = scan(b"not a dump at all", &[3]);
-        assert!(r.unwrap_err().contains("not a custom-format dump"));
-        let (_, r) = scan(b"PGDMP\x01\x0e", &[3]);
-        assert!(r.unwrap_err().contains("table of contents"));
-        let (_, r) = scan(b"PGDMP\x01\x63\x00\x04\x08\x01", &[64]);
-        assert!(r.unwrap_err().contains("archive version 1.99"));
+        let (out, events, why) = scan(b"not a dump at all", &[3]);
+        assert!(why.unwrap().contains("not a custom-format dump"));
+        assert!(out == b"not a dump at all" && events.is_empty());
+        let (_, events, why) = scan(b"PGDMP\x01\x0e", &[3]);
+        assert!(
+            why.is_none() && events.is_empty(),
+            "still waiting for the rest"
+        );
+        let (_, _, why) = scan(b"PGDMP\x01\x63\x00\x04\x08\x01", &[64]);
+        assert!(why.unwrap().contains("archive version 1.99"));
     }
 }
