@@ -20,7 +20,7 @@ use pra_core::codec::Digests;
 use pra_core::fetch::{fetch_file, FetchError};
 use pra_core::manifest::{Manifest, ManifestFile};
 use pra_core::repo::Repository;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
@@ -39,8 +39,8 @@ const BUF: usize = 1 << 20;
 enum Ready {
     /// The table of contents is in the file.
     Toc(Vec<Entry>),
-    /// This entry's data block is in the file, its offset recorded.
-    Block(i64),
+    /// This entry's data block (of this size) is in the file, its offset recorded.
+    Block(i64, u64),
     /// Decoding ended; on success every digest matched the manifest.
     Done(Result<Digests, FetchError>),
 }
@@ -67,11 +67,15 @@ impl Write for LiveFile {
             for event in events {
                 let ready = match event {
                     ScanEvent::Toc(entries) => Ready::Toc(entries),
-                    ScanEvent::Block { dump_id, field } => {
+                    ScanEvent::Block {
+                        dump_id,
+                        field,
+                        len,
+                    } => {
                         if let Some((at, bytes)) = field {
                             self.file.write_all_at(&bytes, at)?;
                         }
-                        Ready::Block(dump_id)
+                        Ready::Block(dump_id, len)
                     }
                 };
                 // A restoring side that went away stops us through `stop`.
@@ -160,7 +164,7 @@ pub(crate) fn start<'scope, 'env>(
         }
         Ok(Ready::Done(Ok(digests))) => Ok(Started::Whole(digests)),
         Ok(Ready::Done(Err(e))) => Err(e.into()),
-        Ok(Ready::Block(_)) | Err(_) => Err(Error::io(
+        Ok(Ready::Block(..)) | Err(_) => Err(Error::io(
             format!("decoding into {}", path.display()),
             io::Error::other("the decoding thread ended without a word"),
         )),
@@ -204,32 +208,48 @@ pub(crate) fn restore(
     wait(&mut r, db)?;
 
     let mut with_data = BTreeSet::new();
-    let mut queue = VecDeque::new();
+    // (size, dump id) of the blocks ready and not started: the largest goes first,
+    // as pg_restore -j orders them, so that the last one to finish is a small one.
+    let mut queue: Vec<(u64, i64)> = Vec::new();
     let mut running: Vec<Running> = Vec::new();
     let mut digests = None;
     crate::progress::phase(&format!("pg_restore: table data, {jobs} at a time"));
-    let outcome = loop {
-        match live.rx.recv_timeout(Duration::from_millis(20)) {
-            Ok(Ready::Block(id)) => {
-                with_data.insert(id);
-                queue.push_back(id);
+    let outcome = 'outer: loop {
+        // Wait a little for news (all of it, so that the largest ready block goes
+        // first); once decoding is over, only the pg_restores are waited for.
+        let mut news = Vec::new();
+        if digests.is_some() {
+            std::thread::sleep(Duration::from_millis(20));
+        } else {
+            match live.rx.recv_timeout(Duration::from_millis(20)) {
+                Ok(r) => news.push(r),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    break Err(Error::io(
+                        "decoding the dump",
+                        io::Error::other("the decoding thread ended without a word"),
+                    ))
+                }
             }
-            Ok(Ready::Done(Ok(d))) => digests = Some(d),
-            Ok(Ready::Done(Err(e))) => break Err(e.into()),
-            Ok(Ready::Toc(_)) | Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) if digests.is_some() => {}
-            Err(RecvTimeoutError::Disconnected) => {
-                break Err(Error::io(
-                    "decoding the dump",
-                    io::Error::other("the decoding thread ended without a word"),
-                ))
+            news.extend(live.rx.try_iter());
+        }
+        for ready in news {
+            match ready {
+                Ready::Block(id, len) => {
+                    with_data.insert(id);
+                    queue.push((len, id));
+                }
+                Ready::Done(Ok(d)) => digests = Some(d),
+                Ready::Done(Err(e)) => break 'outer Err(e.into()),
+                Ready::Toc(_) => {}
             }
         }
+        queue.sort_unstable();
         if let Err(e) = reap(&mut running, db) {
             break Err(e);
         }
         while running.len() < jobs.max(1) as usize {
-            let Some(id) = queue.pop_front() else { break };
+            let Some((_, id)) = queue.pop() else { break };
             match run(base, &live.path, lists, &format!("data-{id}"), &[id], 1) {
                 Ok(r) => running.push(r),
                 Err(e) => return stop_all(running, e),

@@ -244,6 +244,8 @@ pub enum ScanEvent {
         dump_id: i64,
         /// Where its offset field is and what to write there, when it had none.
         field: Option<(u64, Vec<u8>)>,
+        /// The block's size in bytes (what restoring it roughly costs).
+        len: u64,
     },
 }
 
@@ -363,13 +365,17 @@ impl<W: Write> OffsetScanner<W> {
             return Ok(());
         };
         let events = &mut self.events;
-        let mut done = |id: i64, start: u64| {
+        let mut done = |id: i64, start: u64, end: u64| {
             let field = toc
                 .unset
                 .iter()
                 .find(|s| s.dump_id == id)
                 .map(|s| (s.at, offset_field(start, toc.off_size)));
-            events.push(ScanEvent::Block { dump_id: id, field });
+            events.push(ScanEvent::Block {
+                dump_id: id,
+                field,
+                len: end - start,
+            });
         };
         let mut at = base;
         while !data.is_empty() {
@@ -426,7 +432,7 @@ impl<W: Write> OffsetScanner<W> {
                     return Err(format!("negative chunk length at byte {at}"));
                 }
                 Expect::DataChunk if value == 0 => {
-                    done(*current, *block_at);
+                    done(*current, *block_at, at);
                     Expect::BlockType
                 }
                 Expect::BlobChunk if value == 0 => Expect::BlobOid,
@@ -435,7 +441,7 @@ impl<W: Write> OffsetScanner<W> {
                     e
                 }
                 Expect::BlobOid if value == 0 => {
-                    done(*current, *block_at);
+                    done(*current, *block_at, at);
                     Expect::BlockType
                 }
                 Expect::BlobOid => Expect::BlobChunk,
