@@ -24,7 +24,7 @@ const BUF: usize = 1 << 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// `pg_restore` jobs. 1 streams the decoded dump into `pg_restore`'s stdin; more
-    /// decode it to a temporary file first (`pg_restore -j` needs a seekable file).
+    /// decode it into a temporary file while restoring from it (see `live.rs`).
     pub jobs: u32,
     /// Restore without ownership and grants (`--no-owner --no-privileges`): objects
     /// belong to the connecting user, for a server that lacks the backup's roles.
