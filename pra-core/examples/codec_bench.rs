@@ -2,7 +2,7 @@
 //! single-stream or the framed zstd encoder, or decode sequentially or in parallel.
 //!
 //! ```text
-//! cargo run --release -p pra-core --example codec_bench -- encode IN OUT THREADS [LEVEL]
+//! [FRAME_MIB=n] cargo run --release -p pra-core --example codec_bench -- encode IN OUT THREADS [LEVEL]
 //! cargo run --release -p pra-core --example codec_bench -- decode IN (seq|par)
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -24,7 +24,10 @@ fn main() {
                 level: args.get(5).map(|l| l.parse().unwrap()),
                 threads: args[4].parse().unwrap(),
             };
-            let mut enc = Encoder::new(out, opts).unwrap();
+            let frame = std::env::var("FRAME_MIB").map_or(pra_core::codec::frames::FRAME, |m| {
+                m.parse::<usize>().unwrap() << 20
+            });
+            let mut enc = Encoder::with_frame_size(out, opts, frame).unwrap();
             let chunk = enc.preferred_chunk();
             let mut buf = Vec::with_capacity(chunk);
             loop {
@@ -41,8 +44,9 @@ fn main() {
             let (_, d) = enc.finish().unwrap();
             let s = t0.elapsed().as_secs_f64();
             println!(
-                "encode threads={} raw={} stored={} ratio={:.4} {:.2}s {:.0} MB/s",
+                "encode threads={} frame={}MiB raw={} stored={} ratio={:.4} {:.2}s {:.0} MB/s",
                 opts.threads,
+                frame >> 20,
                 d.raw.bytes,
                 d.stored.bytes,
                 d.stored.bytes as f64 / d.raw.bytes as f64,

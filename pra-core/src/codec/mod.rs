@@ -273,6 +273,13 @@ enum EncoderKind<W: Write> {
 impl<W: Write> Encoder<W> {
     /// An encoder writing into `sink`.
     pub fn new(sink: W, opts: EncodeOptions) -> io::Result<Self> {
+        Encoder::with_frame_size(sink, opts, frames::FRAME)
+    }
+
+    /// An encoder whose zstd frames (with worker threads) hold `frame` raw bytes
+    /// instead of [`frames::FRAME`]: for benchmarks. Any size up to
+    /// [`frames::MAX_FRAME`] decodes.
+    pub fn with_frame_size(sink: W, opts: EncodeOptions, frame: usize) -> io::Result<Self> {
         let level = opts.level.unwrap_or(opts.codec.default_level());
         if !opts.codec.level_range().contains(&level) {
             return Err(io::Error::new(
@@ -286,7 +293,12 @@ impl<W: Write> Encoder<W> {
         }
         if opts.codec == Codec::Zstd && opts.threads > 0 {
             return Ok(Encoder {
-                inner: EncoderKind::Framed(frames::FrameEncoder::new(sink, level, opts.threads)?),
+                inner: EncoderKind::Framed(frames::FrameEncoder::new(
+                    sink,
+                    level,
+                    opts.threads,
+                    frame,
+                )?),
             });
         }
         let stored = HashWriter::new(sink);
@@ -320,7 +332,7 @@ impl<W: Write> Encoder<W> {
     pub fn preferred_chunk(&self) -> usize {
         match &self.inner {
             EncoderKind::Stream(_) => STREAM_CHUNK,
-            EncoderKind::Framed(_) => frames::FRAME,
+            EncoderKind::Framed(f) => f.frame(),
         }
     }
 
