@@ -77,7 +77,8 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo
-echo "app scale $SCALE: dump.pgc.zst $((STORED / 1000000)) MB stored, $((RAW / 1000000)) MB raw; $RUNS rounds; $(nproc) cores; load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
+if [ -n "${REPO:-}" ]; then WHAT="backup reused from $REPO"; else WHAT="app scale $SCALE"; fi
+echo "$WHAT: dump.pgc.zst $((STORED / 1000000)) MB stored, $((RAW / 1000000)) MB raw; $RUNS rounds; $(nproc) cores; load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
 ZT=$(median "${TIMES[zstd-t]}")
 printf '%-13s %9s %10s %11s %8s\n' what median_s vs_zstd-t raw_MB/s cpu_s
 for n in zstd-t sha256sum 'zstd|sha256' pra-checksum; do
