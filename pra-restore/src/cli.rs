@@ -66,10 +66,8 @@ pub struct Args {
     #[command(flatten)]
     pub db: DbArgs,
 
-    /// pg_restore jobs. 1 streams the decoded dump into pg_restore; more decode it into a
-    /// temporary file (see --temp-dir) while restoring from it: the schema as soon as
-    /// the table of contents is in, each table as soon as its data is, N at a time,
-    /// then indexes and constraints with pg_restore -j N.
+    /// pg_restore jobs. 1 streams the decoded dump into pg_restore; more decode it to a
+    /// temporary file first (see --temp-dir) and run pg_restore -j N.
     #[arg(long, env = "PRA_RESTORE_JOBS", value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: u32,

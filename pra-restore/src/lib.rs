@@ -8,7 +8,6 @@
 
 mod cli;
 mod error;
-mod live;
 mod load;
 mod offsets;
 mod programs;

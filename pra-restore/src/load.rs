@@ -3,7 +3,7 @@
 //! manifest on the way. This is the part pra-verify (`restore` level) and
 //! pra-loadtest call as a library.
 
-use crate::live;
+use crate::offsets::OffsetWriter;
 use crate::programs;
 use crate::progress::Progress;
 use crate::Error;
@@ -24,7 +24,7 @@ const BUF: usize = 1 << 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// `pg_restore` jobs. 1 streams the decoded dump into `pg_restore`'s stdin; more
-    /// decode it into a temporary file while restoring from it (see `live.rs`).
+    /// decode it to a temporary file first (`pg_restore -j` needs a seekable file).
     pub jobs: u32,
     /// Restore without ownership and grants (`--no-owner --no-privileges`): objects
     /// belong to the connecting user, for a server that lacks the backup's roles.
@@ -65,27 +65,15 @@ pub fn load_dump(
     db: &str,
     opts: &LoadOptions,
 ) -> Result<LoadStats, Error> {
-    std::thread::scope(|scope| {
-        let prepared = prepare(scope, repo, manifest, opts)?;
-        load_prepared(server, manifest, db, opts, prepared)
-    })
+    let prepared = prepare(repo, manifest, opts)?;
+    load_prepared(server, repo, manifest, db, opts, &prepared)
 }
 
-/// The dump, ready for `pg_restore`: streamed from the repository (one job), being
-/// decoded into a temporary file (several jobs), or already decoded and fully
-/// checked in one (several jobs, a dump whose format the live restore does not know).
-pub(crate) enum Prepared<'scope> {
+/// The dump, ready for `pg_restore`: streamed from the repository (one job), or
+/// already decoded and fully checked in a temporary file (several jobs).
+pub(crate) enum Prepared {
     /// Decoded on the fly into `pg_restore`'s stdin.
-    Stream(&'scope Repository),
-    /// Being decoded into a temporary file by a thread; its table of contents is there.
-    Live {
-        /// The decoding thread and what it reports (dropped before `temp`).
-        live: live::LiveDump<'scope>,
-        /// The decoded dump (removed when dropped).
-        temp: tempfile::NamedTempFile,
-        /// Seconds until the table of contents was in the file.
-        fetch_s: f64,
-    },
+    Stream,
     /// Decoded into a temporary file (removed when dropped); every digest checked.
     File {
         /// The decoded dump.
@@ -97,18 +85,13 @@ pub(crate) enum Prepared<'scope> {
     },
 }
 
-impl Prepared<'_> {
-    /// The decoded dump file (its table of contents at least), when there is one.
+impl Prepared {
+    /// The decoded dump file, when there is one.
     pub(crate) fn path(&self) -> Option<&std::path::Path> {
         match self {
-            Prepared::Stream(_) => None,
-            Prepared::Live { temp, .. } | Prepared::File { temp, .. } => Some(temp.path()),
+            Prepared::Stream => None,
+            Prepared::File { temp, .. } => Some(temp.path()),
         }
-    }
-
-    /// Whether every digest of the dump has been checked already.
-    pub(crate) fn checked(&self) -> bool {
-        matches!(self, Prepared::File { .. })
     }
 }
 
@@ -121,21 +104,17 @@ fn dump_file(manifest: &Manifest) -> Result<&ManifestFile, Error> {
     })
 }
 
-/// Prepares the dump without touching the server: with several jobs, starts decoding
-/// it to a temporary file in `temp_dir` on a thread of `scope` (stored and raw sizes
-/// and sha256 checked on the way) and returns once its table of contents is there.
-pub(crate) fn prepare<'scope, 'env>(
-    scope: &'scope std::thread::Scope<'scope, 'env>,
-    repo: &'env Repository,
-    manifest: &'env Manifest,
+/// Prepares the dump without touching the server: with several jobs, decodes it to a
+/// temporary file in `temp_dir`, checking stored and raw sizes and sha256 on the way
+/// (so that pra-restore needs no separate checksum pass for it).
+pub(crate) fn prepare(
+    repo: &Repository,
+    manifest: &Manifest,
     opts: &LoadOptions,
-) -> Result<Prepared<'scope>, Error>
-where
-    'env: 'scope,
-{
+) -> Result<Prepared, Error> {
     let file = dump_file(manifest)?;
     if opts.jobs <= 1 {
-        return Ok(Prepared::Stream(repo));
+        return Ok(Prepared::Stream);
     }
     let dir = opts.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
     let started = Instant::now();
@@ -153,29 +132,35 @@ where
     let handle = temp
         .reopen()
         .map_err(|e| Error::io(format!("cannot open {}", temp.path().display()), e))?;
-    let path = temp.path().to_path_buf();
-    Ok(
-        match live::start(scope, repo, manifest, file, handle, &path)? {
-            live::Started::Live(live) => Prepared::Live {
-                live,
-                temp,
-                fetch_s: started.elapsed().as_secs_f64(),
-            },
-            live::Started::Whole(digests) => Prepared::File {
-                temp,
-                fetch_s: started.elapsed().as_secs_f64(),
-                raw_bytes: digests.raw.bytes,
-            },
-        },
-    )
+    let mut sink = Progress::new(
+        OffsetWriter::new(handle)
+            .map_err(|e| Error::io(format!("cannot open {}", temp.path().display()), e))?,
+        "decode",
+        file.raw_bytes,
+    );
+    let digests = fetch_file(repo, manifest, file, &mut sink)?;
+    let writing = |e| Error::io(format!("writing {}", temp.path().display()), e);
+    sink.flush().map_err(writing)?;
+    // pg_restore -j finds each table's data at once instead of every worker
+    // walking the file to it (see offsets.rs).
+    match sink.finish().finish().map_err(writing)? {
+        Ok(n) => log::debug!("recorded the data offsets of {n} entries"),
+        Err(why) => log::info!(
+            "data offsets of the dump left unset ({why}): pg_restore -j will scan for them"
+        ),
+    }
+    Ok(Prepared::File {
+        temp,
+        fetch_s: started.elapsed().as_secs_f64(),
+        raw_bytes: digests.raw.bytes,
+    })
 }
 
 /// Name prefix of the decoded dumps, followed by the pid of the run that wrote them.
 const TEMP_PREFIX: &str = ".pra-restore-";
 
-/// Removes the decoded dumps (and their `pg_restore` lists) that runs killed before
-/// they could clean up left in `dir` (their process is gone): each is as large as a
-/// whole dump.
+/// Removes the decoded dumps that runs killed before they could clean up left in
+/// `dir` (their process is gone): each is as large as a whole dump.
 fn remove_stale_files(dir: &std::path::Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -184,7 +169,7 @@ fn remove_stale_files(dir: &std::path::Path) {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(pid) = name
             .strip_prefix(TEMP_PREFIX)
-            .filter(|rest| rest.ends_with(".pgc") || rest.ends_with(".lists"))
+            .filter(|rest| rest.ends_with(".pgc"))
             .and_then(|rest| rest.split('-').next())
             .and_then(|p| p.parse::<i32>().ok())
         else {
@@ -197,11 +182,7 @@ fn remove_stale_files(dir: &std::path::Path) {
                 "removing {}, left by an interrupted restore",
                 entry.path().display()
             );
-            let _ = if entry.path().is_dir() {
-                std::fs::remove_dir_all(entry.path())
-            } else {
-                std::fs::remove_file(entry.path())
-            };
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }
@@ -209,43 +190,21 @@ fn remove_stale_files(dir: &std::path::Path) {
 /// Runs `pg_restore` into `db` on a prepared dump.
 pub(crate) fn load_prepared(
     server: &ConnSettings,
+    repo: &Repository,
     manifest: &Manifest,
     db: &str,
     opts: &LoadOptions,
-    prepared: Prepared<'_>,
+    prepared: &Prepared,
 ) -> Result<LoadStats, Error> {
     let file = dump_file(manifest)?;
-    let base = || {
-        let mut cmd = programs::command("pg_restore", server, db);
-        cmd.args(["--exit-on-error", "--no-password", "--dbname"])
-            .arg(programs::dbname_arg(db));
-        if opts.no_owner {
-            cmd.args(["--no-owner", "--no-privileges"]);
-        }
-        cmd
-    };
-    let mut cmd = base();
+    let mut cmd = programs::command("pg_restore", server, db);
+    cmd.args(["--exit-on-error", "--no-password", "--dbname"])
+        .arg(programs::dbname_arg(db));
+    if opts.no_owner {
+        cmd.args(["--no-owner", "--no-privileges"]);
+    }
     match prepared {
-        Prepared::Stream(repo) => stream_into(cmd, repo, manifest, file, db),
-        Prepared::Live {
-            live,
-            temp,
-            fetch_s,
-        } => {
-            let started = Instant::now();
-            let lists = tempfile::Builder::new()
-                .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
-                .suffix(".lists")
-                .tempdir_in(temp.path().parent().unwrap_or(std::path::Path::new(".")))
-                .map_err(|e| Error::io("cannot create a directory for pg_restore's lists", e))?;
-            let raw_bytes = live::restore(live, &base, opts.jobs, lists.path(), db)?;
-            drop(temp);
-            Ok(LoadStats {
-                fetch_s,
-                restore_s: started.elapsed().as_secs_f64(),
-                raw_bytes,
-            })
-        }
+        Prepared::Stream => stream_into(cmd, repo, manifest, file, db),
         Prepared::File {
             temp,
             fetch_s,
@@ -264,9 +223,9 @@ pub(crate) fn load_prepared(
                 return Err(failed(db, status, tail));
             }
             Ok(LoadStats {
-                fetch_s,
+                fetch_s: *fetch_s,
                 restore_s: started.elapsed().as_secs_f64(),
-                raw_bytes,
+                raw_bytes: *raw_bytes,
             })
         }
     }
@@ -365,11 +324,7 @@ mod tests {
         for p in [&dead, &mine, &other] {
             std::fs::write(p, b"x").unwrap();
         }
-        let dead_lists = dir.path().join(".pra-restore-99999999-abc.lists");
-        std::fs::create_dir(&dead_lists).unwrap();
-        std::fs::write(dead_lists.join("pre-data.list"), b"1;\n").unwrap();
         remove_stale_files(dir.path());
         assert!(!dead.exists() && mine.exists() && other.exists());
-        assert!(!dead_lists.exists());
     }
 }

@@ -19,7 +19,9 @@
 //! (archive versions 1.12 to 1.15, PostgreSQL 9.5 to 16).
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::FileExt;
 
 /// `K_OFFSET_POS_NOT_SET`: the entry has data, its position is unknown.
 const POS_NOT_SET: u8 = 1;
@@ -29,6 +31,8 @@ const POS_SET: u8 = 2;
 const BLK_DATA: u8 = 1;
 /// `BLK_BLOBS`: large objects.
 const BLK_BLOBS: u8 = 3;
+/// Write buffer of the decoded dump.
+const BUF: usize = 1 << 20;
 /// The table of contents is parsed from memory: a larger one is not worth it.
 const MAX_TOC: usize = 256 << 20;
 
@@ -244,8 +248,6 @@ pub enum ScanEvent {
         dump_id: i64,
         /// Where its offset field is and what to write there, when it had none.
         field: Option<(u64, Vec<u8>)>,
-        /// The block's size in bytes (what restoring it roughly costs).
-        len: u64,
     },
 }
 
@@ -365,17 +367,13 @@ impl<W: Write> OffsetScanner<W> {
             return Ok(());
         };
         let events = &mut self.events;
-        let mut done = |id: i64, start: u64, end: u64| {
+        let mut done = |id: i64, start: u64| {
             let field = toc
                 .unset
                 .iter()
                 .find(|s| s.dump_id == id)
                 .map(|s| (s.at, offset_field(start, toc.off_size)));
-            events.push(ScanEvent::Block {
-                dump_id: id,
-                field,
-                len: end - start,
-            });
+            events.push(ScanEvent::Block { dump_id: id, field });
         };
         let mut at = base;
         while !data.is_empty() {
@@ -432,7 +430,7 @@ impl<W: Write> OffsetScanner<W> {
                     return Err(format!("negative chunk length at byte {at}"));
                 }
                 Expect::DataChunk if value == 0 => {
-                    done(*current, *block_at, at);
+                    done(*current, *block_at);
                     Expect::BlockType
                 }
                 Expect::BlobChunk if value == 0 => Expect::BlobOid,
@@ -441,7 +439,7 @@ impl<W: Write> OffsetScanner<W> {
                     e
                 }
                 Expect::BlobOid if value == 0 => {
-                    done(*current, *block_at, at);
+                    done(*current, *block_at);
                     Expect::BlockType
                 }
                 Expect::BlobOid => Expect::BlobChunk,
@@ -459,6 +457,59 @@ impl<W: Write> Write for OffsetScanner<W> {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// Writes the decoded dump into a file, and each data block's offset into the file's
+/// table of contents as soon as the block is complete.
+pub struct OffsetWriter {
+    scanner: OffsetScanner<BufWriter<File>>,
+    /// The same file, for writing into the table of contents.
+    file: File,
+    recorded: usize,
+}
+
+impl OffsetWriter {
+    /// Writes into `file` (empty, at its start).
+    pub fn new(file: File) -> io::Result<OffsetWriter> {
+        Ok(OffsetWriter {
+            scanner: OffsetScanner::new(BufWriter::with_capacity(BUF, file.try_clone()?)),
+            file,
+            recorded: 0,
+        })
+    }
+
+    /// Flushes the file; says how many offsets were recorded, or why none could be.
+    pub fn finish(mut self) -> io::Result<Result<usize, String>> {
+        self.scanner.flush()?;
+        Ok(match self.scanner.gave_up() {
+            Some(why) => Err(why.to_string()),
+            None => Ok(self.recorded),
+        })
+    }
+}
+
+impl Write for OffsetWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.scanner.write(buf)?;
+        for event in self.scanner.take_events() {
+            if let ScanEvent::Block {
+                field: Some((at, bytes)),
+                ..
+            } = event
+            {
+                // The table of contents must be in the file before it is patched, or
+                // the buffered copy would overwrite the patch when flushed.
+                self.scanner.get_mut().flush()?;
+                self.file.write_all_at(&bytes, at)?;
+                self.recorded += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.scanner.flush()
     }
 }
 
@@ -571,7 +622,20 @@ mod tests {
                 (0..piped.len()).any(|i| piped[i] != patched[i]),
                 "the piped dump had no offsets to patch"
             );
-            std::fs::write(dir.path().join("patched.pgc"), &patched).unwrap();
+            // The writer pra-restore uses does the same in a real file.
+            let path = dir.path().join("patched.pgc");
+            let mut w = OffsetWriter::new(File::create(&path).unwrap()).unwrap();
+            let mut rest = &piped[..];
+            for &n in pieces.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (a, b) = rest.split_at(n.min(rest.len()));
+                w.write_all(a).unwrap();
+                rest = b;
+            }
+            assert_eq!(w.finish().unwrap(), Ok(blocks.len()));
+            assert!(std::fs::read(&path).unwrap() == patched);
         }
 
         let path = dir.path().join("patched.pgc");

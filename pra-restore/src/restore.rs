@@ -104,56 +104,21 @@ fn restore(
     // Rotation must not delete the backup while we read it.
     let _lock = repo.lock_backup(&manifest.stanza, &manifest.id, TOOL, LockMode::Shared)?;
 
-    let plan = Plan {
-        args,
-        started,
-        what,
-        opts: LoadOptions {
-            jobs: args.jobs,
-            no_owner: args.no_owner,
-            temp_dir: args.temp_dir.clone(),
-        },
+    // A corrupt backup is refused before the server is touched. With several jobs the
+    // dump is decoded to a local file first, which checks its digests on the way:
+    // no separate pass over it.
+    let opts = LoadOptions {
+        jobs: args.jobs,
+        no_owner: args.no_owner,
+        temp_dir: args.temp_dir.clone(),
     };
-    std::thread::scope(|scope| restore_with(scope, &plan, fields, &repo, &manifest))
-}
-
-/// What a restore of a chosen backup goes by.
-struct Plan<'a> {
-    args: &'a Args,
-    /// When the run started (the RTO clock).
-    started: Instant,
-    /// "backup stanza/id", for messages.
-    what: String,
-    opts: LoadOptions,
-}
-
-/// The restore once the backup is chosen and locked; with several jobs the dump is
-/// decoded on a thread of `scope` while the restore runs.
-fn restore_with<'scope, 'env>(
-    scope: &'scope std::thread::Scope<'scope, 'env>,
-    plan: &Plan<'_>,
-    fields: &mut RestoreFields,
-    repo: &'env pra_core::repo::Repository,
-    manifest: &'env pra_core::manifest::Manifest,
-) -> Result<(), Error> {
-    let Plan {
-        args,
-        started,
-        what,
-        opts,
-    } = plan;
-    let what = what.as_str();
-    let target = args.target_db.as_str();
-    // With several jobs decoding starts now, on a core of its own, and checks every
-    // digest on the way; the restore starts as soon as the table of contents is out.
-    let prepared = load::prepare(scope, repo, manifest, opts)?;
-    // A corrupt backup is refused before the server is touched.
     crate::progress::phase(&format!("checking the checksums of {what}"));
     for file in &manifest.files {
-        if !(prepared.checked() && file.role == FileRole::Dump) {
-            check_stored(repo, manifest, file)?;
+        if !(args.jobs > 1 && file.role == FileRole::Dump) {
+            check_stored(&repo, &manifest, file)?;
         }
     }
+    let prepared = load::prepare(&repo, &manifest, &opts)?;
     fields.fetch_s = started.elapsed().as_secs_f64();
 
     let server_settings = args.db.settings()?.with_application_name(TOOL);
@@ -170,24 +135,25 @@ fn restore_with<'scope, 'env>(
     }
 
     if args.globals || !args.no_owner {
-        let needs = roles::dump_needs(&server_settings, repo, manifest, prepared.path())?;
-        prepare_roles(args, &needs, &mut admin, repo, manifest, fields)?;
+        let needs = roles::dump_needs(&server_settings, &repo, &manifest, prepared.path())?;
+        prepare_roles(args, &needs, &mut admin, &repo, &manifest, fields)?;
     }
 
     let temp = server::derived_name(target, server::TEMP_MARK, &std::process::id().to_string());
     server::drop_db(&mut admin, &temp)?;
-    server::create_temp(&mut admin, &temp, what)?;
+    server::create_temp(&mut admin, &temp, &what)?;
     crate::progress::phase(&format!("restoring {what} into {temp}"));
-    let stats = match load::load_prepared(&server_settings, manifest, &temp, opts, prepared) {
-        Ok(s) => s,
-        Err(e) => {
-            // Half-restored data is of no use: drop it (a killed run's is dropped by the next).
-            if let Err(d) = server::drop_db(&mut admin, &temp) {
-                log::warn!("could not drop {temp}: {d}");
+    let stats =
+        match load::load_prepared(&server_settings, &repo, &manifest, &temp, &opts, &prepared) {
+            Ok(s) => s,
+            Err(e) => {
+                // Half-restored data is of no use: drop it (a killed run's is dropped by the next).
+                if let Err(d) = server::drop_db(&mut admin, &temp) {
+                    log::warn!("could not drop {temp}: {d}");
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
-    };
+        };
     fields.restore_s = stats.restore_s;
     fields.raw_bytes = stats.raw_bytes;
 
@@ -198,7 +164,7 @@ fn restore_with<'scope, 'env>(
         urls: &args.check_urls,
         timeout: args.check_timeout,
     };
-    let validated = validate(&server_settings, &temp, manifest, &checks, args.jobs);
+    let validated = validate(&server_settings, &temp, &manifest, &checks, args.jobs);
     fields.validate_s = validating.elapsed().as_secs_f64();
     let failures = match validated {
         Ok(v) => {

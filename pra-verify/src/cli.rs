@@ -68,8 +68,7 @@ pub struct Args {
     pub check_sql: Option<PathBuf>,
 
     /// Restore level: pg_restore jobs. 1 streams the decoded dump into pg_restore; more
-    /// decode it into a temporary file while restoring from it (it needs the dump's raw
-    /// size in $TMPDIR).
+    /// decode it to a temporary file first (it needs the dump's raw size in $TMPDIR).
     #[arg(long, env = "PRA_VERIFY_JOBS", value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: u32,

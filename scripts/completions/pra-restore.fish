@@ -3,7 +3,7 @@ complete -c pra-restore -l backup -d 'Which backup: an id (20261125T110000Z), `l
 complete -c pra-restore -l repo -d 'Backup repository: a path or file:// URL. With several, the first that holds the backup is used' -r
 complete -c pra-restore -l stanza -d 'Stanza to restore from (default: the target database name, or the repository\'s only stanza)' -r
 complete -c pra-restore -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app). Unset parts come from PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE' -r
-complete -c pra-restore -l jobs -d 'pg_restore jobs. 1 streams the decoded dump into pg_restore; more decode it into a temporary file (see --temp-dir) while restoring from it: the schema as soon as the table of contents is in, each table as soon as its data is, N at a time, then indexes and constraints with pg_restore -j N' -r
+complete -c pra-restore -l jobs -d 'pg_restore jobs. 1 streams the decoded dump into pg_restore; more decode it to a temporary file first (see --temp-dir) and run pg_restore -j N' -r
 complete -c pra-restore -l temp-dir -d 'Directory for the decoded dump when --jobs > 1 (needs the dump\'s raw size free)' -r -F
 complete -c pra-restore -l critical-table -d 'A table that must exist and not be empty after the restore ([schema.]table); repeatable' -r
 complete -c pra-restore -l check-url -d 'A URL that must answer 2xx after the restore (e.g. the application\'s health check); `{db}` in it is replaced by the restored database\'s temporary name; repeatable' -r
