@@ -38,6 +38,7 @@ PRA_VERIFY=$ROOT/target/release/pra-verify
 bench_workdir verify
 
 if [ -n "${REPO:-}" ]; then
+  WHAT="backup reused from $REPO"
   # Reuse a repository holding a backup of stanza `app` (e.g. one kept from a run).
   echo "bench: using the backup in $REPO" >&2
 else
@@ -46,6 +47,7 @@ else
 
   echo "bench: taking the backup" >&2
   REPO=$WORK/repo
+  WHAT="app scale $SCALE"
   "$PRA_BACKUP" -q -d app --repo "$REPO" >/dev/null
   # Stop the server: it would only add noise (the checksum level needs no server).
   "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null
@@ -77,7 +79,6 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo
-if [ -n "${REPO:-}" ]; then WHAT="backup reused from $REPO"; else WHAT="app scale $SCALE"; fi
 echo "$WHAT: dump.pgc.zst $((STORED / 1000000)) MB stored, $((RAW / 1000000)) MB raw; $RUNS rounds; $(nproc) cores; load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
 ZT=$(median "${TIMES[zstd-t]}")
 printf '%-13s %9s %10s %11s %8s\n' what median_s vs_zstd-t raw_MB/s cpu_s
