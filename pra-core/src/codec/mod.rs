@@ -10,13 +10,17 @@
 //! the stream.
 
 pub mod frames;
+mod hash;
 pub mod parallel;
+#[cfg(test)]
+mod tests;
 #[cfg(test)]
 mod tests_framed;
 
+pub use hash::{digest_of, hex, read_full, Digest, Digests, HashReader, HashWriter};
 pub use parallel::FrameDecoder;
 
-use sha2::{Digest as _, Sha256};
+use sha2::Digest as _;
 use std::io::{self, BufReader, Read, Write};
 
 /// How a stored file is compressed.
@@ -77,125 +81,6 @@ impl Codec {
             Codec::Gzip => "gzip",
             Codec::None => "none",
         }
-    }
-}
-
-/// Size and sha256 of a byte stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Digest {
-    /// Number of bytes.
-    pub bytes: u64,
-    /// sha256 in lowercase hex.
-    pub sha256: String,
-}
-
-/// The digests of both sides of a codec.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Digests {
-    /// Before compression (what `pg_dump` wrote).
-    pub raw: Digest,
-    /// As stored.
-    pub stored: Digest,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-/// A writer that hashes and counts what passes through it.
-pub struct HashWriter<W> {
-    inner: W,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<W: Write> HashWriter<W> {
-    /// Wraps a writer.
-    pub fn new(inner: W) -> Self {
-        HashWriter {
-            inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-        }
-    }
-
-    /// Returns the inner writer and the digest of everything written.
-    pub fn finish(self) -> (W, Digest) {
-        let sha256 = hex(&self.hasher.finalize());
-        (
-            self.inner,
-            Digest {
-                bytes: self.bytes,
-                sha256,
-            },
-        )
-    }
-
-    /// Bytes written so far.
-    pub fn byte_count(&self) -> u64 {
-        self.bytes
-    }
-}
-
-impl<W: Write> Write for HashWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// A reader that hashes and counts what passes through it.
-pub struct HashReader<R> {
-    inner: R,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<R: Read> HashReader<R> {
-    /// Wraps a reader.
-    pub fn new(inner: R) -> Self {
-        HashReader {
-            inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-        }
-    }
-
-    /// Reads the rest of the stream (so trailing bytes count) and returns its digest.
-    pub fn finish(mut self) -> io::Result<(R, Digest)> {
-        io::copy(&mut self, &mut io::sink())?;
-        let sha256 = hex(&self.hasher.finalize());
-        Ok((
-            self.inner,
-            Digest {
-                bytes: self.bytes,
-                sha256,
-            },
-        ))
-    }
-
-    /// Bytes read so far.
-    pub fn byte_count(&self) -> u64 {
-        self.bytes
-    }
-}
-
-impl<R: Read> Read for HashReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
     }
 }
 
@@ -468,15 +353,7 @@ impl<R: Read + Send + 'static> Decoder<R> {
             return Decoder::new(source, codec);
         }
         let mut head = vec![0u8; frames::HEADER_LEN];
-        let mut got = 0;
-        while got < head.len() {
-            match source.read(&mut head[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let got = read_full(&mut source, &mut head)?;
         head.truncate(got);
         if frames::is_framed(&head) {
             let frames = FrameDecoder::spawn(head, source)?;
@@ -572,120 +449,5 @@ impl<R: Read> Decoder<R> {
 impl<R: Read> Read for Decoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf)
-    }
-}
-
-/// sha256 (hex) and size of everything a reader yields.
-pub fn digest_of(reader: impl Read) -> io::Result<Digest> {
-    let (_, d) = HashReader::new(reader).finish()?;
-    Ok(d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::process::Command;
-
-    fn sample() -> Vec<u8> {
-        // Compressible but not trivial: 3 MiB of a repeating pattern with a counter.
-        (0..3 * 1024 * 1024u32)
-            .map(|i| ((i / 7) ^ (i >> 11)) as u8)
-            .collect()
-    }
-
-    fn sha256sum(path: &std::path::Path) -> String {
-        let out = Command::new("sha256sum")
-            .arg(path)
-            .output()
-            .expect("sha256sum runs");
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_string()
-    }
-
-    #[test]
-    fn every_codec_round_trips_with_hashes_equal_to_sha256sum() {
-        let data = sample();
-        let dir = tempfile::tempdir().unwrap();
-        let raw_path = dir.path().join("raw");
-        std::fs::write(&raw_path, &data).unwrap();
-        let raw_sum = sha256sum(&raw_path);
-        for codec in [Codec::Zstd, Codec::Gzip, Codec::None] {
-            let path = dir.path().join(format!("out{}", codec.extension()));
-            let file = std::fs::File::create(&path).unwrap();
-            let mut enc = Encoder::new(
-                file,
-                EncodeOptions {
-                    codec,
-                    level: None,
-                    threads: 2,
-                },
-            )
-            .unwrap();
-            for chunk in data.chunks(100_000) {
-                enc.write_all(chunk).unwrap();
-            }
-            let (_, digests) = enc.finish().unwrap();
-            assert_eq!(digests.raw.sha256, raw_sum, "{codec:?} raw");
-            assert_eq!(digests.raw.bytes, data.len() as u64);
-            assert_eq!(digests.stored.sha256, sha256sum(&path), "{codec:?} stored");
-            assert_eq!(
-                digests.stored.bytes,
-                std::fs::metadata(&path).unwrap().len()
-            );
-            if codec != Codec::None {
-                assert!(
-                    digests.stored.bytes < digests.raw.bytes / 2,
-                    "{codec:?} compresses"
-                );
-            }
-
-            let mut dec = Decoder::new(std::fs::File::open(&path).unwrap(), codec).unwrap();
-            let mut back = Vec::new();
-            dec.read_to_end(&mut back).unwrap();
-            assert!(back == data, "{codec:?} decodes to the same bytes");
-            let d2 = dec.finish().unwrap();
-            assert_eq!(d2, digests, "{codec:?} decode digests");
-        }
-        // Standard tools read what we write.
-        assert!(Command::new("zstd")
-            .args(["-t", "-q"])
-            .arg(dir.path().join("out.zst"))
-            .status()
-            .unwrap()
-            .success());
-        assert!(Command::new("gzip")
-            .args(["-t"])
-            .arg(dir.path().join("out.gz"))
-            .status()
-            .unwrap()
-            .success());
-    }
-
-    #[test]
-    fn trailing_garbage_changes_the_stored_digest() {
-        let mut enc = Encoder::new(Vec::new(), EncodeOptions::default()).unwrap();
-        enc.write_all(b"hello world").unwrap();
-        let (mut stored, digests) = enc.finish().unwrap();
-        stored.extend_from_slice(b"junk");
-        let dec = Decoder::new(&stored[..], Codec::None).unwrap();
-        let d = dec.finish().unwrap();
-        assert_ne!(d.stored.sha256, digests.stored.sha256);
-    }
-
-    #[test]
-    fn bad_level_is_refused() {
-        let e = Encoder::new(
-            Vec::new(),
-            EncodeOptions {
-                codec: Codec::Gzip,
-                level: Some(12),
-                threads: 0,
-            },
-        );
-        assert!(e.err().unwrap().to_string().contains("out of range"));
     }
 }

@@ -8,7 +8,7 @@
 //! (about 25 MiB with 4 MiB frames) whatever the file's size or content.
 
 use super::frames::{parse_header, HEADER_LEN, MAX_FRAME};
-use super::{hex, Digest};
+use super::{hex, read_full, Digest};
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -63,20 +63,6 @@ impl<R: Read> Read for Stored<R> {
         self.bytes += n as u64;
         Ok(n)
     }
-}
-
-/// Reads as much as fits in `buf` (short only at the end of the stream).
-fn read_full(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match src.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
 }
 
 struct ReaderLinks {

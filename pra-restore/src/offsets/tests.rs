@@ -1,0 +1,151 @@
+//! The scanner and writer on real dumps (written to a pipe and to a file) and on junk.
+
+use super::toc::Section;
+use super::*;
+use pra_testkit::{load_sample, PgCluster};
+use std::process::Command;
+
+fn pg_dump(c: &PgCluster, db: &str, to: Option<&std::path::Path>) -> Vec<u8> {
+    let mut cmd = Command::new(c.bindir().join("pg_dump"));
+    cmd.envs(c.env()).args(["-Fc", "-Z0", "-d", db]);
+    if let Some(p) = to {
+        cmd.arg("-f").arg(p);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Feeds `dump` in pieces of the given sizes, in turn (fields split across
+/// writes); returns what came through with the offsets written in, and the events.
+fn scan(dump: &[u8], pieces: &[usize]) -> (Vec<u8>, Vec<ScanEvent>, Option<String>) {
+    let mut s = OffsetScanner::new(Vec::new());
+    let mut events = Vec::new();
+    let mut rest = dump;
+    for &n in pieces.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (a, b) = rest.split_at(n.min(rest.len()));
+        s.write_all(a).unwrap();
+        events.extend(s.take_events());
+        rest = b;
+    }
+    let gave_up = s.gave_up().map(str::to_string);
+    let mut out = s.get_mut().clone();
+    for e in &events {
+        if let ScanEvent::Block {
+            field: Some((at, bytes)),
+            ..
+        } = e
+        {
+            let at = *at as usize;
+            out[at..at + bytes.len()].copy_from_slice(bytes);
+        }
+    }
+    (out, events, gave_up)
+}
+
+/// A dump written to a pipe, once patched, is the dump pg_dump writes to a file
+/// (but for the creation time in the header), and pg_restore -j 2 restores it.
+#[test]
+fn patched_pipe_dump_equals_a_seekable_dump() {
+    let c = PgCluster::start();
+    load_sample(&c, "src", 1);
+    // A large object: its block has a layout of its own.
+    c.psql("src", "select lo_from_bytea(0, 'large object bytes')");
+    let dir = tempfile::tempdir().unwrap();
+    let seekable = dir.path().join("seek.pgc");
+    pg_dump(&c, "src", Some(&seekable));
+    let piped = pg_dump(&c, "src", None);
+    let expected = std::fs::read(&seekable).unwrap();
+    assert_eq!(piped.len(), expected.len());
+
+    for pieces in [&[1usize, 2, 3, 5, 7][..], &[4096], &[1 << 20]] {
+        let (patched, events, gave_up) = scan(&piped, pieces);
+        assert_eq!(gave_up, None);
+        let Some(ScanEvent::Toc(entries)) = events.first() else {
+            panic!("the table of contents comes first: {events:?}");
+        };
+        let blocks: Vec<i64> = events
+            .iter()
+            .filter_map(|e| match e {
+                ScanEvent::Block { dump_id, .. } => Some(*dump_id),
+                ScanEvent::Toc(_) => None,
+            })
+            .collect();
+        let data: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| e.desc == "TABLE DATA" || e.desc == "BLOBS")
+            .collect();
+        assert!(data.len() >= 5, "{entries:?}");
+        assert!(data.iter().all(|e| e.section == Section::Data));
+        let mut want: Vec<i64> = data.iter().map(|e| e.dump_id).collect();
+        let mut got = blocks.clone();
+        want.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(got, want, "one block per data entry");
+        let differing: Vec<usize> = (0..patched.len())
+            .filter(|&i| patched[i] != expected[i])
+            .collect();
+        assert!(
+            differing.iter().all(|&i| i < 64),
+            "bytes differ past the header's creation time: {:?}",
+            &differing[..differing.len().min(20)]
+        );
+        assert!(
+            (0..piped.len()).any(|i| piped[i] != patched[i]),
+            "the piped dump had no offsets to patch"
+        );
+        // The writer pra-restore uses does the same in a real file.
+        let path = dir.path().join("patched.pgc");
+        let mut w = OffsetWriter::new(File::create(&path).unwrap()).unwrap();
+        let mut rest = &piped[..];
+        for &n in pieces.iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (a, b) = rest.split_at(n.min(rest.len()));
+            w.write_all(a).unwrap();
+            rest = b;
+        }
+        assert_eq!(w.finish().unwrap(), Ok(blocks.len()));
+        assert!(std::fs::read(&path).unwrap() == patched);
+    }
+
+    let path = dir.path().join("patched.pgc");
+    c.create_db("dst");
+    let out = Command::new(c.bindir().join("pg_restore"))
+        .envs(c.env())
+        .args(["-j", "2", "--exit-on-error", "-d", "dst"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        pra_testkit::database_digest(&c, "src").diff(&pra_testkit::database_digest(&c, "dst")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn anything_not_understood_leaves_the_file_alone() {
+    let (out, events, why) = scan(b"not a dump at all", &[3]);
+    assert!(why.unwrap().contains("not a custom-format dump"));
+    assert!(out == b"not a dump at all" && events.is_empty());
+    let (_, events, why) = scan(b"PGDMP\x01\x0e", &[3]);
+    assert!(
+        why.is_none() && events.is_empty(),
+        "still waiting for the rest"
+    );
+    let (_, _, why) = scan(b"PGDMP\x01\x63\x00\x04\x08\x01", &[64]);
+    assert!(why.unwrap().contains("archive version 1.99"));
+}

@@ -1,0 +1,131 @@
+//! The checksum pass on framed and single-stream files, intact and damaged.
+
+use super::*;
+use pra_core::codec::{EncodeOptions, Encoder};
+use pra_core::manifest::{BackupKind, FileRole, MANIFEST_FORMAT};
+
+/// A backup of one file encoded with `codec`, outside PostgreSQL.
+fn backup_with(codec: Codec, data: &[u8]) -> (tempfile::TempDir, Repository, Manifest) {
+    let opts = EncodeOptions {
+        codec,
+        ..EncodeOptions::default()
+    };
+    backup_encoded(opts, data)
+}
+
+fn backup_encoded(opts: EncodeOptions, data: &[u8]) -> (tempfile::TempDir, Repository, Manifest) {
+    let codec = opts.codec;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::open(dir.path().to_str().unwrap()).unwrap();
+    let now = pra_core::time::now();
+    let id = repo.new_backup("app", now).unwrap();
+    let staged = repo.create_file("app", &id, "data.bin").unwrap();
+    let mut enc = Encoder::new(staged, opts).unwrap();
+    enc.write_all(data).unwrap();
+    let (staged, d) = enc.finish().unwrap();
+    staged.commit().unwrap();
+    let m = Manifest {
+        format: MANIFEST_FORMAT,
+        id,
+        stanza: "app".into(),
+        kind: BackupKind::Logical,
+        started_at: now,
+        finished_at: now,
+        server_version: "15".into(),
+        server_version_num: 150000,
+        system_identifier: "1".into(),
+        database: None,
+        database_size_bytes: None,
+        wal_lsn: None,
+        timeline: None,
+        files: vec![ManifestFile {
+            name: "data.bin".into(),
+            role: FileRole::Data,
+            raw_bytes: d.raw.bytes,
+            stored_bytes: d.stored.bytes,
+            raw_sha256: d.raw.sha256,
+            stored_sha256: d.stored.sha256,
+            codec,
+            encryption: None,
+        }],
+        tables: vec![],
+        tool_version: "test".into(),
+        extra: Default::default(),
+    };
+    repo.write_manifest(&m).unwrap();
+    (dir, repo, m)
+}
+
+#[test]
+fn every_codec_passes_intact_and_fails_altered() {
+    // Several chunks, not a multiple of the chunk size.
+    let data: Vec<u8> = (0..(3 * CHUNK + 12345) as u32)
+        .map(|i| ((i / 3) ^ (i >> 9)) as u8)
+        .collect();
+    for codec in [Codec::Zstd, Codec::Gzip, Codec::None] {
+        let (dir, repo, m) = backup_with(codec, &data);
+        let f = &m.files[0];
+        let d = check_file(&repo, &m, f, false, None).unwrap();
+        assert_eq!(d.raw.bytes, data.len() as u64);
+        assert_eq!(d.stored.bytes, f.stored_bytes);
+        let path = dir.path().join(format!("app/backup/{}/data.bin", m.id));
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x10;
+        std::fs::write(&path, &bytes).unwrap();
+        let e = check_file(&repo, &m, f, false, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("data.bin: stored sha256"), "{codec:?}: {e}");
+        // The manifest's raw hash edited: the raw side is what differs.
+        bytes[mid] ^= 0x10;
+        std::fs::write(&path, &bytes).unwrap();
+        let mut edited = m.files[0].clone();
+        edited.raw_sha256 = "0".repeat(64);
+        let e = check_file(&repo, &m, &edited, false, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("decoded sha256"), "{codec:?}: {e}");
+    }
+}
+
+#[test]
+fn framed_and_single_stream_zstd_pass_intact_and_fail_damaged() {
+    let frame = pra_core::codec::frames::FRAME;
+    let data: Vec<u8> = (0..(2 * frame + 4321) as u32)
+        .map(|i| ((i / 5) ^ (i >> 12)) as u8)
+        .collect();
+    for threads in [2, 0] {
+        let opts = EncodeOptions {
+            threads,
+            ..EncodeOptions::default()
+        };
+        let (dir, repo, m) = backup_encoded(opts, &data);
+        let f = &m.files[0];
+        let path = dir.path().join(format!("app/backup/{}/data.bin", m.id));
+        let good = std::fs::read(&path).unwrap();
+        assert_eq!(is_framed(&good), threads > 0);
+        let d = check_file(&repo, &m, f, false, None).unwrap();
+        assert_eq!(d.raw.bytes, data.len() as u64);
+        assert_eq!(d.stored.sha256, f.stored_sha256);
+        // A damaged frame with the manifest updated to match the stored bytes:
+        // only decoding can tell.
+        let mut bad = good.clone();
+        bad[good.len() / 3] ^= 0x08;
+        std::fs::write(&path, &bad).unwrap();
+        let mut edited = f.clone();
+        edited.stored_sha256 = pra_core::codec::digest_of(&bad[..]).unwrap().sha256;
+        let e = check_file(&repo, &m, &edited, false, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("does not decode") || e.contains("decoded sha256"),
+            "threads {threads}: {e}"
+        );
+        std::fs::write(&path, &good[..good.len() - 100]).unwrap();
+        let e = check_file(&repo, &m, f, false, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("size"), "threads {threads}: {e}");
+    }
+}
