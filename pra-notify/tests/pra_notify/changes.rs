@@ -1,12 +1,11 @@
 //! `--only-changes`: ok -> error -> error -> ok over four separate runs sharing a state
 //! file gives exactly two alerts, the problem and its resolution.
 
-mod support;
 
 use pra_core::event::kinds::NotifyFields;
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::tool;
-use support::{Receiver, Reply};
+use crate::support::{Receiver, Reply};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pra-notify");
 

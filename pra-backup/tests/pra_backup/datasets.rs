@@ -2,11 +2,9 @@
 //! pra-backup and restored with the standard tools only (`zstd -d | pg_restore`,
 //! `gunzip | pg_restore`), has identical table digests; the manifest's row counts,
 //! sizes and sha256 match what is on disk and in the restored database.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use pra_core::event::kinds::BackupFields;
 use pra_core::event::{Event, Kind, Status};
 use pra_core::manifest::FileRole;

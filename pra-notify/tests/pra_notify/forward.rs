@@ -1,12 +1,11 @@
 //! Forwarding: 10,000 events with malformed lines mixed in come out in the same order,
 //! byte for byte, each malformed line followed by an `input` error event.
 
-mod support;
 
 use pra_core::event::kinds::InputFields;
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::tool;
-use support::Receiver;
+use crate::support::Receiver;
 
 const BIN: &str = env!("CARGO_BIN_EXE_pra-notify");
 

@@ -1,9 +1,7 @@
 //! `replication` against a real primary and a real streaming standby.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use pra_core::event::Status;
 use pra_testkit::{tool, PgCluster};
 use std::time::Duration;

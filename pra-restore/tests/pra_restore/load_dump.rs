@@ -1,8 +1,7 @@
 //! The library entry other tools call: `load_dump` into an existing empty database,
 //! streamed (one job) and through a temporary file (two jobs).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use pra_core::codec::Codec;
 use pra_core::conn::ConnSettings;

@@ -1,11 +1,9 @@
 //! pra-status against a real PostgreSQL cluster, a real repository and a real HTTP
 //! server on 127.0.0.1: the healthy case, then each way to fail, one cluster for all.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
 use chrono::Utc;
-use common::*;
+use crate::common::*;
 use pra_core::event::{Event, Kind, Status};
 use pra_core::repo::Repository;
 use pra_testkit::PgCluster;

@@ -2,11 +2,10 @@
 //! issue lists (target exists, --clean, failing --check-url, corrupt backup,
 //! unreachable server, a restore killed midway), in one test so that one cluster
 //! serves every step.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
-use common::PRA_RESTORE;
+use crate::common::PRA_RESTORE;
 use pra_core::codec::Codec;
 use pra_core::event::kinds::RestoreFields;
 use pra_core::event::{Event, Kind, Status};

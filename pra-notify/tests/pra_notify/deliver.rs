@@ -2,12 +2,11 @@
 //! retries (500, 500, 200), Retry-After on 429, a receiver that never answers, one that
 //! is down, the digest, and the exit codes.
 
-mod support;
 
 use pra_core::event::kinds::NotifyFields;
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::tool;
-use support::{closed_port, Receiver, Reply};
+use crate::support::{closed_port, Receiver, Reply};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pra-notify");
 

@@ -1,11 +1,9 @@
 //! The restore level: every shared dataset restores and matches its manifest; an
 //! edited row count or a false assertion fails naming what differs; the scratch
 //! database never survives a run, even a killed one.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use pra_core::event::Status;
 use pra_testkit::{datasets_dir, load_dataset, load_sample, Dataset, PgCluster};
 use std::time::{Duration, Instant};

@@ -1,11 +1,9 @@
 //! The SLA drill against a real PostgreSQL cluster: a passing drill whose figures
 //! hold together, a failing RTO and availability, a broken workload, an interrupt,
 //! and the cleanup after each.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::{app, drill, drill_databases, fields, schema_exists, serial};
+use crate::common::{app, drill, drill_databases, fields, schema_exists, serial};
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::{tool, PgCluster};
 use std::sync::atomic::Ordering;

@@ -1,11 +1,9 @@
 //! Failure, nothing lost: pg_dump refused by permissions, the stanza lock held, a
 //! signal mid-backup, an unreachable server and bad flags each leave no manifest and
 //! no stray file, with the exit code of the contract and an `error` event that says why.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use pra_core::event::kinds::BackupFields;
 use pra_core::event::{Event, Kind, Status};
 use pra_core::repo::Repository;

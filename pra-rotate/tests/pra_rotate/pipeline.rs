@@ -1,10 +1,8 @@
 //! pra-rotate in pipelines and configurations: stanzas named on stdin, forwarding,
 //! --all-stanzas, the local time zone, missing repositories and stanzas.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::tool;
 

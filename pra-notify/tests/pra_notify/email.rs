@@ -1,12 +1,11 @@
 //! E-mail to a real SMTP server (Python aiosmtpd on 127.0.0.1), with AUTH credentials
 //! from the environment, and through a sendmail program.
 
-mod support;
 
 use pra_core::event::kinds::NotifyFields;
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::tool;
-use support::{closed_port, SmtpServer};
+use crate::support::{closed_port, SmtpServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pra-notify");
 

@@ -1,12 +1,10 @@
 //! pra-rotate on real repositories: the policy applied, the safety rules (newest,
 //! newest verified, locked), the refusal without a keep option, interrupted deletes,
 //! dry runs, incomplete backups by age, failures.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
 use chrono::{Duration as Span, Utc};
-use common::*;
+use crate::common::*;
 use pra_core::event::{Event, Kind, Status};
 use pra_core::repo::LockMode;
 use std::time::SystemTime;

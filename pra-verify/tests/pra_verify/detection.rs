@@ -1,10 +1,8 @@
 //! Detection: every kind of damage to a backup is found, named by file, exit 1;
 //! intact backups pass at every level.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use pra_core::event::{Kind, Status};
 use pra_core::manifest::{FileRole, Manifest};
 use pra_core::repo::{LockMode, Repository};

@@ -1,10 +1,8 @@
 //! `wal_archive` against a real cluster with archive_mode on: a failing
 //! archive_command is critical, a working one is ok.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use pra_core::event::Status;
 use pra_testkit::PgCluster;
 use std::time::Duration;

@@ -2,11 +2,9 @@
 //! the row counts in the manifest are exactly those of the dump (checked after a
 //! restore with the standard tools), and the writer demonstrably inserted rows during
 //! the backup that the snapshot does not hold.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use pra_core::event::Kind;
 use pra_core::manifest::FileRole;
 use pra_testkit::PgCluster;

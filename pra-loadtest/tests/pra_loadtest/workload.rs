@@ -1,10 +1,8 @@
 //! Custom workloads and flags: a --workload transaction on the Pagila dataset, and
 //! the usage errors caught before the server is touched.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::{drill, drill_databases, fields, schema_exists, serial};
+use crate::common::{drill, drill_databases, fields, schema_exists, serial};
 use pra_testkit::{datasets_dir, load_dataset, tool, Dataset, PgCluster};
 
 #[test]

@@ -2,11 +2,9 @@
 //! transaction with the same client count on the tables a `--keep` drill left, and
 //! the drill's TPS must be within a factor of 2 of pgbench's. Also: --keep, and the
 //! WAL archive lag with archive_mode on.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
-use common::{drill, fields, schema_exists, serial};
+use crate::common::{drill, fields, schema_exists, serial};
 use pra_testkit::{ClusterOptions, PgCluster};
 
 #[test]

@@ -2,11 +2,10 @@
 //! database whose objects belong to a non-default role with grants to another
 //! role (which the fresh cluster lacks until `--globals` creates them).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
-use common::PRA_RESTORE;
+use crate::common::PRA_RESTORE;
 use pra_core::codec::Codec;
 use pra_core::event::kinds::RestoreFields;
 use pra_core::event::{Kind, Status};

@@ -1,11 +1,9 @@
 //! Availability from a real history file, through the binary: known up, down and
 //! gap intervals give the expected percentage.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
 
 use chrono::Utc;
-use common::*;
+use crate::common::*;
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::PgCluster;
 

@@ -1,0 +1,13 @@
+//! Integration tests of pra-backup: one test binary, one module per concern, the real
+//! binary run through pra-testkit against real services.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "pra_backup/common.rs"]
+mod common;
+#[path = "pra_backup/consistency.rs"]
+mod consistency;
+#[path = "pra_backup/datasets.rs"]
+mod datasets;
+#[path = "pra_backup/failures.rs"]
+mod failures;

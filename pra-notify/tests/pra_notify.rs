@@ -1,0 +1,15 @@
+//! Integration tests of pra-notify: one test binary, one module per concern, the real
+//! binary run through pra-testkit against real services.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "pra_notify/support.rs"]
+mod support;
+#[path = "pra_notify/changes.rs"]
+mod changes;
+#[path = "pra_notify/deliver.rs"]
+mod deliver;
+#[path = "pra_notify/email.rs"]
+mod email;
+#[path = "pra_notify/forward.rs"]
+mod forward;

@@ -1,0 +1,13 @@
+//! Integration tests of pra-restore: one test binary, one module per concern, the real
+//! binary run through pra-testkit against real services.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "pra_restore/common.rs"]
+mod common;
+#[path = "pra_restore/failures.rs"]
+mod failures;
+#[path = "pra_restore/load_dump.rs"]
+mod load_dump;
+#[path = "pra_restore/roundtrip.rs"]
+mod roundtrip;

@@ -1,0 +1,11 @@
+//! Integration tests of pra-rotate: one test binary, one module per concern, the real
+//! binary run through pra-testkit against real services.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "pra_rotate/common.rs"]
+mod common;
+#[path = "pra_rotate/pipeline.rs"]
+mod pipeline;
+#[path = "pra_rotate/safety.rs"]
+mod safety;

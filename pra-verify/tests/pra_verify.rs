@@ -1,0 +1,11 @@
+//! Integration tests of pra-verify: one test binary, one module per concern, the real
+//! binary run through pra-testkit against real services.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "pra_verify/common.rs"]
+mod common;
+#[path = "pra_verify/detection.rs"]
+mod detection;
+#[path = "pra_verify/restore.rs"]
+mod restore;
