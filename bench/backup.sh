@@ -2,7 +2,7 @@
 # Benchmark of pra-backup against its peers on the `app` dataset.
 #
 # Starts a private PostgreSQL cluster (cleaned up on exit), loads the `app` dataset
-# (../shared/datasets/app.sql, or $PRA_DATASETS/app.sql) at SCALE (default 200,
+# (the project's generator pra-testkit/sql/app.sql, or $APP_SQL) at SCALE (default 200,
 # about 1.26 GB), then times RUNS runs (default 2) of each of:
 #   floor        pg_dump -Fc -Z0 > /dev/null
 #   gzip         pg_dump | gzip > file               (the classic cron backup)
@@ -22,7 +22,7 @@ set -euo pipefail
 SCALE=${SCALE:-200}
 RUNS=${RUNS:-2}
 . "$(dirname "$0")/lib.sh"
-bench_datasets
+bench_app_sql
 bench_bindir
 if [ ! -x /usr/bin/time ]; then
   echo "bench: installing GNU time" >&2

@@ -1,15 +1,15 @@
 # bench/lib.sh — what every benchmark needs; sourced by bench/*.sh, not run.
 #
 #   bench_bindir              BINDIR: the PostgreSQL server binaries (exit 2 when missing)
-#   bench_datasets            DATASETS: the folder holding app.sql (exit 2 when missing)
+#   bench_app_sql             APP_SQL: the `app` generator, by default the project's own
+#                             pra-testkit/sql/app.sql (exit 2 when missing)
 #   bench_workdir NAME        WORK: a temporary directory removed on exit (with the server
 #                             in it stopped); AS: the prefix that runs a command as the
 #                             postgres user when we are root (the server refuses root)
 #   bench_cluster [SETTING]…  a private server in $WORK/data on a socket in $WORK/sock,
 #                             each SETTING passed as `-c SETTING`; exports PGHOST, PGPORT,
 #                             PGUSER, PGDATABASE=app; puts BINDIR first on PATH
-#   bench_load_app SCALE      database `app` from the shared app.sql at SCALE; sets DBSIZE
-#                             and LOAD_S
+#   bench_load_app SCALE      database `app` from $APP_SQL at SCALE; sets DBSIZE and LOAD_S
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 bench_bindir() {
@@ -20,9 +20,11 @@ bench_bindir() {
   [ -x "$BINDIR/initdb" ] || { echo "bench: no PostgreSQL server binaries (initdb) found" >&2; exit 2; }
 }
 
-bench_datasets() {
-  DATASETS=${PRA_DATASETS:-$ROOT/../shared/datasets}
-  [ -f "$DATASETS/app.sql" ] || { echo "bench: $DATASETS/app.sql not found (set PRA_DATASETS)" >&2; exit 2; }
+# APP_SQL=path uses another generator taking `-v scale=N` (it may need pgcrypto, which
+# is created first), e.g. to compare with figures measured on it.
+bench_app_sql() {
+  APP_SQL=${APP_SQL:-$ROOT/pra-testkit/sql/app.sql}
+  [ -f "$APP_SQL" ] || { echo "bench: $APP_SQL not found (APP_SQL names the app generator)" >&2; exit 2; }
 }
 
 bench_cleanup() {
@@ -64,8 +66,8 @@ bench_load_app() {
   local t0
   t0=$(date +%s.%N)
   createdb app
-  psql -X -q -v ON_ERROR_STOP=1 -d app -c 'create extension pgcrypto' >/dev/null
-  psql -X -q -v ON_ERROR_STOP=1 -d app -v scale="$1" -f "$DATASETS/app.sql" >/dev/null
+  psql -X -q -v ON_ERROR_STOP=1 -d app -c 'create extension if not exists pgcrypto' >/dev/null
+  psql -X -q -v ON_ERROR_STOP=1 -d app -v scale="$1" -f "$APP_SQL" >/dev/null
   psql -X -q -d app -c 'checkpoint' >/dev/null
   LOAD_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   DBSIZE=$(psql -X -A -t -d app -c "select pg_database_size('app')")

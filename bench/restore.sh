@@ -2,7 +2,7 @@
 # Benchmark of pra-restore against its peers on the `app` dataset.
 #
 # Starts a private PostgreSQL cluster (cleaned up on exit), loads the `app` dataset
-# (../shared/datasets/app.sql, or $PRA_DATASETS/app.sql) at SCALE (default 200, about
+# (the project's generator pra-testkit/sql/app.sql, or $APP_SQL) at SCALE (default 200, about
 # 1.26 GB), makes the inputs (a raw custom dump, a plain gzip dump, a pra-backup zstd
 # backup), then times RUNS runs (default 1: "in one run") of each restore into a new
 # database:
@@ -21,7 +21,7 @@ set -euo pipefail
 SCALE=${SCALE:-200}
 RUNS=${RUNS:-1}
 . "$(dirname "$0")/lib.sh"
-bench_datasets
+bench_app_sql
 bench_bindir
 
 echo "bench: building pra-backup and pra-restore (release)" >&2

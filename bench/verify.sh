@@ -2,7 +2,7 @@
 # Benchmark of pra-verify's checksum level against the standard tools on the same file.
 #
 # Starts a private PostgreSQL cluster (cleaned up on exit), loads the `app` dataset
-# (../shared/datasets/app.sql, or $PRA_DATASETS/app.sql) at SCALE (default 200,
+# (the project's generator pra-testkit/sql/app.sql, or $APP_SQL) at SCALE (default 200,
 # about 1.26 GB; 1.04 GB raw dump), takes one backup with pra-backup (zstd), then
 # times RUNS rounds (default 3) of, interleaved so that machine load hits all alike:
 #   zstd-t          zstd -t dump.pgc.zst               (decode only: the target)
@@ -25,7 +25,7 @@ set -euo pipefail
 SCALE=${SCALE:-200}
 RUNS=${RUNS:-3}
 . "$(dirname "$0")/lib.sh"
-bench_datasets
+bench_app_sql
 bench_bindir
 command -v zstd >/dev/null || { echo "bench: zstd not installed" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench: installing GNU time" >&2; apt-get install -y -q time >/dev/null; }

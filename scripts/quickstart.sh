@@ -45,10 +45,20 @@ if [ -z "$BINDIR" ] || [ ! -x "$BINDIR/postgres" ]; then
   fi
 fi
 
+# pra's TLS links OpenSSL (as libpq does): its headers are needed to build.
+if ! dpkg -s libssl-dev >/dev/null 2>&1 || ! command -v pkg-config >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "Installing OpenSSL's headers from Debian's packages (libssl-dev, pkg-config)"
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libssl-dev pkg-config
+  else
+    echo "quickstart.sh: building needs OpenSSL's headers: sudo apt-get install libssl-dev pkg-config" >&2
+  fi
+fi
+
 # --- Build ---------------------------------------------------------------------
-step "Building the release binaries (cargo build --release)"
-(cd "$ROOT" && cargo build --release -q --bins)
-BIN="$ROOT/target/release"
+step "Building the binaries as shipped (cargo build --profile dist)"
+(cd "$ROOT" && cargo build --profile dist -q --bins)
+BIN="$ROOT/target/dist"
 T0=$(date +%s.%N)
 export PATH="$BIN:$BINDIR:$PATH"
 

@@ -5,13 +5,15 @@
 use crate::cli::CountRows;
 use crate::snapshot::{read_snapshot, Counter, SnapshotInfo};
 use crate::stream::pump_child;
-use crate::{progress, signals, Error, TOOL};
+use crate::{progress, Error, TOOL};
 use pra_core::codec::{Digests, EncodeOptions, HashWriter};
 use pra_core::conn::ConnSettings;
 use pra_core::event::kinds::{BackupFields, FileSummary};
 use pra_core::event::{Event, Kind, Status};
+use pra_core::exit::ExitStatus;
 use pra_core::manifest::{BackupKind, FileRole, Manifest, ManifestFile, MANIFEST_FORMAT};
 use pra_core::repo::{LockGuard, Repository};
+use pra_core::signals;
 use pra_core::time::format_bytes;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -62,11 +64,11 @@ struct Stored {
     file: ManifestFile,
 }
 
-fn program(opts: &BackupOptions, name: &str) -> PathBuf {
-    match &opts.pg_bindir {
-        Some(dir) => dir.join(name),
-        None => PathBuf::from(name),
-    }
+/// Where a PostgreSQL client program is. A missing one is a configuration error
+/// (exit 2, never retried as transient) whose message names --pg-bindir.
+fn program(opts: &BackupOptions, name: &str) -> Result<PathBuf, Error> {
+    pra_core::child::program(opts.pg_bindir.as_deref(), name)
+        .map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// A file of the backup made from a child's stdout.
@@ -156,6 +158,9 @@ fn take_backup(
     reserved: &mut Vec<(usize, String)>,
     warnings: &mut Vec<String>,
 ) -> Result<Manifest, Error> {
+    // Both looked up before the snapshot: a dump whose globals cannot follow is wasted.
+    let pg_dump = program(opts, "pg_dump")?;
+    let pg_dumpall = program(opts, "pg_dumpall")?;
     let started_at = pra_core::time::now();
     let conn = opts.conn.with_application_name(TOOL);
     let target = conn.to_string();
@@ -192,7 +197,7 @@ fn take_backup(
     let bar = opts
         .progress
         .then(|| progress::bar(info.database_size_bytes));
-    let mut dump = Command::new(program(opts, "pg_dump"));
+    let mut dump = Command::new(pg_dump);
     dump.args(["--format=custom", "--compress=0", "--no-password"])
         .arg(format!("--snapshot={}", info.snapshot_id));
     let counter = if info.to_count.is_empty() {
@@ -238,7 +243,7 @@ fn take_backup(
     })?;
     drop(client);
 
-    let mut globals = Command::new(program(opts, "pg_dumpall"));
+    let mut globals = Command::new(pg_dumpall);
     globals
         .args(["--globals-only", "--no-password", "-l"])
         .arg(&info.database);
@@ -325,7 +330,7 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
     let redacted: Vec<String> = opts
         .repos
         .iter()
-        .map(|r| pra_core::repo::redact_url(r))
+        .map(|r| pra_core::redact::redact_url(r))
         .collect();
     let fail = |error: Error, id: Option<String>, repos: &[String]| {
         let reason = error.to_string();
@@ -335,10 +340,10 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
             duration_s: clock.elapsed().as_secs_f64(),
             ..base_fields(opts, repos)
         };
-        let event = Event::new(
+        let event = Event::error(
             TOOL,
             Kind::Backup,
-            Status::Error,
+            error.class(),
             format!(
                 "backup of {} failed: {}",
                 opts.conn.dbname(),

@@ -1,8 +1,7 @@
 //! The flags of pra-backup (clap derive); the help text is the man page.
 
-use pra_core::cli::{DbArgs, OutputArgs, RepoArgs};
+use pra_core::cli::{DbArgs, OutputArgs, PgBinArgs, RepoArgs};
 use pra_core::codec::Codec;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Which tables get an exact row count in the dump's snapshot.
@@ -98,9 +97,9 @@ pub struct Args {
           value_parser = pra_core::time::parse_duration)]
     pub wait: Duration,
 
-    /// Directory of pg_dump and pg_dumpall (default: found on PATH).
-    #[arg(long, env = "PRA_PG_BINDIR", value_name = "DIR")]
-    pub pg_bindir: Option<PathBuf>,
+    /// Where pg_dump and pg_dumpall are.
+    #[command(flatten)]
+    pub pg_bin: PgBinArgs,
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The errors of pra-backup, each with its exit code and whether a retry may help.
 
-use pra_core::exit::{Exit, ExitStatus};
+use pra_core::error_class::ErrorClass;
+use pra_core::exit::ExitStatus;
+use pra_core::signals::{signal_name, Interrupted};
 
 /// What can make a backup fail.
 #[derive(Debug, thiserror::Error)]
@@ -43,14 +45,15 @@ pub enum Error {
     /// SIGINT or SIGTERM arrived; the partial backup was removed.
     #[error("interrupted by {}", signal_name(*.0))]
     Interrupted(i32),
+    /// A failure whose `backup` error event was already emitted: `main` prints it
+    /// and exits by it, without a second event.
+    #[error(transparent)]
+    Reported(Box<Error>),
 }
 
-/// `SIGINT`, `SIGTERM` or the number.
-pub fn signal_name(sig: i32) -> String {
-    match sig {
-        libc::SIGINT => "SIGINT".to_string(),
-        libc::SIGTERM => "SIGTERM".to_string(),
-        n => format!("signal {n}"),
+impl From<Interrupted> for Error {
+    fn from(Interrupted(sig): Interrupted) -> Error {
+        Error::Interrupted(sig)
     }
 }
 
@@ -96,14 +99,29 @@ pub fn is_transient_message(text: &str) -> bool {
 }
 
 impl ExitStatus for Error {
-    fn exit(&self) -> Exit {
+    fn class(&self) -> ErrorClass {
         match self {
-            Error::Conn(e) => e.exit(),
-            Error::Repo(e) => e.exit(),
-            Error::Usage(_) => Exit::Usage,
-            Error::Interrupted(sig) => Exit::Signal(*sig),
-            Error::Query { .. } | Error::Child { .. } | Error::Io { .. } => Exit::Runtime,
+            Error::Conn(e) => e.class(),
+            Error::Repo(e) => e.class(),
+            Error::Usage(_) => ErrorClass::Usage,
+            Error::Interrupted(_) => ErrorClass::Interrupted,
+            Error::Query { .. } => ErrorClass::Query,
+            Error::Child { .. } => ErrorClass::Child,
+            Error::Io { .. } => ErrorClass::Io,
+            Error::Reported(e) => e.class(),
         }
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted(sig) => Some(*sig),
+            Error::Reported(e) => e.signal(),
+            _ => None,
+        }
+    }
+
+    fn reported(&self) -> bool {
+        matches!(self, Error::Reported(_))
     }
 }
 

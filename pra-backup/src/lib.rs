@@ -9,7 +9,6 @@ mod backup;
 mod cli;
 mod error;
 mod progress;
-pub mod signals;
 mod snapshot;
 mod stream;
 
@@ -20,8 +19,9 @@ pub use snapshot::SnapshotInfo;
 
 use pra_core::codec::EncodeOptions;
 use pra_core::event::{stream::forward_stdin, EventWriter};
-use pra_core::exit::Exit;
+use pra_core::exit::{Exit, ExitStatus};
 use pra_core::repo::validate_stanza;
+use pra_core::signals;
 use std::time::{Duration, Instant};
 
 /// The tool's name in events and logs.
@@ -33,7 +33,7 @@ fn sleep_unless_signalled(d: Duration) -> Result<(), Error> {
         signals::check()?;
         std::thread::sleep(Duration::from_millis(50).min(until - Instant::now()));
     }
-    signals::check()
+    Ok(signals::check()?)
 }
 
 /// [`backup_database`] with up to `retries` more attempts after a transient failure.
@@ -68,7 +68,7 @@ pub fn backup_with_retries(
 /// Runs pra-backup: see [`Args`].
 pub fn run(args: Args) -> Result<Exit, Error> {
     args.output.init_logging(TOOL);
-    signals::install();
+    signals::install().map_err(|e| Error::io("installing the signal handler", e))?;
     let level = args.level.unwrap_or(args.compress.default_level());
     if !args.compress.level_range().contains(&level) {
         return Err(Error::Usage(format!(
@@ -107,7 +107,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             count_rows: args.count_rows,
             critical_tables: args.critical_tables.clone(),
             wait: args.wait,
-            pg_bindir: args.pg_bindir.clone(),
+            pg_bindir: args.pg_bin.pg_bindir.clone(),
             progress: progress::wanted(args.output.quiet),
         };
         match backup_with_retries(&opts, args.retries, args.retry_delay) {
@@ -119,13 +119,15 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             Err(failed) => {
                 out.emit(&failed.event)
                     .map_err(|e| Error::io("writing events", e))?;
-                if let Error::Interrupted(_) = failed.error {
-                    return Err(failed.error);
+                // Its event is out: main prints the error and exits by it, once.
+                let reported = Error::Reported(Box::new(failed.error));
+                if reported.signal().is_some() {
+                    return Err(reported);
                 }
                 if args.all_databases {
-                    log::error!("{}", failed.error);
+                    log::error!("{reported}");
                 }
-                last_error = Some(failed.error);
+                last_error = Some(reported);
             }
         }
     }

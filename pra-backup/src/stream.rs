@@ -9,10 +9,11 @@
 //! run allocates a handful of chunks whatever its size: memory is bounded by the
 //! chunks queued here (`QUEUED` bytes) plus the encoder's frames in flight.
 
-use crate::{signals, Error};
+use crate::Error;
 use pra_core::child::StderrTail;
 use pra_core::codec::{Digests, EncodeOptions, Encoder};
 use pra_core::repo::StagedFile;
+use pra_core::signals;
 use std::io::Read;
 use std::process::{Child, ChildStdout};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -121,7 +122,7 @@ pub fn pump_child(
             Err(RecvTimeoutError::Disconnected) => break Ok(()),
         }
         if let Err(e) = signals::check() {
-            break Err(e);
+            break Err(e.into());
         }
     };
     if let Err(e) = streamed {

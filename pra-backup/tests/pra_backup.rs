@@ -11,3 +11,5 @@ mod consistency;
 mod datasets;
 #[path = "pra_backup/failures.rs"]
 mod failures;
+#[path = "pra_backup/signals.rs"]
+mod signals;

@@ -1,10 +1,78 @@
-//! Child processes of the tools (`pg_dump`, `pg_restore`, …): the last lines of
-//! their stderr, collected on a thread of their own so that the pipe never fills
-//! and blocks the child, in bounded memory, for the error event.
+//! Child processes of the tools (`pg_dump`, `pg_restore`, …): where the PostgreSQL
+//! client programs are (`--pg-bindir` / `PRA_PG_BINDIR`, else `PATH`), and the last
+//! lines of their stderr, collected on a thread of their own so that the pipe never
+//! fills and blocks the child, in bounded memory, for the error event.
 
 use std::collections::VecDeque;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
+
+/// A PostgreSQL client program that is not where it was looked for.
+///
+/// A configuration error (exit 2), never transient: retrying cannot make it appear.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name} not found {looked}: {hint}")]
+pub struct ProgramNotFound {
+    /// The program (`pg_dump`).
+    pub name: String,
+    /// Where it was looked for, in words ("in /usr/lib/postgresql/15/bin", "on PATH").
+    pub looked: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// The path of the PostgreSQL client program `name` (`pg_dump`, `pg_restore`, `psql` …):
+/// in `bindir` (`--pg-bindir` / `PRA_PG_BINDIR`, to pick a version explicitly) when
+/// given, else the first executable `name` on `PATH`.
+pub fn program(bindir: Option<&Path>, name: &str) -> Result<PathBuf, ProgramNotFound> {
+    find_program(bindir, std::env::var_os("PATH").as_deref(), name)
+}
+
+/// [`program`] with the search path given, so that tests need not change `PATH`.
+fn find_program(
+    bindir: Option<&Path>,
+    path_var: Option<&OsStr>,
+    name: &str,
+) -> Result<PathBuf, ProgramNotFound> {
+    let not_found = |looked: String, hint: &str| ProgramNotFound {
+        name: name.to_string(),
+        looked,
+        hint: hint.to_string(),
+    };
+    if let Some(dir) = bindir.filter(|d| !d.as_os_str().is_empty()) {
+        let candidate = dir.join(name);
+        return if is_executable(&candidate) {
+            Ok(candidate)
+        } else {
+            Err(not_found(
+                format!("in {} (--pg-bindir/PRA_PG_BINDIR)", dir.display()),
+                "point --pg-bindir/PRA_PG_BINDIR at the directory of the PostgreSQL \
+                 client programs (e.g. /usr/lib/postgresql/15/bin)",
+            ))
+        };
+    }
+    path_var
+        .into_iter()
+        .flat_map(std::env::split_paths)
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+        .ok_or_else(|| {
+            not_found(
+                "on PATH".to_string(),
+                "install the PostgreSQL client programs (e.g. apt-get install \
+                 postgresql-client) or give their directory with --pg-bindir/PRA_PG_BINDIR",
+            )
+        })
+}
+
+/// True for a regular file (or a link to one) with an execute bit.
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
 
 /// Lines of a child's stderr kept for the error message.
 pub const STDERR_LINES: usize = 12;
@@ -56,6 +124,53 @@ impl StderrTail {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn file(dir: &Path, name: &str, mode: u32) {
+        let p = dir.join(name);
+        std::fs::write(&p, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[test]
+    fn programs_are_found_in_the_bindir_or_on_path() {
+        let bin = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        file(bin.path(), "pg_dump", 0o755);
+        file(bin.path(), "pg_restore", 0o644);
+        file(other.path(), "pg_restore", 0o755);
+        let path = std::env::join_paths([bin.path(), other.path()]).unwrap();
+
+        let dump = find_program(Some(bin.path()), None, "pg_dump").unwrap();
+        assert_eq!(dump, bin.path().join("pg_dump"));
+        // On PATH: the first executable one, a non-executable namesake skipped.
+        let restore = find_program(None, Some(&path), "pg_restore").unwrap();
+        assert_eq!(restore, other.path().join("pg_restore"));
+        // An empty bindir (PRA_PG_BINDIR= in an environment file) means "use PATH".
+        let empty = find_program(Some(Path::new("")), Some(&path), "pg_dump").unwrap();
+        assert_eq!(empty, dump);
+    }
+
+    #[test]
+    fn a_missing_program_names_the_flag_and_the_variable() {
+        let bin = tempfile::tempdir().unwrap();
+        file(bin.path(), "pg_restore", 0o644);
+        for err in [
+            find_program(Some(bin.path()), None, "pg_dump").unwrap_err(),
+            find_program(Some(bin.path()), None, "pg_restore").unwrap_err(),
+            find_program(None, Some(bin.path().as_os_str()), "pg_restore").unwrap_err(),
+            find_program(None, None, "pg_dump").unwrap_err(),
+        ] {
+            let text = err.to_string();
+            assert!(
+                text.starts_with(&format!("{} not found", err.name))
+                    && text.contains("--pg-bindir/PRA_PG_BINDIR"),
+                "{text}"
+            );
+        }
+        let err = find_program(Some(bin.path()), None, "pg_dump").unwrap_err();
+        assert!(err.looked.contains(&bin.path().display().to_string()));
+    }
 
     #[test]
     fn keeps_the_last_lines_without_blanks() {

@@ -9,11 +9,17 @@ use crate::event::OutputFormat;
 use clap::Args;
 use std::io::Write;
 
-/// Where backups are kept.
+/// Where backups are kept: `--repo` and `--stanza`, for every tool that reads or writes
+/// a repository.
+///
+/// The help says what most tools do; a tool whose meaning differs (pra-restore uses the
+/// first repository that holds the backup; pra-status and pra-loadtest do without one)
+/// adjusts the help or `required` with `#[command(mut_arg("repos", …))]`, so that the
+/// flag, its variable and its syntax stay defined here once.
 #[derive(Debug, Clone, Args)]
 pub struct RepoArgs {
     /// Backup repository: a path or file:// URL (object storage to come).
-    /// Several values (or a comma-separated PRA_REPO) write to each.
+    /// Several values (or a comma-separated PRA_REPO): each is used, in the order given.
     #[arg(
         long = "repo",
         env = "PRA_REPO",
@@ -23,17 +29,70 @@ pub struct RepoArgs {
     )]
     pub repos: Vec<String>,
 
-    /// Name of what is backed up (default: the database name).
+    /// Stanza: the name one database's backups are kept under (default: the database name).
     #[arg(long, env = "PRA_STANZA", value_name = "NAME")]
     pub stanza: Option<String>,
+}
+
+/// Which backups: `--backup` and `--since`, for every tool that picks backups.
+///
+/// Each tool gives the pair its own variables (`#[command(mut_arg("backup", |a|
+/// a.env("PRA_VERIFY_BACKUP")))]`): one environment file serves all the tools, and
+/// the nightly verification of `all` must not become the restore's choice.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Which backup: an id (20261125T110000Z), `latest` (the newest complete one),
+    /// `latest-verified` (the newest whose last verification passed at the checksum or
+    /// restore level) or `all`.
+    #[arg(
+        long,
+        value_name = crate::select::SELECTOR_FORMS,
+        default_value = "latest",
+        value_parser = clap::builder::ValueParser::new(
+            |s: &str| s.parse::<crate::select::BackupSelector>()
+        )
+    )]
+    pub backup: crate::select::BackupSelector,
+
+    /// Only backups started within this window before now are candidates (`7d`, `36h`).
+    #[arg(long, value_name = "DURATION", value_parser = crate::time::parse_duration)]
+    pub since: Option<std::time::Duration>,
+}
+
+impl BackupArgs {
+    /// The selection these flags describe.
+    pub fn selection(&self) -> crate::select::Selection {
+        crate::select::Selection {
+            backup: self.backup.clone(),
+            since: self.since,
+        }
+    }
+}
+
+/// Where the PostgreSQL client programs are, for every tool that runs one
+/// (`pg_dump`, `pg_dumpall`, `pg_restore`, `psql` …); see [`crate::child::program`].
+#[derive(Debug, Clone, Default, Args)]
+pub struct PgBinArgs {
+    /// Directory of the PostgreSQL client programs (pg_dump, pg_dumpall, pg_restore),
+    /// to pick a version (default: found on PATH).
+    #[arg(long, env = "PRA_PG_BINDIR", value_name = "DIR")]
+    pub pg_bindir: Option<std::path::PathBuf>,
+}
+
+impl PgBinArgs {
+    /// The path of the client program `name`, or an error naming `--pg-bindir`.
+    pub fn program(&self, name: &str) -> Result<std::path::PathBuf, crate::child::ProgramNotFound> {
+        crate::child::program(self.pg_bindir.as_deref(), name)
+    }
 }
 
 /// Which PostgreSQL server and database.
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
     /// Database name, conninfo string ("host=/run/pg dbname=app") or URI
-    /// (postgresql://user@host/app). Unset parts come from PGHOST, PGPORT, PGUSER,
-    /// PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE.
+    /// (postgresql://user@host/app?sslmode=verify-full), as libpq: unset parts come from
+    /// the service (service=NAME or PGSERVICE), then PGHOST, PGPORT, PGUSER, PGDATABASE,
+    /// PGPASSWORD, PGPASSFILE, PGSSLMODE, PGSSLROOTCERT and the other PG* variables.
     #[arg(short = 'd', long = "dbname", value_name = "DB")]
     pub dbname: Option<String>,
 }
@@ -130,5 +189,50 @@ mod tests {
         assert_eq!(t.out.verbose, 2);
         assert!(T::try_parse_from(["t", "--repo", "/a", "--format", "xml"]).is_err());
         assert_eq!(stanza_or_dbname(None, "app"), "app");
+    }
+
+    /// A tool that picks backups, with its own variable and without a repository.
+    #[derive(Parser, Debug)]
+    #[command(
+        mut_arg("backup", |a| a.env("PRA_TEST_BACKUP")),
+        mut_arg("repos", |a| a.required(false).help("Optional here."))
+    )]
+    struct Picker {
+        #[command(flatten)]
+        repo: RepoArgs,
+        #[command(flatten)]
+        backups: BackupArgs,
+        #[command(flatten)]
+        bin: PgBinArgs,
+    }
+
+    #[test]
+    fn backup_selector_and_bindir_parse_and_tools_adjust_the_shared_flags() {
+        use crate::select::BackupSelector;
+        use clap::CommandFactory;
+        Picker::command().debug_assert();
+        let p = Picker::try_parse_from(["t", "--since", "7d", "--pg-bindir", "/pg"]).unwrap();
+        assert!(p.repo.repos.is_empty(), "--repo made optional by mut_arg");
+        assert_eq!(p.backups.backup, BackupSelector::Latest);
+        assert_eq!(
+            p.backups.selection().since,
+            Some(std::time::Duration::from_secs(7 * 86400))
+        );
+        assert_eq!(
+            p.bin.pg_bindir.as_deref(),
+            Some(std::path::Path::new("/pg"))
+        );
+        let v = Picker::try_parse_from(["t", "--backup", "latest-verified"]).unwrap();
+        assert_eq!(v.backups.backup, BackupSelector::LatestVerified);
+        let err = Picker::try_parse_from(["t", "--backup", "newest"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+        let text = err.to_string();
+        assert!(
+            text.contains("--backup") && text.contains("latest-verified"),
+            "{text}"
+        );
+        let help = Picker::command().render_long_help().to_string();
+        assert!(help.contains("PRA_TEST_BACKUP") && help.contains("Optional here."));
+        assert!(help.contains("PRA_PG_BINDIR"), "{help}");
     }
 }

@@ -1,5 +1,7 @@
-//! Exit codes (DESIGN.md) and the one function `main` uses to turn a run's
-//! outcome into a process exit code.
+//! Exit codes (DESIGN.md) and the one path every tool's `main` takes: [`main`] parses
+//! the flags, runs, and turns the outcome into a process exit code, reporting every
+//! failure both on stderr and as an `error` event on stdout (DESIGN.md: a pipeline's
+//! last stage must hear about it).
 //!
 //! | code | meaning |
 //! |---|---|
@@ -7,12 +9,14 @@
 //! | 1 | the tool did its work and found a problem |
 //! | 2 | usage or configuration error |
 //! | 3 | runtime failure (database unreachable, storage error, I/O, lock held) |
-//! | 130, 143 | interrupted by SIGINT, SIGTERM |
+//! | 130, 143 | interrupted by SIGINT, SIGTERM: after cleanup the process re-raises the signal, so a shell sees a signal death (`$?` 130, 143) |
 //!
-//! pra-status uses the monitoring-plugin convention instead (0 OK, 1 WARNING,
-//! 2 CRITICAL, 3 UNKNOWN) and maps its result itself.
+//! An error's code comes from its [`ErrorClass`] (one mapping, documented with the
+//! classes in docs/PROTOCOL.md). pra-status speaks the monitoring-plugin convention
+//! instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN): [`Codes::MonitoringPlugin`].
 
-use crate::event::{Event, Status};
+use crate::error_class::ErrorClass;
+use crate::event::{Event, EventWriter, Kind, OutputFormat, Status};
 use std::fmt::Display;
 use std::process::ExitCode;
 
@@ -56,21 +60,184 @@ impl Exit {
     }
 }
 
-/// An error that knows which exit code it deserves. Every crate's error enum implements it.
+/// An error that knows its class, hence its exit code. Every crate's error enum implements it.
 pub trait ExitStatus {
-    /// The exit code for this error.
-    fn exit(&self) -> Exit;
+    /// What kind of failure this is: the `error_class` of its event.
+    fn class(&self) -> ErrorClass;
+
+    /// The signal that stopped the run, for class `interrupted`.
+    fn signal(&self) -> Option<i32> {
+        None
+    }
+
+    /// True when the run already emitted this failure's `error` event (with the
+    /// fields of its kind): [`finish`] then prints it but emits no second event.
+    fn reported(&self) -> bool {
+        false
+    }
+
+    /// The exit code, from the class: the one mapping.
+    fn exit(&self) -> Exit {
+        self.class().exit(self.signal())
+    }
 }
 
-/// Turns a run's result into the process exit code, printing the error on stderr
-/// as one line prefixed with the tool's name.
-pub fn finish<E: Display + ExitStatus>(tool: &str, result: Result<Exit, E>) -> ExitCode {
-    match result {
-        Ok(exit) => ExitCode::from(exit.code()),
-        Err(e) => {
-            eprintln!("{tool}: error: {e}");
-            ExitCode::from(e.exit().code())
+/// What a finished run returns: the exit code its work deserves.
+pub trait Outcome {
+    /// The process exit code.
+    fn exit_code(&self) -> u8;
+
+    /// The signal to die by once the run has cleaned up, if any.
+    fn signal(&self) -> Option<i32> {
+        None
+    }
+}
+
+impl Outcome for Exit {
+    fn exit_code(&self) -> u8 {
+        self.code()
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Exit::Signal(sig) => Some(*sig),
+            _ => None,
         }
+    }
+}
+
+/// Which exit codes a tool speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codes {
+    /// DESIGN.md's: 1 problem, 2 usage or configuration, 3 runtime, 128 + signal.
+    Pra,
+    /// The monitoring-plugin convention (pra-status): every failure, a bad flag
+    /// included, is 3 UNKNOWN, since 2 means CRITICAL to Nagios.
+    MonitoringPlugin,
+}
+
+/// The monitoring-plugin UNKNOWN code.
+const UNKNOWN: u8 = 3;
+
+impl Codes {
+    fn failure(self, exit: Exit) -> u8 {
+        match self {
+            Codes::Pra => exit.code(),
+            Codes::MonitoringPlugin => UNKNOWN,
+        }
+    }
+}
+
+/// The running tool: its name (stderr prefix, events' `tool`), the kind of its
+/// events (a failure is reported as an `error` event of that kind) and its codes.
+#[derive(Debug, Clone)]
+pub struct Tool {
+    /// `pra-backup`, …
+    pub name: &'static str,
+    /// `backup`, …
+    pub kind: Kind,
+    /// Its exit-code convention.
+    pub codes: Codes,
+}
+
+impl Tool {
+    /// A tool speaking DESIGN.md's exit codes.
+    pub fn new(name: &'static str, kind: Kind) -> Tool {
+        Tool {
+            name,
+            kind,
+            codes: Codes::Pra,
+        }
+    }
+
+    /// The same tool, speaking the monitoring-plugin convention.
+    pub fn monitoring_plugin(self) -> Tool {
+        Tool {
+            codes: Codes::MonitoringPlugin,
+            ..self
+        }
+    }
+}
+
+/// The one `main` of every tool: parse the flags, run, report, exit.
+///
+/// `--help` and `--version` print on stdout and exit 0. A bad flag is one line on
+/// stderr prefixed with the tool's name, a `usage` error event on stdout, exit 2.
+/// `format` says how the parsed flags want events written; `run` does the work.
+pub fn main<A, T, E>(
+    tool: &Tool,
+    format: impl FnOnce(&A) -> OutputFormat,
+    run: impl FnOnce(A) -> Result<T, E>,
+) -> ExitCode
+where
+    A: clap::Parser,
+    T: Outcome,
+    E: Display + ExitStatus,
+{
+    let args = match A::try_parse() {
+        Ok(args) => args,
+        Err(e) => return bad_flags(tool, &e),
+    };
+    let format = format(&args);
+    finish(tool, format, run(args))
+}
+
+/// Turns a run's result into the process exit code. A failure is printed on stderr
+/// as one line prefixed with the tool's name and, unless the run already did,
+/// emitted as an `error` event of the tool's kind. After an interruption the process
+/// dies by the signal itself, so that a shell sees a signal death.
+pub fn finish<T, E>(tool: &Tool, format: OutputFormat, result: Result<T, E>) -> ExitCode
+where
+    T: Outcome,
+    E: Display + ExitStatus,
+{
+    let (code, signal) = match result {
+        Ok(outcome) => (outcome.exit_code(), outcome.signal()),
+        Err(e) => {
+            eprintln!("{}: error: {e}", tool.name);
+            if !e.reported() {
+                emit_failure(tool, format, e.class(), e.to_string());
+            }
+            let exit = e.exit();
+            (tool.codes.failure(exit), Outcome::signal(&exit))
+        }
+    };
+    if let Some(sig) = signal {
+        crate::signals::reraise(sig);
+    }
+    ExitCode::from(code)
+}
+
+fn bad_flags(tool: &Tool, e: &clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        // --help, --version: on stdout, exit 0.
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(0));
+    }
+    let line = clap_line(e);
+    // One line (cron mails stay short); clap's own starts with "error: ".
+    eprintln!("{}: {line}", tool.name);
+    let message = line.strip_prefix("error: ").unwrap_or(&line).to_string();
+    emit_failure(tool, OutputFormat::Json, ErrorClass::Usage, message);
+    ExitCode::from(tool.codes.failure(Exit::Usage))
+}
+
+/// The first line of a clap error, with the argument names when clap puts them on
+/// the next line ("the following required arguments were not provided:").
+fn clap_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut line = lines.next().unwrap_or("bad arguments").to_string();
+    if line.ends_with(':') {
+        line = format!("{line} {}", lines.next().unwrap_or(""));
+    }
+    line
+}
+
+fn emit_failure(tool: &Tool, format: OutputFormat, class: ErrorClass, message: String) {
+    let event = Event::error(tool.name, tool.kind.clone(), class, message);
+    if let Err(e) = EventWriter::stdout(format).emit(&event) {
+        eprintln!("{}: error: cannot write the error event: {e}", tool.name);
     }
 }
 
@@ -87,6 +254,48 @@ mod tests {
         assert_eq!(Exit::Runtime.code(), 3);
         assert_eq!(Exit::Signal(libc::SIGINT).code(), 130);
         assert_eq!(Exit::Signal(libc::SIGTERM).code(), 143);
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("boom")]
+    struct Boom(ErrorClass, Option<i32>);
+
+    impl ExitStatus for Boom {
+        fn class(&self) -> ErrorClass {
+            self.0
+        }
+        fn signal(&self) -> Option<i32> {
+            self.1
+        }
+    }
+
+    #[test]
+    fn an_error_exits_by_its_class_or_unknown_for_a_plugin() {
+        assert_eq!(Boom(ErrorClass::Config, None).exit(), Exit::Usage);
+        assert_eq!(Boom(ErrorClass::Repository, None).exit(), Exit::Runtime);
+        let interrupted = Boom(ErrorClass::Interrupted, Some(libc::SIGINT));
+        assert_eq!(interrupted.exit(), Exit::Signal(libc::SIGINT));
+        assert_eq!(Codes::Pra.failure(Exit::Usage), 2);
+        assert_eq!(Codes::MonitoringPlugin.failure(Exit::Usage), 3);
+        assert_eq!(Codes::MonitoringPlugin.failure(Exit::Runtime), 3);
+    }
+
+    #[test]
+    fn a_clap_error_is_one_line_naming_the_arguments() {
+        #[derive(clap::Parser, Debug)]
+        struct A {
+            #[arg(long)]
+            needed: String,
+        }
+        let e = <A as clap::Parser>::try_parse_from(["t"]).unwrap_err();
+        let line = clap_line(&e);
+        assert!(line.starts_with("error: "), "{line}");
+        assert!(line.contains("--needed"), "{line}");
+        assert!(!line.contains('\n'), "{line}");
+        let e = <A as clap::Parser>::try_parse_from(["t", "--nope"]).unwrap_err();
+        assert!(clap_line(&e).contains("--nope"));
+        let help = <A as clap::Parser>::try_parse_from(["t", "--help"]).unwrap_err();
+        assert!(!help.use_stderr() && help.exit_code() == 0);
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! files (what pra-backup writes with worker threads) decode on several threads.
 
 use crate::codec::{Codec, CopyError, Decoder, Digests};
+use crate::error_class::ErrorClass;
+use crate::exit::ExitStatus;
 use crate::manifest::{Manifest, ManifestFile};
 use crate::repo::{RepoError, Repository};
 use std::io::{self, BufReader, Read, Write};
@@ -35,6 +37,16 @@ pub enum FetchError {
         /// The I/O error.
         source: io::Error,
     },
+}
+
+impl ExitStatus for FetchError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            FetchError::Repo(e) => e.class(),
+            FetchError::Corrupt { .. } => ErrorClass::Corrupt,
+            FetchError::Sink { .. } => ErrorClass::Io,
+        }
+    }
 }
 
 impl FetchError {

@@ -7,15 +7,24 @@
 //! makes real; docs/PROTOCOL.md documents the events for people.
 
 pub mod catalog;
+pub mod chart;
 pub mod child;
 pub mod cli;
 pub mod codec;
 pub mod conn;
+pub mod error_class;
 pub mod event;
 pub mod exit;
 pub mod fetch;
+pub mod fs;
 pub mod manifest;
+#[cfg(feature = "http")]
+pub mod probe;
+pub mod redact;
 pub mod repo;
+pub mod scratch;
+pub mod select;
+pub mod signals;
 pub mod time;
 
 /// Version of the pra tools, recorded in manifests and events.

@@ -66,6 +66,10 @@ pub fn render() -> String {
             "pra-loadtest(1)",
             "SLA drill: backup and restore under load, RPO and RTO measured",
         ),
+        (
+            "pra-report(1)",
+            "compliance report from the event history: RPO, RTO, availability, verification, incidents",
+        ),
     ] {
         r.control("TP", []).text([bold(tool)]).text([roman(job)]);
     }
@@ -112,7 +116,7 @@ pub fn render() -> String {
 
     r.control("SH", ["SEE ALSO"]);
     r.text([roman(
-        "pra-backup(1), pra-verify(1), pra-restore(1), pra-rotate(1), pra-notify(1), pra-status(1), pra-loadtest(1)",
+        "pra-backup(1), pra-verify(1), pra-restore(1), pra-rotate(1), pra-notify(1), pra-status(1), pra-loadtest(1), pra-report(1)",
     )]);
     r.render()
 }

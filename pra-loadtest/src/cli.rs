@@ -1,6 +1,6 @@
 //! The flags of pra-loadtest (clap derive); the help text is the man page.
 
-use pra_core::cli::{DbArgs, OutputArgs};
+use pra_core::cli::{DbArgs, OutputArgs, PgBinArgs, RepoArgs};
 use pra_core::time::parse_duration;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -40,7 +40,11 @@ use std::time::Duration;
         pra-loadtest -d staging --scale 10 --max-slowdown 1.5 --report \"drill-$(date +%Y-%m).md\" | pra-notify\n\n\
         Exit codes: 0 every SLA met, 1 an SLA failed (the message and stderr name it), \
         2 bad flag or configuration, 3 runtime failure (database unreachable, backup failed, \
-        storage error), 130/143 interrupted by SIGINT/SIGTERM (cleaned up)."
+        storage error), 130/143 interrupted by SIGINT/SIGTERM (cleaned up).",
+    mut_arg("repos", |a| a.required(false).help(
+        "Repository for the drill's backup (a path or file:// URL; several, comma-separated, \
+         get copies). Default: a temporary directory, removed at the end. The drill's backup \
+         is deleted from it at the end unless --keep."))
 )]
 pub struct Args {
     /// Database connection.
@@ -51,20 +55,13 @@ pub struct Args {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Repository for the drill's backup (a path or file:// URL; several, comma-separated,
-    /// get copies). Default: a temporary directory, removed at the end. The drill's backup
-    /// is deleted from it at the end unless --keep.
-    #[arg(
-        long = "repo",
-        env = "PRA_REPO",
-        value_name = "REPO",
-        value_delimiter = ','
-    )]
-    pub repos: Vec<String>,
+    /// Repository and stanza of the drill's backup.
+    #[command(flatten)]
+    pub repo: RepoArgs,
 
-    /// Stanza of the drill's backup (default: the database name).
-    #[arg(long, env = "PRA_STANZA", value_name = "NAME")]
-    pub stanza: Option<String>,
+    /// Where pg_dump, pg_dumpall and pg_restore are (the drill's backup and restore).
+    #[command(flatten)]
+    pub pg_bin: PgBinArgs,
 
     /// How long the load runs in all: a third as the baseline, then the backup, the
     /// restore and the rest of the time under load.
@@ -107,9 +104,13 @@ pub struct Args {
     pub max_slowdown: f64,
 
     /// Application URL probed every second during the drill (availability SLA); a probe
-    /// fails without an answer within 2 s or with a status >= 400.
+    /// fails unless it answers 2xx (redirects followed) within --http-timeout.
     #[arg(long, env = "PRA_APP_URL", value_name = "URL")]
     pub app_url: Option<String>,
+
+    /// Time limit of each --app-url probe.
+    #[arg(long, env = "PRA_HTTP_TIMEOUT", value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub http_timeout: Duration,
 
     /// Failed application probes accepted before the availability SLA fails.
     #[arg(

@@ -28,6 +28,8 @@ pub struct Plan {
     pub user_repo: bool,
     /// Stanza of the drill's backup.
     pub stanza: String,
+    /// Directory of pg_dump, pg_dumpall and pg_restore (`--pg-bindir`).
+    pub pg_bindir: Option<std::path::PathBuf>,
     /// Total load time.
     pub duration: Duration,
     /// Client connections.
@@ -38,6 +40,8 @@ pub struct Plan {
     pub targets: Targets,
     /// Application URL to probe.
     pub app_url: Option<String>,
+    /// Time limit of each probe of it.
+    pub http_timeout: Duration,
     /// Keep the schema, scratch database and backup.
     pub keep: bool,
     /// Progress on stderr.
@@ -53,7 +57,7 @@ struct Created {
 }
 
 fn interrupted() -> Result<(), Error> {
-    match pra_backup::signals::pending() {
+    match pra_core::signals::pending() {
         Some(sig) => Err(Error::Interrupted(sig)),
         None => Ok(()),
     }
@@ -137,7 +141,10 @@ fn drive(
     created: &mut Created,
     origin: Instant,
 ) -> Result<(), Error> {
-    let probe = plan.app_url.as_deref().map(|u| Probe::start(u, origin));
+    let probe = plan
+        .app_url
+        .as_deref()
+        .map(|u| Probe::start(u, plan.http_timeout, origin));
     let mut load = Load::start(
         &plan.settings.with_application_name("pra-loadtest client"),
         plan.clients,
@@ -225,7 +232,7 @@ fn phases_under_load(
     let BackupTaken {
         manifest,
         duration_s,
-    } = recovery::take_backup(&plan.settings, &plan.repos, &plan.stanza)?;
+    } = recovery::take_backup(plan)?;
     load.set_phase(Phase::After);
     created.backup = Some(manifest.clone());
     f.backup_id = Some(manifest.id.clone());
@@ -246,7 +253,7 @@ fn phases_under_load(
     );
     created.scratch = Some(scratch.clone());
     f.scratch_database = Some(scratch.clone());
-    match recovery::restore_into(&plan.settings, &plan.repos, &manifest, &scratch) {
+    match recovery::restore_into(plan, &manifest, &scratch) {
         Ok(r) => {
             f.rto_s = Some(r.rto_s);
             f.tables_validated = r.tables;

@@ -22,6 +22,7 @@ pub mod workload;
 
 pub use cli::Args;
 
+use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::{DrillFields, TimelinePoint};
 use pra_core::event::{stream::forward_stdin, Event, EventWriter, Kind, Status};
 use pra_core::exit::{Exit, ExitStatus};
@@ -46,7 +47,7 @@ pub enum Error {
     /// A statement of the drill failed (exit 3).
     #[error("database error: {0}")]
     Db(String),
-    /// The backup under load failed (exit 3).
+    /// The drill's backup cannot be opened, read back or removed (exit 3).
     #[error("backup failed: {0}")]
     Backup(String),
     /// Local I/O: the report, the temporary repository (exit 3).
@@ -58,8 +59,15 @@ pub enum Error {
         source: std::io::Error,
     },
     /// SIGINT or SIGTERM arrived; the drill cleaned up and stopped.
-    #[error("interrupted by {}", match *.0 { libc::SIGINT => "SIGINT".to_string(), libc::SIGTERM => "SIGTERM".to_string(), n => format!("signal {n}") })]
+    #[error("interrupted by {}", pra_core::signals::signal_name(*.0))]
     Interrupted(i32),
+    /// pra-backup's library failed to take the drill's backup (its class is kept).
+    #[error("backup failed: {0}")]
+    BackupFailed(pra_backup::Error),
+    /// A failure whose `drill` error event was already emitted: `main` prints it
+    /// and exits by it, without a second event.
+    #[error(transparent)]
+    Reported(Box<Error>),
 }
 
 impl From<postgres::Error> for Error {
@@ -78,13 +86,31 @@ impl Error {
 }
 
 impl ExitStatus for Error {
-    fn exit(&self) -> Exit {
+    fn class(&self) -> ErrorClass {
         match self {
-            Error::Usage(_) => Exit::Usage,
-            Error::Conn(e) => e.exit(),
-            Error::Db(_) | Error::Backup(_) | Error::Io { .. } => Exit::Runtime,
-            Error::Interrupted(sig) => Exit::Signal(*sig),
+            Error::Usage(_) => ErrorClass::Usage,
+            Error::Conn(e) => e.class(),
+            Error::Db(_) => ErrorClass::Query,
+            // The drill's backup reads badly back from the repository.
+            Error::Backup(_) => ErrorClass::Repository,
+            Error::Io { .. } => ErrorClass::Io,
+            Error::Interrupted(_) => ErrorClass::Interrupted,
+            Error::BackupFailed(e) => e.class(),
+            Error::Reported(e) => e.class(),
         }
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted(sig) => Some(*sig),
+            Error::BackupFailed(e) => e.signal(),
+            Error::Reported(e) => e.signal(),
+            _ => None,
+        }
+    }
+
+    fn reported(&self) -> bool {
+        matches!(self, Error::Reported(_))
     }
 }
 
@@ -122,15 +148,21 @@ fn check_flags(args: &Args) -> Result<(), Error> {
             pra_core::time::format_duration(args.duration)
         )));
     }
+    // The drill's backup and restore need these: a missing one is said before any load.
+    for program in ["pg_dump", "pg_dumpall", "pg_restore"] {
+        args.pg_bin
+            .program(program)
+            .map_err(|e| Error::Usage(e.to_string()))?;
+    }
     Ok(())
 }
 
 /// Runs pra-loadtest: see [`Args`].
 pub fn run(args: Args) -> Result<Exit, Error> {
     args.output.init_logging(TOOL);
-    // One signal policy for the drill and the backup it drives: pra-backup's library
-    // watches the same flag and removes its partial backup on SIGINT/SIGTERM.
-    pra_backup::signals::install();
+    // One signal policy for the drill and the backup and restore it drives: their
+    // libraries watch the same flag and remove what they made on SIGINT/SIGTERM.
+    pra_core::signals::install().map_err(|e| Error::io("installing the signal handler", e))?;
     check_flags(&args)?;
     let workload = match &args.workload {
         Some(path) => {
@@ -146,14 +178,14 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         None => workload::Workload::tpcb(args.scale)?,
     };
     let settings = args.db.settings()?;
-    let stanza = pra_core::cli::stanza_or_dbname(args.stanza.as_deref(), &settings.dbname());
+    let stanza = pra_core::cli::stanza_or_dbname(args.repo.stanza.as_deref(), &settings.dbname());
     pra_core::repo::validate_stanza(&stanza).map_err(|e| Error::Usage(e.to_string()))?;
 
     let mut out = EventWriter::stdout(args.output.format);
     forward_stdin(&mut out, TOOL).map_err(|e| Error::io("forwarding stdin", e))?;
 
     // Without --repo the drill's backup goes to a private temporary repository.
-    let temp_repo = if args.repos.is_empty() {
+    let temp_repo = if args.repo.repos.is_empty() {
         Some(
             tempfile::Builder::new()
                 .prefix("pra-drill-repo-")
@@ -165,13 +197,14 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     };
     let repos = match &temp_repo {
         Some(dir) => vec![dir.path().display().to_string()],
-        None => args.repos.clone(),
+        None => args.repo.repos.clone(),
     };
     let plan = drill::Plan {
         settings: settings.clone(),
         repos,
         user_repo: temp_repo.is_none(),
         stanza,
+        pg_bindir: args.pg_bin.pg_bindir.clone(),
         duration: args.duration,
         clients: args.clients,
         workload: Arc::new(workload),
@@ -182,16 +215,18 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             max_app_failures: args.max_app_failures,
         },
         app_url: args.app_url.clone(),
+        http_timeout: args.http_timeout,
         keep: args.keep,
         progress: load::progress_wanted() && !args.output.quiet,
     };
     let clock = Instant::now();
     let mut f = DrillFields {
         database: Some(settings.dbname()),
-        repo: (!args.repos.is_empty()).then(|| {
-            args.repos
+        repo: (!args.repo.repos.is_empty()).then(|| {
+            args.repo
+                .repos
                 .iter()
-                .map(|r| pra_core::repo::redact_url(r))
+                .map(|r| pra_core::redact::redact_url(r))
                 .collect::<Vec<_>>()
                 .join(",")
         }),
@@ -199,7 +234,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         clients: args.clients,
         scale: plan.workload.scale(),
         started_at: Some(pra_core::time::format_ts(&pra_core::time::now())),
-        app_url: args.app_url.as_deref().map(pra_core::repo::redact_url),
+        app_url: args.app_url.as_deref().map(pra_core::redact::redact_url),
         kept: args.keep,
         ..Default::default()
     };
@@ -236,7 +271,13 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             f.report = None;
         }
     }
-    let mut event = Event::new(TOOL, Kind::Drill, status, message.clone()).with_fields(&f);
+    let class = match &outcome {
+        Err(e) => e.class(),
+        Ok(()) => ErrorClass::Sla,
+    };
+    let mut event = Event::new(TOOL, Kind::Drill, status, message.clone())
+        .with_error_class(class)
+        .with_fields(&f);
     event = match &f.database {
         Some(_) => event.with_stanza(plan.stanza.clone()),
         None => event,
@@ -245,7 +286,8 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         .map_err(|e| Error::io("writing events", e))?;
     drop(temp_repo);
     match outcome {
-        Err(e) => Err(e),
+        // The drill event reported it: main prints it and exits by it, once.
+        Err(e) => Err(Error::Reported(Box::new(e))),
         Ok(()) => match report_error {
             Some(e) => Err(e),
             None if status == Status::Error => Ok(Exit::Problem),

@@ -1,14 +1,12 @@
 //! The availability probe: a thread that asks the application URL every second
-//! during the whole drill and counts the answers that did not come (within 2 s)
-//! or said an error (status >= 400).
+//! during the whole drill ([`pra_core::probe`]: 2xx after redirects within
+//! `--http-timeout`) and counts the probes that failed.
 
+use pra_core::probe::Prober;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// How long a probe waits for an answer.
-const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The probe's findings.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,15 +29,17 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// Starts probing `url` every second; `origin` is the drill's start.
-    pub fn start(url: &str, origin: Instant) -> Probe {
+    /// Starts probing `url` every second, each probe within `timeout`; `origin` is
+    /// the drill's start.
+    pub fn start(url: &str, timeout: Duration, origin: Instant) -> Probe {
         let stop = Arc::new(AtomicBool::new(false));
         let result = Arc::new(Mutex::new(ProbeResult::default()));
         let thread = {
             let stop = Arc::clone(&stop);
             let result = Arc::clone(&result);
             let url = url.to_string();
-            std::thread::spawn(move || probe_loop(&url, origin, &stop, &result))
+            let prober = Prober::new(timeout);
+            std::thread::spawn(move || probe_loop(&prober, &url, origin, &stop, &result))
         };
         Probe {
             stop,
@@ -68,31 +68,24 @@ impl Drop for Probe {
     }
 }
 
-/// One probe: `Ok` for an answer below 400, else why not.
-pub fn probe_once(agent: &ureq::Agent, url: &str) -> Result<(), String> {
-    match agent.get(url).call() {
-        Ok(_) => Ok(()),
-        Err(ureq::Error::Status(code, _)) => Err(format!("HTTP status {code}")),
-        // The transport error's kind, not its text: the text may repeat the URL and its token.
-        Err(ureq::Error::Transport(t)) => Err(format!("no answer ({})", t.kind())),
-    }
-}
-
-fn probe_loop(url: &str, origin: Instant, stop: &AtomicBool, result: &Mutex<ProbeResult>) {
-    let agent = ureq::AgentBuilder::new()
-        .timeout(TIMEOUT)
-        .redirects(5)
-        .build();
+fn probe_loop(
+    prober: &Prober,
+    url: &str,
+    origin: Instant,
+    stop: &AtomicBool,
+    result: &Mutex<ProbeResult>,
+) {
     let mut next = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         if Instant::now() >= next {
             next += Duration::from_secs(1);
-            let outcome = probe_once(&agent, url);
+            let outcome = prober.probe(url);
             let mut r = result
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             r.probes += 1;
-            if let Err(why) = outcome {
+            if !outcome.is_success() {
+                let why = outcome.describe();
                 r.failures += 1;
                 if r.first_failure.is_none() {
                     log::warn!("application probe failed: {why}");

@@ -3,8 +3,9 @@
 //! drilled database under load, then a restore into a scratch database on the same
 //! server, validated against the manifest's row counts.
 
+use crate::drill::Plan;
 use crate::Error;
-use pra_core::catalog::{compare_row_counts, count_rows, quote_ident, user_tables};
+use pra_core::catalog::{compare_row_counts, count_rows, user_tables};
 use pra_core::conn::ConnSettings;
 use pra_core::manifest::Manifest;
 use pra_core::repo::Repository;
@@ -19,22 +20,19 @@ pub struct BackupTaken {
     pub duration_s: f64,
 }
 
-/// Takes a logical backup of `settings`' database into `repos` (pra-backup's library).
-pub fn take_backup(
-    settings: &ConnSettings,
-    repos: &[String],
-    stanza: &str,
-) -> Result<BackupTaken, Error> {
+/// Takes a logical backup of the drilled database into the drill's repositories
+/// (pra-backup's library).
+pub fn take_backup(plan: &Plan) -> Result<BackupTaken, Error> {
     let opts = pra_backup::BackupOptions {
-        conn: settings.with_application_name("pra-loadtest backup"),
-        repos: repos.to_vec(),
-        stanza: stanza.to_string(),
+        conn: plan.settings.with_application_name("pra-loadtest backup"),
+        repos: plan.repos.clone(),
+        stanza: plan.stanza.clone(),
         encode: pra_core::codec::EncodeOptions::default(),
         // Every table counted: the RPO needs the marker table's count in the snapshot.
         count_rows: pra_backup::CountRows::All,
         critical_tables: Vec::new(),
         wait: Duration::from_secs(60),
-        pg_bindir: None,
+        pg_bindir: plan.pg_bindir.clone(),
         progress: false,
     };
     let started = Instant::now();
@@ -45,7 +43,7 @@ pub fn take_backup(
         }),
         Err(failure) => match failure.error {
             pra_backup::Error::Interrupted(sig) => Err(Error::Interrupted(sig)),
-            e => Err(Error::Backup(e.to_string())),
+            e => Err(Error::BackupFailed(e)),
         },
     }
 }
@@ -61,42 +59,32 @@ pub struct Restored {
     pub problems: Vec<String>,
 }
 
-/// Restores the backup into a new database `scratch` on `server` and validates it.
+/// Restores the backup into a new database `scratch` on the drilled server and
+/// validates it (pra-restore's library).
 ///
 /// The RTO clock covers everything a real recovery needs before the application
 /// could be pointed at the database: creating it, loading the dump, checking it.
-pub fn restore_into(
-    server: &ConnSettings,
-    repos: &[String],
-    manifest: &Manifest,
-    scratch: &str,
-) -> Result<Restored, String> {
+pub fn restore_into(plan: &Plan, manifest: &Manifest, scratch: &str) -> Result<Restored, String> {
     let clock = Instant::now();
-    let location = repos.first().ok_or("no repository")?;
+    let server = &plan.settings;
+    let location = plan.repos.first().ok_or("no repository")?;
     let repo = Repository::open(location).map_err(|e| e.to_string())?;
     let mut admin = server
         .with_dbname("postgres")
         .with_application_name("pra-loadtest")
         .connect()
         .map_err(|e| e.to_string())?;
-    admin
-        .batch_execute(&format!(
-            "CREATE DATABASE {} TEMPLATE template0",
-            quote_ident(scratch)
-        ))
-        .map_err(|e| {
-            format!(
-                "creating database {scratch}: {}",
-                pra_core::conn::describe_pg_error(&e)
-            )
-        })?;
+    pra_core::scratch::create_database(&mut admin, scratch).map_err(|e| e.to_string())?;
     drop(admin);
     pra_restore::load_dump(
         server,
         &repo,
         manifest,
         scratch,
-        &pra_restore::LoadOptions::default(),
+        &pra_restore::LoadOptions {
+            pg_bindir: plan.pg_bindir.clone(),
+            ..pra_restore::LoadOptions::default()
+        },
     )
     .map_err(|e| e.to_string())?;
     let mut client = server
@@ -120,25 +108,15 @@ pub fn restore_into(
     })
 }
 
-/// Drops the scratch database (forcing out sessions on PostgreSQL 13 and newer).
+/// Drops the scratch database (its sessions are ours and closed by now).
 pub fn drop_database(server: &ConnSettings, name: &str) -> Result<(), Error> {
-    let mut admin = server
+    let admin = server
         .with_dbname("postgres")
-        .with_application_name("pra-loadtest")
-        .connect()?;
-    let version: i32 = admin
-        .query_one("SELECT current_setting('server_version_num')::int", &[])?
-        .get(0);
-    let force = if version >= 130_000 {
-        " WITH (FORCE)"
-    } else {
-        ""
-    };
-    admin.batch_execute(&format!(
-        "DROP DATABASE IF EXISTS {}{force}",
-        quote_ident(name)
-    ))?;
-    Ok(())
+        .with_application_name("pra-loadtest");
+    pra_core::scratch::connect_and_drop(&admin, name).map_err(|e| match e {
+        pra_core::scratch::ScratchError::Connect(e) => Error::Conn(e),
+        other => Error::Db(other.to_string()),
+    })
 }
 
 /// Deletes the drill's backup from every repository it was written to.

@@ -131,6 +131,70 @@ pub struct Args {
     )]
     pub sms_to: Vec<String>,
 
+    /// File holding the Telegram bot token (from @BotFather), mode 0600. Or put the
+    /// token itself in PRA_TELEGRAM_BOT_TOKEN; it is never taken from the command line.
+    #[arg(long, env = "PRA_TELEGRAM_BOT_TOKEN_FILE", value_name = "FILE")]
+    pub telegram_bot_token_file: Option<PathBuf>,
+
+    /// Telegram chat to post to: a numeric id (-100… for groups and channels) or
+    /// @channelusername. Repeatable; PRA_TELEGRAM_CHAT_ID may list several, comma-separated.
+    #[arg(
+        long = "telegram-chat-id",
+        env = "PRA_TELEGRAM_CHAT_ID",
+        value_name = "ID",
+        value_delimiter = ','
+    )]
+    pub telegram_chat_ids: Vec<String>,
+
+    /// Base URL of the Telegram Bot API (a self-hosted Bot API server, or a test server).
+    #[arg(
+        long,
+        env = "PRA_TELEGRAM_API_URL",
+        value_name = "URL",
+        default_value = "https://api.telegram.org"
+    )]
+    pub telegram_api_url: String,
+
+    /// Discord webhook URL, https://discord.com/api/webhooks/ID/TOKEN (a secret: prefer
+    /// PRA_DISCORD_WEBHOOK).
+    #[arg(
+        long,
+        env = "PRA_DISCORD_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub discord_webhook: Option<String>,
+
+    /// Microsoft Teams webhook URL: a Workflows "when a Teams webhook request is
+    /// received" URL (or a legacy incoming webhook); a secret: prefer PRA_TEAMS_WEBHOOK.
+    #[arg(
+        long,
+        env = "PRA_TEAMS_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub teams_webhook: Option<String>,
+
+    /// Mattermost incoming webhook URL, https://HOST/hooks/KEY (a secret: prefer
+    /// PRA_MATTERMOST_WEBHOOK).
+    #[arg(
+        long,
+        env = "PRA_MATTERMOST_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub mattermost_webhook: Option<String>,
+
+    /// Mattermost channel to post to instead of the webhook's own (its name, e.g.
+    /// town-square; the webhook must not be locked to its channel).
+    #[arg(
+        long,
+        env = "PRA_MATTERMOST_CHANNEL",
+        value_name = "NAME",
+        requires = "mattermost_webhook"
+    )]
+    pub mattermost_channel: Option<String>,
+
     /// Alert on events at least this severe.
     #[arg(
         long,

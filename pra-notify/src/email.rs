@@ -39,7 +39,9 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Parses `smtp://host[:port]`, `smtp+starttls://host[:port]` or `smtps://host[:port]`.
     pub fn parse(url: &str) -> Result<SmtpServer, Error> {
-        let bad = |why: &str| Error::Usage(format!("--smtp {url:?}: {why}"));
+        // Redacted: a mistyped scheme must not echo credentials refused further down.
+        let shown = pra_core::redact::redact_url(url);
+        let bad = |why: &str| Error::Usage(format!("--smtp {shown:?}: {why}"));
         let (scheme, rest) = url
             .split_once("://")
             .ok_or_else(|| bad("expected smtp://host[:port], smtp+starttls:// or smtps://"))?;
@@ -337,6 +339,11 @@ mod tests {
         assert_eq!((s.port, s.security), (587, SmtpSecurity::StartTls));
         assert!(SmtpServer::parse("smtp://u:pw@h:25").is_err());
         assert!(SmtpServer::parse("http://h").is_err());
+        // Refused before the credential check, the message still hides the password.
+        let e = SmtpServer::parse("smpt://u:s3cret@h:25")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("u:***@h") && !e.contains("s3cret"), "{e}");
         assert!(SmtpServer::parse("smtp://h:port").is_err());
     }
 }

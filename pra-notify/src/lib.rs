@@ -1,16 +1,16 @@
 //! pra-notify: forwards a pra.v1 event stream unchanged and delivers the events that
-//! deserve attention to Slack, generic webhooks, e-mail and SMS, then emits one
-//! `notify` event per delivery.
+//! deserve attention to Slack, Telegram, Discord, Microsoft Teams, Mattermost, generic
+//! webhooks, e-mail and SMS, then emits one `notify` event per delivery.
 //!
 //! A failed delivery never stops the pipeline: it is a `notify` event with status
 //! `error` and exit 1, after the whole input has been forwarded.
 
+pub mod channels;
 mod cli;
 mod dispatch;
 pub mod email;
 mod http;
 pub mod message;
-pub mod redact;
 pub mod retry;
 pub mod select;
 pub mod sinks;
@@ -18,6 +18,7 @@ pub mod state;
 
 pub use cli::Args;
 
+use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::NotifyFields;
 use pra_core::event::{stream, Event, EventWriter, Kind, Status};
 use pra_core::exit::{Exit, ExitStatus};
@@ -51,10 +52,10 @@ pub enum Error {
 }
 
 impl ExitStatus for Error {
-    fn exit(&self) -> Exit {
+    fn class(&self) -> ErrorClass {
         match self {
-            Error::Usage(_) => Exit::Usage,
-            Error::Stream(_) | Error::State { .. } => Exit::Runtime,
+            Error::Usage(_) => ErrorClass::Usage,
+            Error::Stream(_) | Error::State { .. } => ErrorClass::Io,
         }
     }
 }
@@ -83,8 +84,9 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         // Reported after forwarding: a misconfigured alerting stage must not also
         // starve the rest of the pipeline of its events.
         return Err(Error::Usage(
-            "no sink configured: give --slack-webhook, --webhook, --email-to or \
-             --sms-webhook (or PRA_SLACK_WEBHOOK, PRA_WEBHOOK, PRA_EMAIL_TO, PRA_SMS_WEBHOOK)"
+            "no sink configured: give --slack-webhook, --webhook, --email-to, \
+             --sms-webhook, --telegram-chat-id, --discord-webhook, --teams-webhook or \
+             --mattermost-webhook (or their PRA_* variables)"
                 .into(),
         ));
     }
@@ -177,15 +179,17 @@ fn notify_event(
     if let Some(e) = &outcome.error {
         log::error!("{} ({}): {e}", sink.name(), sink.target());
     }
-    let ev = Event::new(TOOL, Kind::Notify, status, message).with_fields(&NotifyFields {
-        sink: sink.name().to_string(),
-        target: sink.target(),
-        attempts: outcome.attempts,
-        latency_s: (outcome.latency.as_secs_f64() * 1000.0).round() / 1000.0,
-        http_status: outcome.http_status,
-        error: outcome.error.clone(),
-        ..fields
-    });
+    let ev = Event::new(TOOL, Kind::Notify, status, message)
+        .with_error_class(ErrorClass::Delivery)
+        .with_fields(&NotifyFields {
+            sink: sink.name().to_string(),
+            target: sink.target(),
+            attempts: outcome.attempts,
+            latency_s: (outcome.latency.as_secs_f64() * 1000.0).round() / 1000.0,
+            http_status: outcome.http_status,
+            error: outcome.error.clone(),
+            ..fields
+        });
     match stanza {
         Some(s) => ev.with_stanza(s),
         None => ev,

@@ -1,8 +1,14 @@
 //! pra-notify: deliver pra events to Slack, webhooks, e-mail and SMS.
+//! Parse, run, report a failure, exit: the one path of every tool, [`pra_core::exit::main`].
 
-use clap::Parser;
+use pra_core::event::Kind;
+use pra_core::exit::Tool;
 
 fn main() -> std::process::ExitCode {
-    let args = pra_notify::Args::parse();
-    pra_core::exit::finish("pra-notify", pra_notify::run(args))
+    let tool = Tool::new(pra_notify::TOOL, Kind::Notify);
+    pra_core::exit::main(
+        &tool,
+        |a: &pra_notify::Args| a.output.format,
+        pra_notify::run,
+    )
 }

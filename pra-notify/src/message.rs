@@ -11,7 +11,8 @@ const MAX_FIGURES: usize = 10;
 /// Fields never shown as figures: the envelope, lists, and the error (shown apart).
 const SKIPPED: &[&str] = &["error", "files", "repo"];
 
-fn emoji(alert: &Alert) -> &'static str {
+/// Slack and Mattermost emoji shortcode for the alert's status.
+pub fn emoji(alert: &Alert) -> &'static str {
     match (alert.what, alert.event.status) {
         (AlertWhat::Resolved, _) | (_, Status::Ok) => ":white_check_mark:",
         (_, Status::Warn) => ":warning:",
@@ -19,12 +20,35 @@ fn emoji(alert: &Alert) -> &'static str {
     }
 }
 
-/// Slack attachment colour: green, amber, red.
-fn colour(alert: &Alert) -> &'static str {
+/// The same as [`emoji`], as a Unicode character, for channels without shortcodes.
+pub fn symbol(alert: &Alert) -> &'static str {
+    match (alert.what, alert.event.status) {
+        (AlertWhat::Resolved, _) | (_, Status::Ok) => "✅",
+        (_, Status::Warn) => "⚠️",
+        (_, Status::Error) => "🔴",
+    }
+}
+
+/// The attachment or embed colour of an alert: green, amber, red.
+pub fn colour(alert: &Alert) -> &'static str {
     match (alert.what, alert.event.status) {
         (AlertWhat::Resolved, _) | (_, Status::Ok) => "#2eb886",
         (_, Status::Warn) => "#daa038",
         (_, Status::Error) => "#a30200",
+    }
+}
+
+/// The most severe status of a digest's alerts.
+pub fn digest_status(alerts: &[Alert]) -> Option<Status> {
+    alerts.iter().map(|a| a.event.status).max()
+}
+
+/// The colour of a digest: that of its most severe alert.
+pub fn digest_colour(alerts: &[Alert]) -> &'static str {
+    match digest_status(alerts) {
+        Some(Status::Error) => "#a30200",
+        Some(Status::Warn) => "#daa038",
+        _ => "#2eb886",
     }
 }
 
@@ -50,15 +74,19 @@ pub fn subject_of(event: &Event) -> String {
     s
 }
 
-/// One line: `ERROR backup on app (db1): dump failed`.
-pub fn headline(alert: &Alert) -> String {
+/// What, where and how bad, without the message: `ERROR backup on app (db1)`.
+pub fn title(alert: &Alert) -> String {
     format!(
-        "{} {} ({}): {}",
+        "{} {} ({})",
         label(alert),
         subject_of(&alert.event),
-        alert.event.host,
-        alert.event.message
+        alert.event.host
     )
+}
+
+/// One line: `ERROR backup on app (db1): dump failed`.
+pub fn headline(alert: &Alert) -> String {
+    format!("{}: {}", title(alert), alert.event.message)
 }
 
 /// The scalar fields of the event, formatted for people: `stored_bytes: 1.2 MiB`.
@@ -133,12 +161,7 @@ pub fn slack_payload(alert: &Alert) -> Value {
 
 /// The Slack payload for a digest.
 pub fn slack_digest(alerts: &[Alert]) -> Value {
-    let worst = alerts.iter().map(|a| a.event.status).max();
-    let colour = match worst {
-        Some(Status::Error) => "#a30200",
-        Some(Status::Warn) => "#daa038",
-        _ => "#2eb886",
-    };
+    let colour = digest_colour(alerts);
     let lines: Vec<String> = alerts
         .iter()
         .map(|a| format!("{} {}", emoji(a), headline(a)))

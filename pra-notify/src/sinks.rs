@@ -1,11 +1,12 @@
 //! The configured sinks and how each one renders and delivers an alert or a digest.
 
+use crate::channels::{self, discord, mattermost, teams, telegram, Hint};
 use crate::email::Mailer;
 use crate::message;
-use crate::redact::{redact_phone, redact_webhook};
 use crate::retry::{deliver, Attempt, Outcome, Policy};
 use crate::select::Alert;
 use crate::{Args, Error};
+use pra_core::redact::{redact_phone, redact_webhook, scrub, MASK};
 use serde_json::json;
 
 /// One place alerts go.
@@ -32,6 +33,25 @@ pub enum Sink {
         /// The phone number.
         to: String,
     },
+    /// A Telegram chat, through the Bot API.
+    Telegram(Box<telegram::Telegram>),
+    /// A Discord webhook.
+    Discord {
+        /// The URL (a secret).
+        url: String,
+    },
+    /// A Microsoft Teams webhook (Workflows or incoming webhook).
+    Teams {
+        /// The URL (a secret).
+        url: String,
+    },
+    /// A Mattermost incoming webhook.
+    Mattermost {
+        /// The URL (a secret).
+        url: String,
+        /// The channel to post to instead of the webhook's own.
+        channel: Option<String>,
+    },
 }
 
 /// What one sink is asked to deliver.
@@ -42,7 +62,8 @@ pub enum Payload<'a> {
     Digest(&'a [Alert]),
 }
 
-fn check_url(flag: &str, url: &str) -> Result<(), Error> {
+/// A usage error unless `url` is an http(s) URL.
+pub(crate) fn check_url(flag: &str, url: &str) -> Result<(), Error> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
     } else {
@@ -53,17 +74,34 @@ fn check_url(flag: &str, url: &str) -> Result<(), Error> {
     }
 }
 
+/// Checks a secret URL given by `flag` or its variable `var`, and warns when it came
+/// from the command line, which every user of the host can read: it still works, so
+/// that a quick manual test is possible, but a cron job should not do that.
+pub(crate) fn check_secret_url(flag: &str, var: &str, url: &str) -> Result<(), Error> {
+    check_url(flag, url)?;
+    let from_env =
+        std::env::var(var).is_ok_and(|v| v == url || v.split(',').any(|one| one.trim() == url));
+    if !from_env {
+        log::warn!(
+            "{flag} {} was given on the command line, where every user of this host can \
+             read it (ps, /proc/PID/cmdline): put it in {var} instead",
+            redact_webhook(url)
+        );
+    }
+    Ok(())
+}
+
 /// The sinks the flags ask for (possibly none); a usage error when one is malformed.
 pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
     let mut sinks = Vec::new();
     if let Some(url) = args.slack_webhook.as_deref().filter(|u| !u.is_empty()) {
-        check_url("--slack-webhook", url)?;
+        check_secret_url("--slack-webhook", "PRA_SLACK_WEBHOOK", url)?;
         sinks.push(Sink::Slack {
             url: url.to_string(),
         });
     }
     for url in args.webhooks.iter().filter(|u| !u.is_empty()) {
-        check_url("--webhook", url)?;
+        check_secret_url("--webhook", "PRA_WEBHOOK", url)?;
         sinks.push(Sink::Webhook {
             url: url.clone(),
             headers: args.headers.clone(),
@@ -81,7 +119,7 @@ pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
         return Err(Error::Usage("--smtp and --sendmail need --email-to".into()));
     }
     if let Some(url) = args.sms_webhook.as_deref().filter(|u| !u.is_empty()) {
-        check_url("--sms-webhook", url)?;
+        check_secret_url("--sms-webhook", "PRA_SMS_WEBHOOK", url)?;
         for to in &args.sms_to {
             sinks.push(Sink::Sms {
                 url: url.to_string(),
@@ -89,6 +127,7 @@ pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
             });
         }
     }
+    channels::from_args(args, &mut sinks)?;
     Ok(sinks)
 }
 
@@ -100,13 +139,22 @@ impl Sink {
             Sink::Webhook { .. } => "webhook",
             Sink::Email(m) => m.sink_name(),
             Sink::Sms { .. } => "sms",
+            Sink::Telegram(_) => "telegram",
+            Sink::Discord { .. } => "discord",
+            Sink::Teams { .. } => "teams",
+            Sink::Mattermost { .. } => "mattermost",
         }
     }
 
     /// Where it goes, secrets redacted.
     pub fn target(&self) -> String {
         match self {
-            Sink::Slack { url } | Sink::Webhook { url, .. } => redact_webhook(url),
+            Sink::Slack { url }
+            | Sink::Webhook { url, .. }
+            | Sink::Discord { url }
+            | Sink::Teams { url }
+            | Sink::Mattermost { url, .. } => redact_webhook(url),
+            Sink::Telegram(t) => t.target(),
             Sink::Email(m) => m.target(),
             Sink::Sms { url, to } => format!("{} to {}", redact_webhook(url), redact_phone(to)),
         }
@@ -151,6 +199,20 @@ impl Sink {
                 let body = json!({"to": to, "text": text}).to_string();
                 post(url, &[], &body, policy)
             }
+            Sink::Telegram(t) => {
+                post_to(&t.url(), &t.body(payload), policy, telegram::hint, &t.token)
+            }
+            Sink::Discord { url } => {
+                post_to(url, &discord::body(payload), policy, discord::hint, "")
+            }
+            Sink::Teams { url } => post_to(url, &teams::body(payload), policy, teams::hint, ""),
+            Sink::Mattermost { url, channel } => post_to(
+                url,
+                &mattermost::body(payload, channel.as_deref()),
+                policy,
+                mattermost::hint,
+                "",
+            ),
             Sink::Email(mailer) => {
                 let (subject, body) = match payload {
                     Payload::One(a) => (
@@ -183,4 +245,36 @@ fn post(url: &str, headers: &[(String, String)], body: &str, policy: Policy) -> 
     deliver(policy, |timeout| {
         crate::http::post_json(url, &shown, headers, body, timeout)
     })
+}
+
+/// POSTs a chat channel's `body`; a permanent refusal says which setting to fix
+/// (`hint`), and `secret` (a token outside the URL's shown form) never shows.
+fn post_to(
+    url: &str,
+    body: &serde_json::Value,
+    policy: Policy,
+    hint: Hint,
+    secret: &str,
+) -> Outcome {
+    let shown = redact_webhook(url);
+    let body = body.to_string();
+    let mut outcome = deliver(policy, |timeout| {
+        match crate::http::post_json(url, &shown, &[], &body, timeout) {
+            Attempt::Fail {
+                why,
+                http_status: Some(code),
+            } => Attempt::Fail {
+                why: match hint(code, &why) {
+                    Some(h) => format!("{why}; {h}"),
+                    None => why,
+                },
+                http_status: Some(code),
+            },
+            other => other,
+        }
+    });
+    outcome.error = outcome
+        .error
+        .map(|e| scrub(&e, &[(secret, MASK.to_string())]));
+    outcome
 }

@@ -4,8 +4,8 @@
 use pra_core::event::{Event, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 
 /// One thing that is wrong.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,31 +66,16 @@ impl State {
         }
     }
 
-    /// Writes the state file atomically: a temporary file in the same directory, mode
-    /// 0600, synced, then renamed over the old one. A crash leaves the old or the new file.
+    /// Writes the state file atomically ([`pra_core::fs::write_atomic`]), mode 0600:
+    /// a crash leaves the old or the new file.
     pub fn save(&self, path: &Path) -> io::Result<()> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".pra-notify-state.")
-            .tempfile_in(&dir)?;
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
         let mut bytes = serde_json::to_vec_pretty(&State {
             version: 1,
             problems: self.problems.clone(),
         })
         .map_err(io::Error::other)?;
         bytes.push(b'\n');
-        tmp.write_all(&bytes)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        pra_core::fs::write_atomic(path, &bytes, 0o600)
     }
 }
 

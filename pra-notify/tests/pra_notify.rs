@@ -3,13 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "pra_notify/support.rs"]
-mod support;
 #[path = "pra_notify/changes.rs"]
 mod changes;
+#[path = "pra_notify/chat_webhooks.rs"]
+mod chat_webhooks;
 #[path = "pra_notify/deliver.rs"]
 mod deliver;
 #[path = "pra_notify/email.rs"]
 mod email;
 #[path = "pra_notify/forward.rs"]
 mod forward;
+#[path = "pra_notify/telegram.rs"]
+mod telegram;

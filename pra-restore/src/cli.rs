@@ -1,7 +1,7 @@
 //! The command line of pra-restore (clap derive). The help text is the man page.
 
 use clap::Parser;
-use pra_core::cli::{DbArgs, OutputArgs};
+use pra_core::cli::{BackupArgs, DbArgs, OutputArgs, PgBinArgs, RepoArgs};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -31,36 +31,31 @@ use std::time::Duration;
         Exit codes: 0 restored and validated (also when over --rto: the event says warn); \
         1 validation failed (database kept under its temporary name) or the backup is corrupt \
         (nothing created); 2 usage error, target database exists, or roles missing; \
-        3 runtime failure (server unreachable, repository unreadable, pg_restore failed)."
+        3 runtime failure (server unreachable, repository unreadable, pg_restore failed).",
+    mut_arg("backup", |a| a.env("PRA_RESTORE_BACKUP").value_name("ID|latest|latest-verified").help(
+        "Which backup: an id (20261125T110000Z), `latest` (the newest complete one) or \
+         `latest-verified` (the newest whose last verification passed at the checksum or \
+         restore level); `all` is refused: a restore is of one backup.")),
+    mut_arg("since", |a| a.env("PRA_RESTORE_SINCE")),
+    mut_arg("repos", |a| a.help(
+        "Backup repository: a path or file:// URL. Several values (or a comma-separated \
+         PRA_REPO): the first that holds the backup is used.")),
+    mut_arg("stanza", |a| a.help(
+        "Stanza to restore from (default: the target database name when the repository \
+         has that stanza, else the repository's only stanza)."))
 )]
 pub struct Args {
     /// Database to restore into. Must not exist, unless --clean --yes.
     #[arg(long, env = "PRA_TARGET_DB", value_name = "NAME")]
     pub target_db: String,
 
-    /// Which backup: an id (20261125T110000Z), `latest`, or `latest-verified` (the newest
-    /// whose last verification passed).
-    #[arg(
-        long,
-        env = "PRA_RESTORE_BACKUP",
-        value_name = "ID",
-        default_value = "latest"
-    )]
-    pub backup: String,
+    /// Which backup (one: `all` is refused) and from how recent a window.
+    #[command(flatten)]
+    pub backups: BackupArgs,
 
-    /// Backup repository: a path or file:// URL. With several, the first that holds the backup is used.
-    #[arg(
-        long = "repo",
-        env = "PRA_REPO",
-        value_name = "REPO",
-        value_delimiter = ',',
-        required = true
-    )]
-    pub repos: Vec<String>,
-
-    /// Stanza to restore from (default: the target database name, or the repository's only stanza).
-    #[arg(long, env = "PRA_STANZA", value_name = "NAME")]
-    pub stanza: Option<String>,
+    /// Repository and stanza.
+    #[command(flatten)]
+    pub repo: RepoArgs,
 
     /// The server to restore onto (the database name in it is not used).
     #[command(flatten)]
@@ -117,10 +112,15 @@ pub struct Args {
     )]
     pub check_urls: Vec<String>,
 
-    /// Timeout of each --check-url request.
-    #[arg(long, env = "PRA_RESTORE_CHECK_TIMEOUT", value_name = "DURATION", default_value = "10s",
+    /// Time limit of each --check-url request (default: 10s).
+    #[arg(long, env = "PRA_HTTP_TIMEOUT", value_name = "DURATION",
           value_parser = pra_core::time::parse_duration)]
-    pub check_timeout: Duration,
+    pub http_timeout: Option<Duration>,
+
+    /// Former name of --http-timeout (and its variable), still honoured.
+    #[arg(long, env = "PRA_RESTORE_CHECK_TIMEOUT", value_name = "DURATION", hide = true,
+          value_parser = pra_core::time::parse_duration)]
+    pub check_timeout: Option<Duration>,
 
     /// Recovery time objective: the event is `warn` when the restore takes longer.
     #[arg(long, env = "PRA_RTO", value_name = "DURATION", value_parser = pra_core::time::parse_duration)]
@@ -130,7 +130,77 @@ pub struct Args {
     #[arg(long, env = "PRA_RESTORE_REPORT", value_name = "FILE")]
     pub report: Option<PathBuf>,
 
+    /// Where pg_restore is.
+    #[command(flatten)]
+    pub pg_bin: PgBinArgs,
+
     /// Output and logging.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl Args {
+    /// The time limit of each --check-url request: --http-timeout, else the former
+    /// --check-timeout (scripts written before the rename), else 10 s.
+    pub fn probe_timeout(&self) -> Duration {
+        self.http_timeout
+            .or(self.check_timeout)
+            .unwrap_or(Duration::from_secs(10))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use pra_core::select::BackupSelector;
+
+    #[test]
+    fn flags_parse_and_help_says_what_restore_does_with_them() {
+        Args::command().debug_assert();
+        let a = Args::try_parse_from([
+            "pra-restore",
+            "--repo",
+            "/a,/b",
+            "--target-db",
+            "app",
+            "--backup",
+            "latest-verified",
+            "--since",
+            "2d",
+            "--pg-bindir",
+            "/usr/lib/postgresql/15/bin",
+        ])
+        .unwrap();
+        assert_eq!(a.repo.repos, ["/a", "/b"]);
+        assert_eq!(a.backups.backup, BackupSelector::LatestVerified);
+        assert!(a.backups.since.is_some() && a.pg_bin.pg_bindir.is_some());
+        let help = Args::command().render_long_help().to_string();
+        for needle in [
+            "PRA_RESTORE_BACKUP",
+            "PRA_RESTORE_SINCE",
+            "PRA_PG_BINDIR",
+            "the first that holds the backup",
+            "target database name",
+        ] {
+            assert!(help.contains(needle), "--help lacks {needle:?}");
+        }
+    }
+
+    #[test]
+    fn http_timeout_and_its_former_name() {
+        let with = |extra: &[&str]| {
+            let mut argv = vec!["pra-restore", "--repo", "/r", "--target-db", "app"];
+            argv.extend_from_slice(extra);
+            Args::try_parse_from(argv).unwrap().probe_timeout()
+        };
+        assert_eq!(with(&["--http-timeout", "3s"]), Duration::from_secs(3));
+        assert_eq!(with(&["--check-timeout", "7s"]), Duration::from_secs(7));
+        assert_eq!(
+            with(&["--http-timeout", "3s", "--check-timeout", "7s"]),
+            Duration::from_secs(3)
+        );
+        let help = Args::command().render_long_help().to_string();
+        assert!(help.contains("PRA_HTTP_TIMEOUT") && !help.contains("--check-timeout"));
+    }
 }

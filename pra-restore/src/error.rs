@@ -1,7 +1,8 @@
 //! The errors of pra-restore, each mapped to its exit code (DESIGN.md).
 
 use pra_core::conn::ConnError;
-use pra_core::exit::{Exit, ExitStatus};
+use pra_core::error_class::ErrorClass;
+use pra_core::exit::ExitStatus;
 use pra_core::fetch::FetchError;
 use pra_core::repo::RepoError;
 
@@ -57,6 +58,19 @@ pub enum Error {
     /// The restored database failed validation (exit 1); it is kept under its temporary name.
     #[error("validation of the restored database failed: {0}")]
     Validation(String),
+    /// SIGINT or SIGTERM arrived; the temporary database and files were removed.
+    #[error("interrupted by {}", pra_core::signals::signal_name(*.0))]
+    Interrupted(i32),
+    /// A failure whose `restore` error event was already emitted: `main` prints it
+    /// and exits by it, without a second event.
+    #[error(transparent)]
+    Reported(Box<Error>),
+}
+
+impl From<pra_core::signals::Interrupted> for Error {
+    fn from(pra_core::signals::Interrupted(sig): pra_core::signals::Interrupted) -> Error {
+        Error::Interrupted(sig)
+    }
 }
 
 impl Error {
@@ -78,15 +92,30 @@ impl Error {
 }
 
 impl ExitStatus for Error {
-    fn exit(&self) -> Exit {
+    fn class(&self) -> ErrorClass {
         match self {
-            Error::Usage(_) | Error::TargetExists(_) | Error::MissingRoles(_) => Exit::Usage,
-            Error::Conn(e) => e.exit(),
-            Error::Fetch(FetchError::Corrupt { .. }) | Error::Validation(_) => Exit::Problem,
-            Error::Fetch(_) | Error::Repo(_) | Error::Db { .. } | Error::Program { .. } => {
-                Exit::Runtime
-            }
-            Error::Io { .. } => Exit::Runtime,
+            Error::Usage(_) | Error::TargetExists(_) | Error::MissingRoles(_) => ErrorClass::Usage,
+            Error::Conn(e) => e.class(),
+            Error::Repo(e) => e.class(),
+            Error::Fetch(e) => e.class(),
+            Error::Validation(_) => ErrorClass::Verification,
+            Error::Db { .. } => ErrorClass::Query,
+            Error::Program { .. } => ErrorClass::Child,
+            Error::Io { .. } => ErrorClass::Io,
+            Error::Interrupted(_) => ErrorClass::Interrupted,
+            Error::Reported(e) => e.class(),
         }
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted(sig) => Some(*sig),
+            Error::Reported(e) => e.signal(),
+            _ => None,
+        }
+    }
+
+    fn reported(&self) -> bool {
+        matches!(self, Error::Reported(_))
     }
 }

@@ -22,4 +22,4 @@ mod validate;
 pub use cli::Args;
 pub use error::Error;
 pub use load::{load_dump, LoadOptions, LoadStats};
-pub use restore::run;
+pub use restore::{run, TOOL};

@@ -12,6 +12,7 @@ use pra_core::conn::ConnSettings;
 use pra_core::fetch::{fetch_file, FetchError};
 use pra_core::manifest::{FileRole, Manifest, ManifestFile};
 use pra_core::repo::Repository;
+use pra_core::signals;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -31,6 +32,8 @@ pub struct LoadOptions {
     pub no_owner: bool,
     /// Where the temporary file for `jobs > 1` goes (default: the system's temp dir).
     pub temp_dir: Option<PathBuf>,
+    /// Directory of `pg_restore` (`--pg-bindir`; default: found on PATH).
+    pub pg_bindir: Option<PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -39,6 +42,7 @@ impl Default for LoadOptions {
             jobs: 1,
             no_owner: false,
             temp_dir: None,
+            pg_bindir: None,
         }
     }
 }
@@ -197,7 +201,7 @@ pub(crate) fn load_prepared(
     prepared: &Prepared,
 ) -> Result<LoadStats, Error> {
     let file = dump_file(manifest)?;
-    let mut cmd = programs::command("pg_restore", server, db);
+    let mut cmd = programs::command(opts.pg_bindir.as_deref(), "pg_restore", server, db)?;
     cmd.args(["--exit-on-error", "--no-password", "--dbname"])
         .arg(programs::dbname_arg(db));
     if opts.no_owner {
@@ -216,8 +220,7 @@ pub(crate) fn load_prepared(
                 .arg(temp.path());
             let (mut child, tail) = spawn(cmd, Stdio::null())?;
             crate::progress::phase(&format!("pg_restore -j {} running", opts.jobs));
-            let status = child
-                .wait()
+            let status = signals::wait_child(&mut child, "pg_restore")
                 .map_err(|e| Error::io("waiting for pg_restore", e))?;
             if !status.success() {
                 return Err(failed(db, status, tail));
@@ -232,17 +235,13 @@ pub(crate) fn load_prepared(
 }
 
 fn spawn(mut cmd: Command, stdin: Stdio) -> Result<(std::process::Child, StderrTail), Error> {
+    let program = cmd.get_program().to_string_lossy().into_owned();
     let mut child = cmd
         .stdin(stdin)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| {
-            Error::io(
-                format!("cannot run {}", programs::program("pg_restore").display()),
-                e,
-            )
-        })?;
+        .map_err(|e| Error::io(format!("cannot run {program}"), e))?;
     let tail = StderrTail::from_child(&mut child, "pg_restore");
     Ok((child, tail))
 }
@@ -291,8 +290,7 @@ fn stream_into(
             source: std::io::Error::other("no stdin pipe to pg_restore"),
         }),
     };
-    let status = child
-        .wait()
+    let status = signals::wait_child(&mut child, "pg_restore")
         .map_err(|e| Error::io("waiting for pg_restore", e))?;
     let restore_s = started.elapsed().as_secs_f64();
     match fetched {

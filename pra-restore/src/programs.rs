@@ -1,26 +1,28 @@
-//! Running the PostgreSQL client programs (`pg_restore`): where they are and their
-//! connection environment (password never on argv).
+//! Running the PostgreSQL client programs (`pg_restore`): where they are
+//! (`--pg-bindir`, see [`pra_core::child::program`]) and their connection
+//! environment (password never on argv).
 
+use crate::Error;
 use pra_core::conn::ConnSettings;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Command;
 
-/// The path of a PostgreSQL client program: in `$PRA_PG_BINDIR` when set (to pick a
-/// version explicitly), else found on `PATH`.
-pub fn program(name: &str) -> PathBuf {
-    match std::env::var_os("PRA_PG_BINDIR").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir).join(name),
-        None => PathBuf::from(name),
-    }
-}
-
-/// A command for `name` that connects like `server` to database `db`.
+/// A command for the client program `name` (in `bindir`, else on PATH) that connects like `server` to database `db`.
 ///
 /// On Linux the child is asked to die with us (`PR_SET_PDEATHSIG`): a restore
 /// killed with SIGKILL must not leave a `pg_restore` running on into a database
 /// the next run will clean up.
-pub fn command(name: &str, server: &ConnSettings, db: &str) -> Command {
-    let mut cmd = Command::new(program(name));
+///
+/// A program that cannot be found is a configuration error (exit 2) naming `--pg-bindir`.
+pub fn command(
+    bindir: Option<&Path>,
+    name: &str,
+    server: &ConnSettings,
+    db: &str,
+) -> Result<Command, Error> {
+    let program =
+        pra_core::child::program(bindir, name).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut cmd = Command::new(program);
     server.with_dbname(db).apply_to(&mut cmd);
     #[cfg(target_os = "linux")]
     {
@@ -35,7 +37,7 @@ pub fn command(name: &str, server: &ConnSettings, db: &str) -> Command {
             });
         }
     }
-    cmd
+    Ok(cmd)
 }
 
 /// The connection string a client program gets on its command line: only the

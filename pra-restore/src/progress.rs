@@ -64,6 +64,8 @@ impl<W: Write> Progress<W> {
 
 impl<W: Write> Write for Progress<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Decoding a large dump takes long: a signal stops it here, not at its end.
+        pra_core::signals::check().map_err(io::Error::other)?;
         let n = self.inner.write(buf)?;
         self.done += n as u64;
         if self.enabled && self.last.elapsed() >= EVERY {

@@ -9,10 +9,11 @@ use postgres::Client;
 use pra_core::event::kinds::RestoreFields;
 use pra_core::event::stream::forward_stdin;
 use pra_core::event::{Event, EventWriter, Kind, Status};
-use pra_core::exit::Exit;
+use pra_core::exit::{Exit, ExitStatus};
 use pra_core::fetch::{check_stored, fetch_file};
 use pra_core::manifest::FileRole;
 use pra_core::repo::LockMode;
+use pra_core::signals;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -22,6 +23,7 @@ pub const TOOL: &str = "pra-restore";
 /// Runs pra-restore: one `restore` event on stdout, after the forwarded input.
 pub fn run(args: Args) -> Result<Exit, Error> {
     args.output.init_logging(TOOL);
+    signals::install().map_err(|e| Error::io("installing the signal handler", e))?;
     let started = Instant::now();
     let mut out = EventWriter::stdout(args.output.format);
     forward_stdin(&mut out, TOOL).map_err(|e| Error::io("forwarding stdin", e))?;
@@ -32,7 +34,16 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         ..Default::default()
     };
     let mut stanza = None;
-    let result = restore(&args, &mut fields, &mut stanza, started);
+    let result = restore(&args, &mut fields, &mut stanza, started).map_err(|e| {
+        match (signals::pending(), &e) {
+            (_, Error::Interrupted(_)) | (None, _) => e,
+            // What failed then (pg_restore stopped, a session ended) is the signal's doing.
+            (Some(sig), _) => {
+                log::debug!("after {}: {e}", signals::signal_name(sig));
+                Error::Interrupted(sig)
+            }
+        }
+    });
     fields.rto_s = started.elapsed().as_secs_f64();
     let (status, message) = match &result {
         Ok(()) => {
@@ -67,6 +78,9 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         }
     };
     let mut event = Event::new(TOOL, Kind::Restore, status, message).with_fields(&fields);
+    if let Err(e) = &result {
+        event = event.with_error_class(e.class());
+    }
     if let Some(s) = stanza {
         event = event.with_stanza(s);
     }
@@ -76,7 +90,10 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         std::fs::write(path, crate::report::render(&event, &fields))
             .map_err(|e| Error::io(format!("writing the report {}", path.display()), e))?;
     }
-    result.map(|()| Exit::Ok)
+    // The event above reported the failure: main prints it and exits by it, once.
+    result
+        .map(|()| Exit::Ok)
+        .map_err(|e| Error::Reported(Box::new(e)))
 }
 
 fn restore(
@@ -94,8 +111,18 @@ fn restore(
             server::OLD_MARK
         )));
     }
-    let Chosen { repo, manifest } =
-        crate::select::choose(&args.repos, args.stanza.as_deref(), target, &args.backup)?;
+    let selection = args.backups.selection();
+    selection.require_one(TOOL).map_err(Error::Usage)?;
+    // A missing pg_restore is a configuration error: said before anything is read.
+    args.pg_bin
+        .program("pg_restore")
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let Chosen { repo, manifest } = crate::select::choose(
+        &args.repo.repos,
+        args.repo.stanza.as_deref(),
+        target,
+        &selection,
+    )?;
     *stanza = Some(manifest.stanza.clone());
     fields.backup_id = Some(manifest.id.clone());
     fields.repo = Some(repo.location());
@@ -111,9 +138,11 @@ fn restore(
         jobs: args.jobs,
         no_owner: args.no_owner,
         temp_dir: args.temp_dir.clone(),
+        pg_bindir: args.pg_bin.pg_bindir.clone(),
     };
     crate::progress::phase(&format!("checking the checksums of {what}"));
     for file in &manifest.files {
+        signals::check()?;
         if !(args.jobs > 1 && file.role == FileRole::Dump) {
             check_stored(&repo, &manifest, file)?;
         }
@@ -135,12 +164,28 @@ fn restore(
     }
 
     if args.globals || !args.no_owner {
-        let needs = roles::dump_needs(&server_settings, &repo, &manifest, prepared.path())?;
+        let needs = roles::dump_needs(
+            &server_settings,
+            &repo,
+            &manifest,
+            prepared.path(),
+            opts.pg_bindir.as_deref(),
+        )?;
         prepare_roles(args, &needs, &mut admin, &repo, &manifest, fields)?;
     }
 
     let temp = server::derived_name(target, server::TEMP_MARK, &std::process::id().to_string());
     server::drop_db(&mut admin, &temp)?;
+    // A signal stops pg_restore (load.rs) and drops what it loaded into, also while
+    // validation queries keep this thread waiting.
+    let temp_settings = server_settings.with_dbname("postgres");
+    let temp_name = temp.clone();
+    let on_signal = signals::on_signal(format!("dropping {temp}"), move || {
+        match pra_core::scratch::connect_and_drop(&temp_settings, &temp_name) {
+            Ok(()) => log::warn!("dropped {temp_name}"),
+            Err(e) => log::error!("could not drop {temp_name}: {e}"),
+        }
+    });
     server::create_temp(&mut admin, &temp, &what)?;
     crate::progress::phase(&format!("restoring {what} into {temp}"));
     let stats =
@@ -162,7 +207,7 @@ fn restore(
     let checks = Checks {
         critical_tables: &args.critical_tables,
         urls: &args.check_urls,
-        timeout: args.check_timeout,
+        timeout: args.probe_timeout(),
     };
     let validated = validate(&server_settings, &temp, &manifest, &checks, args.jobs);
     fields.validate_s = validating.elapsed().as_secs_f64();
@@ -176,6 +221,11 @@ fn restore(
         }
         Err(e) => vec![format!("validation could not run: {e}")],
     };
+    if let Err(e) = signals::check() {
+        drop(on_signal);
+        server::drop_db(&mut admin, &temp)?;
+        return Err(e.into());
+    }
     if !failures.is_empty() {
         let why = failures.join("; ");
         server::mark_kept(&mut admin, &temp, &why)?;
@@ -196,6 +246,7 @@ fn restore(
             return Err(e);
         }
     };
+    drop(on_signal);
     server::mark_restored(
         &mut admin,
         target,

@@ -30,17 +30,19 @@ pub struct Needs {
 
 /// Reads the roles and tablespaces the dump of `manifest` refers to.
 ///
-/// `decoded` is the dump already decoded to a file, if it is (else it is streamed).
+/// `decoded` is the dump already decoded to a file, if it is (else it is streamed);
+/// `pg_bindir` is where `pg_restore` is (`--pg-bindir`).
 pub fn dump_needs(
     server: &ConnSettings,
     repo: &Repository,
     manifest: &Manifest,
     decoded: Option<&std::path::Path>,
+    pg_bindir: Option<&std::path::Path>,
 ) -> Result<Needs, Error> {
     let Some(file) = manifest.file(FileRole::Dump) else {
         return Ok(Needs::default());
     };
-    let mut cmd = programs::command("pg_restore", server, "postgres");
+    let mut cmd = programs::command(pg_bindir, "pg_restore", server, "postgres")?;
     cmd.args(["--schema-only", "--file=-"]);
     match decoded {
         Some(path) => cmd.arg(path).stdin(Stdio::null()),

@@ -1,10 +1,11 @@
 //! Choosing what to restore: the repository (the first of several that holds the
-//! backup), the stanza, and the backup (`ID`, `latest`, `latest-verified`).
+//! backup), the stanza, and the logical backup the `--backup`/`--since` selection
+//! names there ([`pra_core::select`]).
 
 use crate::Error;
-use pra_core::event::Status;
 use pra_core::manifest::{BackupKind, Manifest};
 use pra_core::repo::Repository;
+use pra_core::select::{backup_is_verified, only_stanza, Selection};
 
 /// A backup chosen for restore, with the repository it lives in.
 pub struct Chosen {
@@ -24,43 +25,30 @@ fn stanza_for(repo: &Repository, flag: Option<&str>, target: &str) -> Result<Str
     if stanzas.iter().any(|s| s == target) {
         return Ok(target.to_string());
     }
-    match stanzas.as_slice() {
-        [only] => Ok(only.clone()),
-        [] => Err(Error::Usage(format!(
-            "repository {} holds no backups",
-            repo.location()
-        ))),
-        many => Err(Error::Usage(format!(
-            "repository {} holds several stanzas ({}); say which with --stanza",
-            repo.location(),
-            many.join(", ")
-        ))),
-    }
+    only_stanza(&repo.location(), &stanzas, "--stanza NAME").map_err(Error::Usage)
 }
 
-/// The backup `which` (`latest`, `latest-verified` or an id) of one repository, if it has it.
-fn find_in(repo: &Repository, stanza: &str, which: &str) -> Result<Option<Manifest>, Error> {
-    let complete: Vec<Manifest> = repo
+/// The logical backup `selection` names in one repository, if it has it.
+fn find_in(
+    repo: &Repository,
+    stanza: &str,
+    selection: &Selection,
+) -> Result<Option<Manifest>, Error> {
+    let mut complete: Vec<Manifest> = repo
         .complete_backups(stanza)?
         .into_iter()
         .filter(|m| m.kind == BackupKind::Logical)
         .collect();
-    Ok(match which {
-        "latest" => complete.into_iter().last(),
-        "latest-verified" => {
-            let mut found = None;
-            for m in complete.into_iter().rev() {
-                let verified = repo
-                    .read_verify(stanza, &m.id)?
-                    .is_some_and(|v| v.status == Status::Ok);
-                if verified {
-                    found = Some(m);
-                    break;
-                }
-            }
-            found
-        }
-        id => complete.into_iter().find(|m| m.id == id),
+    let ids: Vec<String> = complete.iter().map(|m| m.id.clone()).collect();
+    let picked = selection.pick(&ids, pra_core::time::now(), |id| {
+        backup_is_verified(repo, stanza, id)
+    })?;
+    Ok(match picked.last() {
+        Some(id) => complete
+            .iter()
+            .position(|m| &&m.id == id)
+            .map(|i| complete.swap_remove(i)),
+        None => None,
     })
 }
 
@@ -69,24 +57,20 @@ pub fn choose(
     locations: &[String],
     stanza: Option<&str>,
     target: &str,
-    which: &str,
+    selection: &Selection,
 ) -> Result<Chosen, Error> {
     let mut looked = Vec::new();
     for location in locations {
         let repo = Repository::open(location)?;
         let stanza = stanza_for(&repo, stanza, target)?;
-        if let Some(manifest) = find_in(&repo, &stanza, which)? {
+        if let Some(manifest) = find_in(&repo, &stanza, selection)? {
             return Ok(Chosen { repo, manifest });
         }
         looked.push(format!("{} (stanza {stanza})", repo.location()));
     }
-    let what = match which {
-        "latest" => "no complete logical backup".to_string(),
-        "latest-verified" => {
-            "no complete logical backup whose last verification passed (run pra-verify, or use --backup latest)"
-                .to_string()
-        }
-        id => format!("no complete logical backup {id}"),
-    };
-    Err(Error::Usage(format!("{what} in {}", looked.join(", "))))
+    Err(Error::Usage(format!(
+        "{} in {}",
+        selection.nothing_found(),
+        looked.join(", ")
+    )))
 }

@@ -10,6 +10,7 @@
 use crate::Error;
 use postgres::Client;
 use pra_core::catalog::{quote_ident, quote_literal};
+use pra_core::scratch::{self, DropStrategy, ScratchError};
 
 /// PostgreSQL's identifier limit (NAMEDATALEN - 1).
 const MAX_NAME: usize = 63;
@@ -68,12 +69,7 @@ fn comment(client: &mut Client, db: &str, text: &str) -> Result<(), Error> {
 
 /// Creates the empty database a restore goes into, marked as in progress.
 pub fn create_temp(client: &mut Client, name: &str, what: &str) -> Result<(), Error> {
-    client
-        .batch_execute(&format!(
-            "CREATE DATABASE {} TEMPLATE template0",
-            quote_ident(name)
-        ))
-        .map_err(|e| Error::db(format!("creating database {name}"), &e))?;
+    scratch::create_database(client, name).map_err(scratch_err)?;
     comment(
         client,
         name,
@@ -94,14 +90,17 @@ pub fn mark_kept(client: &mut Client, name: &str, why: &str) -> Result<(), Error
     )
 }
 
-/// Drops a database, disconnecting whoever is connected.
+/// Drops a database, disconnecting whoever is still connected once ours are gone.
 pub fn drop_db(client: &mut Client, name: &str) -> Result<(), Error> {
-    client
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_ident(name)
-        ))
-        .map_err(|e| Error::db(format!("dropping database {name}"), &e))
+    scratch::drop_database(client, name, DropStrategy::Auto).map_err(scratch_err)
+}
+
+fn scratch_err(e: ScratchError) -> Error {
+    match e {
+        ScratchError::Connect(e) => Error::Conn(e),
+        ScratchError::Sql { what, reason } => Error::Db { what, reason },
+        ScratchError::Busy(name) => Error::Usage(format!("database {name} is in use")),
+    }
 }
 
 /// Temporary databases of earlier runs for `target`: those dropped (interrupted, unused)

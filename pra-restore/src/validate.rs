@@ -8,6 +8,8 @@ use pra_core::conn::{describe_pg_error, ConnSettings};
 use pra_core::event::kinds::RestoreCheck;
 use pra_core::event::Status;
 use pra_core::manifest::{Manifest, TableRows};
+use pra_core::probe::Prober;
+use pra_core::redact::redact_url;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -50,9 +52,10 @@ impl Validation {
 pub struct Checks<'a> {
     /// `[schema.]table` names that must exist and hold rows.
     pub critical_tables: &'a [String],
-    /// URLs that must answer 2xx; `{db}` is replaced by the database's name.
+    /// URLs that must answer 2xx (redirects followed); `{db}` is replaced by the
+    /// database's name.
     pub urls: &'a [String],
-    /// Timeout of each URL request.
+    /// Time limit of each URL request (`--http-timeout`).
     pub timeout: Duration,
 }
 
@@ -92,8 +95,9 @@ pub fn validate(
     } else {
         v.push("analyze", db, false, analyze_errors.join("; "));
     }
+    let prober = Prober::new(checks.timeout);
     for url in checks.urls {
-        check_url(&mut v, &url.replace("{db}", db), checks.timeout);
+        check_url(&mut v, &prober, &url.replace("{db}", db));
     }
     Ok(v)
 }
@@ -235,18 +239,8 @@ fn critical(v: &mut Validation, name: &str, found: &[TableRows]) {
     }
 }
 
-fn check_url(v: &mut Validation, url: &str, timeout: Duration) {
-    let shown = pra_core::repo::redact_url(url);
-    let agent = ureq::AgentBuilder::new().timeout(timeout).build();
-    let started = Instant::now();
-    let (ok, detail) = match agent.get(url).call() {
-        Ok(resp) => {
-            let code = resp.status();
-            ((200..300).contains(&code), format!("HTTP {code}"))
-        }
-        Err(ureq::Error::Status(code, _)) => (false, format!("HTTP {code}")),
-        Err(ureq::Error::Transport(t)) => (false, format!("no answer: {}", t.kind())),
-    };
-    let detail = format!("{detail} in {:.2} s", started.elapsed().as_secs_f64());
-    v.push("check_url", &shown, ok, detail);
+fn check_url(v: &mut Validation, prober: &Prober, url: &str) {
+    let r = prober.probe(url);
+    let detail = format!("{} in {:.2} s", r.describe(), r.latency.as_secs_f64());
+    v.push("check_url", &redact_url(url), r.is_success(), detail);
 }

@@ -7,7 +7,11 @@
 mod common;
 #[path = "pra_restore/failures.rs"]
 mod failures;
+#[path = "pra_restore/fidelity.rs"]
+mod fidelity;
 #[path = "pra_restore/load_dump.rs"]
 mod load_dump;
 #[path = "pra_restore/roundtrip.rs"]
 mod roundtrip;
+#[path = "pra_restore/signals.rs"]
+mod signals;

@@ -68,7 +68,10 @@ pra-rotate --stanza app --keep-within 30d --dry-run --now 2026-12-02T03:00:00Z -
 pra-rotate --stanza app --keep-daily 7 --keep-weekly 5\n\n\
 Exit codes: 0 policy applied, 1 a delete failed (what was deleted is still reported), \
 2 usage error (including no keep option), 3 repository unreadable or stanza lock held, \
-130/143 interrupted."
+130/143 interrupted.",
+    mut_arg("stanza", |a| a.help(
+        "Stanza to rotate when stdin names none (no default: without it, give \
+         --all-stanzas or pipe events that name stanzas)."))
 )]
 pub struct Args {
     /// Repository and stanza.
@@ -249,8 +252,10 @@ mod tests {
             "locked by",
             "Examples",
             "Exit codes",
+            "Stanza to rotate when stdin names none",
         ] {
             assert!(help.contains(needle), "--help lacks {needle:?}");
         }
+        assert!(!help.contains("the database name") && !help.contains("write to each"));
     }
 }

@@ -15,9 +15,9 @@ pub mod rotate;
 
 pub use cli::{Args, TimezoneArg};
 
-use pra_core::event::kinds::RotateFields;
+use pra_core::error_class::ErrorClass;
 use pra_core::event::stream::forward_stdin;
-use pra_core::event::{Event, EventWriter, Kind, Status};
+use pra_core::event::{Event, EventWriter, Kind};
 use pra_core::exit::{Exit, ExitStatus};
 use pra_core::repo::{RepoError, Repository};
 
@@ -45,11 +45,12 @@ pub enum Error {
 }
 
 impl ExitStatus for Error {
-    fn exit(&self) -> Exit {
+    fn class(&self) -> ErrorClass {
         match self {
-            Error::EmptyPolicy | Error::NoStanza => Exit::Usage,
-            Error::Repo(e) => e.exit(),
-            Error::NoRepository(_) | Error::Stream(_) => Exit::Runtime,
+            Error::EmptyPolicy | Error::NoStanza => ErrorClass::Usage,
+            Error::Repo(e) => e.class(),
+            Error::NoRepository(_) => ErrorClass::Repository,
+            Error::Stream(_) => ErrorClass::Io,
         }
     }
 }
@@ -80,16 +81,8 @@ pub fn run(args: Args) -> Result<Exit, Error> {
 
     let policy = args.policy();
     if policy.is_empty() {
-        let err = Error::EmptyPolicy;
-        let ev = Event::new(TOOL, Kind::Rotate, Status::Error, err.to_string()).with_fields(
-            &RotateFields {
-                dry_run: args.dry_run,
-                error: Some(err.to_string()),
-                ..Default::default()
-            },
-        );
-        out.emit(&ev).map_err(Error::Stream)?;
-        return Err(err);
+        // Reported by main as a `rotate` error event, after the forwarded input.
+        return Err(Error::EmptyPolicy);
     }
 
     let named = stanzas_from_events(&seen.events);
@@ -138,6 +131,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pra_core::event::Status;
 
     #[test]
     fn stanzas_come_from_backup_and_verify_events_once_each() {

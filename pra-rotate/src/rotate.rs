@@ -10,6 +10,7 @@
 use crate::policy::{id_order, plan_retention, BackupInfo, RetentionPolicy};
 use crate::TOOL;
 use chrono::{DateTime, Utc};
+use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::{FailedDelete, KeptBackup, RotateFields};
 use pra_core::event::{Event, Kind, Status};
 use pra_core::exit::{Exit, ExitStatus};
@@ -64,18 +65,21 @@ fn delete_backup(
 struct Report {
     fields: RotateFields,
     status: Status,
+    /// The class of the first failure, for the event's `error_class`.
+    class: Option<ErrorClass>,
     exit: Exit,
     note: Option<String>,
 }
 
 impl Report {
-    fn fail(&mut self, id: &str, error: String) {
+    fn fail(&mut self, id: &str, error: &RepoError) {
         log::error!("deleting {id}: {error}");
         self.fields.failed.push(FailedDelete {
             id: id.to_string(),
-            error,
+            error: error.to_string(),
         });
         self.status = Status::Error;
+        self.class = self.class.or(Some(error.class()));
         self.exit = self.exit.max(Exit::Problem);
     }
 }
@@ -98,6 +102,7 @@ pub fn rotate_stanza(
             ..Default::default()
         },
         status: Status::Ok,
+        class: None,
         exit: Exit::Ok,
         note: None,
     };
@@ -105,11 +110,14 @@ pub fn rotate_stanza(
         log::error!("stanza {stanza}: {e}");
         report.fields.error = Some(e.to_string());
         report.status = Status::Error;
+        report.class = Some(e.class());
         report.exit = report.exit.max(e.exit());
     }
     report.fields.duration_s = started.elapsed().as_secs_f64();
     let message = message(stanza, &report);
+    let class = report.class.unwrap_or(ErrorClass::Repository);
     let event = Event::new(TOOL, Kind::Rotate, report.status, message)
+        .with_error_class(class)
         .with_stanza(stanza)
         .with_fields(&report.fields);
     (event, report.exit)
@@ -231,7 +239,7 @@ fn rotate_into(
                     reasons: vec![format!("locked by {holder}")],
                 });
             }
-            Err(NotDeleted::Failed(e)) => report.fail(id, e.to_string()),
+            Err(NotDeleted::Failed(e)) => report.fail(id, &e),
         }
     }
     deleted.reverse();
@@ -286,7 +294,7 @@ fn prune_incomplete(
                 log::warn!("{stanza}/{}: incomplete, locked by {holder}: left", e.id);
                 report.fields.incomplete_kept.push(e.id.clone());
             }
-            Err(NotDeleted::Failed(err)) => report.fail(&e.id, err.to_string()),
+            Err(NotDeleted::Failed(err)) => report.fail(&e.id, &err),
         }
     }
     Ok(())

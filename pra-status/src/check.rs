@@ -1,6 +1,7 @@
 //! One check's result, how thresholds turn a measure into a status, and the
 //! `check` event it becomes.
 
+use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::CheckFields;
 use pra_core::event::{Event, Kind, Status};
 use serde_json::Value;
@@ -36,6 +37,9 @@ pub struct CheckResult {
     pub stanza: Option<String>,
     /// The event fields.
     pub fields: CheckFields,
+    /// Why the check failed when it is not what the check measures (the server is
+    /// unreachable, the repository unreadable): the event's `error_class`, else `health`.
+    pub class: Option<ErrorClass>,
 }
 
 impl CheckResult {
@@ -49,6 +53,7 @@ impl CheckResult {
                 name: name.to_string(),
                 ..CheckFields::default()
             },
+            class: None,
         }
     }
 
@@ -68,6 +73,17 @@ impl CheckResult {
         let mut r = CheckResult::ok(name, format!("skipped: {reason}"));
         r.fields.skipped = Some(reason);
         r
+    }
+
+    /// Sets the class of the failure (see [`CheckResult::class`]).
+    pub fn because(mut self, class: ErrorClass) -> CheckResult {
+        self.class = Some(class);
+        self
+    }
+
+    /// The class of the failure, for the event's `error_class`.
+    pub fn error_class(&self) -> ErrorClass {
+        self.class.unwrap_or(ErrorClass::Health)
     }
 
     /// Sets the target.
@@ -116,6 +132,7 @@ impl CheckResult {
     /// The `check` event.
     pub fn to_event(&self) -> Event {
         let mut ev = Event::new(TOOL, Kind::Check, self.status, self.message.clone())
+            .with_error_class(self.error_class())
             .with_fields(&self.fields);
         if let Some(s) = &self.stanza {
             ev = ev.with_stanza(s.clone());

@@ -1,7 +1,7 @@
 //! The flags of `pra-status` (clap derive). The help text is the man page.
 
 use clap::Parser;
-use pra_core::cli::{DbArgs, OutputArgs};
+use pra_core::cli::{DbArgs, OutputArgs, RepoArgs};
 use pra_core::time::parse_duration;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,26 +28,19 @@ pra-status -d app --repo /var/backups/pra --critical-table public.orders --rpo 1
 --app-url https://shop.example/health --api-url https://api.example/v1/ping=200 \\\n      \
 --prometheus /var/lib/node_exporter/textfile/pra.prom --history /var/lib/pra/status.jsonl\n  \
 pra-status --history /var/lib/pra/status.jsonl --availability 30d --availability-target 99.9\n  \
-pra-status -d app --repo /var/backups/pra | pra-notify --only-changes --slack-webhook \"$SLACK_URL\""
+pra-status -d app --repo /var/backups/pra | pra-notify --only-changes --slack-webhook \"$SLACK_URL\"",
+    mut_arg("repos", |a| a.required(false).help(
+        "Backup repository to check (path or file://); several values (or a comma-separated \
+         PRA_REPO) check each. Without it the backup checks are skipped."))
 )]
 pub struct Args {
     /// Which server and database.
     #[command(flatten)]
     pub db: DbArgs,
 
-    /// Backup repository to check (path or file://); several values (or a comma-separated
-    /// PRA_REPO) check each. Without it the backup checks are skipped.
-    #[arg(
-        long = "repo",
-        env = "PRA_REPO",
-        value_name = "REPO",
-        value_delimiter = ','
-    )]
-    pub repos: Vec<String>,
-
-    /// Stanza whose backups to check (default: the database name).
-    #[arg(long, env = "PRA_STANZA", value_name = "NAME")]
-    pub stanza: Option<String>,
+    /// Repository and stanza whose backups to check.
+    #[command(flatten)]
+    pub repo: RepoArgs,
 
     /// Check every stanza found in the repository (wins over --stanza, so that a
     /// PRA_STANZA in the environment does not get in the way).
@@ -111,6 +104,10 @@ pub struct Args {
     #[arg(long, env = "PRA_STATUS_TIMEOUT", value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 
+    /// Time limit of each --app-url and --api-url request (default and at most: --timeout).
+    #[arg(long, env = "PRA_HTTP_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    pub http_timeout: Option<Duration>,
+
     /// Write the results as a node_exporter textfile (atomically: temp file + rename).
     #[arg(long, env = "PRA_PROMETHEUS_FILE", value_name = "FILE")]
     pub prometheus: Option<PathBuf>,
@@ -135,6 +132,16 @@ pub struct Args {
     /// Output format and logging.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl Args {
+    /// The time limit of an HTTP check: --http-timeout, capped by --timeout (a longer
+    /// request would be cut by the runner anyway; PRA_HTTP_TIMEOUT may be set for tools
+    /// with longer limits).
+    pub fn probe_timeout(&self) -> Duration {
+        self.http_timeout
+            .map_or(self.timeout, |t| t.min(self.timeout))
+    }
 }
 
 /// An API URL and the HTTP code it must answer.

@@ -2,7 +2,8 @@
 //! A failing check is not an error: it is a `check` event with status `error`.
 
 use pra_core::conn::ConnError;
-use pra_core::exit::{Exit, ExitStatus};
+use pra_core::error_class::ErrorClass;
+use pra_core::exit::ExitStatus;
 use pra_core::repo::RepoError;
 use std::path::PathBuf;
 
@@ -34,14 +35,14 @@ pub enum Error {
 }
 
 impl ExitStatus for Error {
-    /// The pra-wide code, for callers using pra_core::exit; pra-status's own main
-    /// maps every error to UNKNOWN (see [`crate::plugin`]).
-    fn exit(&self) -> Exit {
+    /// The class of the `status` error event; pra-status's main exits UNKNOWN (3)
+    /// whatever the class ([`pra_core::exit::Codes::MonitoringPlugin`]).
+    fn class(&self) -> ErrorClass {
         match self {
-            Error::Conn(e) => e.exit(),
-            Error::Repo(e) => e.exit(),
-            Error::Config(_) => Exit::Usage,
-            Error::File { .. } | Error::Stdout(_) => Exit::Runtime,
+            Error::Conn(e) => e.class(),
+            Error::Repo(e) => e.class(),
+            Error::Config(_) => ErrorClass::Config,
+            Error::File { .. } | Error::Stdout(_) => ErrorClass::Io,
         }
     }
 }

@@ -22,6 +22,7 @@ pub use error::Error;
 use check::{CheckResult, SERVICE_CHECKS, TOOL};
 use checks::{backup, database, disk, http, server};
 use plugin::PluginState;
+use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::{AvailabilityFields, StatusFields};
 use pra_core::event::{Event, EventWriter, Kind, OutputFormat, Status};
 use pra_core::repo::{RepoError, Repository};
@@ -83,7 +84,14 @@ pub fn run(args: Args) -> Result<PluginState, Error> {
     };
     // Check events are stamped before the status event, in the order they are printed.
     let check_events: Vec<Event> = results.iter().map(CheckResult::to_event).collect();
-    let status_event = Event::new(TOOL, Kind::Status, worst, message).with_fields(&fields);
+    // CRITICAL for the reason of the first critical check.
+    let class = results
+        .iter()
+        .find(|r| r.status == Status::Error)
+        .map_or(ErrorClass::Health, CheckResult::error_class);
+    let status_event = Event::new(TOOL, Kind::Status, worst, message)
+        .with_error_class(class)
+        .with_fields(&fields);
 
     // Files first, then stdout; a file that cannot be written makes the run UNKNOWN,
     // but the events are still printed so a pipeline sees the checks.
@@ -167,10 +175,10 @@ fn plan(args: &Args) -> Result<(Vec<Job>, Vec<CheckResult>), Error> {
         return Err(Error::Config("--timeout must be more than 0".into()));
     }
     let settings = args.db.settings()?;
-    // A malformed conninfo or an unsupported sslmode is a configuration error (UNKNOWN),
+    // A malformed conninfo or an unsupported parameter is a configuration error (UNKNOWN),
     // not a database outage.
     settings.postgres_config()?;
-    for r in &args.repos {
+    for r in &args.repo.repos {
         if let Err(e @ RepoError::Location { .. }) = Repository::open(r) {
             return Err(e.into());
         }
@@ -193,7 +201,7 @@ fn plan(args: &Args) -> Result<(Vec<Job>, Vec<CheckResult>), Error> {
 
     let mut disk_paths: Vec<PathBuf> = args.disks.clone();
     if disk_paths.is_empty() {
-        for r in &args.repos {
+        for r in &args.repo.repos {
             let local = r.strip_prefix("file://").unwrap_or(r);
             if let Some(p) = disk::existing_ancestor(std::path::Path::new(local)) {
                 disk_paths.push(p);
@@ -214,7 +222,7 @@ fn plan(args: &Args) -> Result<(Vec<Job>, Vec<CheckResult>), Error> {
         jobs.push(job);
     }
 
-    if args.repos.is_empty() {
+    if args.repo.repos.is_empty() {
         skipped.push(CheckResult::skipped(
             "backup_age",
             "no repository (--repo, PRA_REPO)",
@@ -228,14 +236,14 @@ fn plan(args: &Args) -> Result<(Vec<Job>, Vec<CheckResult>), Error> {
         backup::Stanzas::All
     } else {
         backup::Stanzas::Named(vec![pra_core::cli::stanza_or_dbname(
-            args.stanza.as_deref(),
+            args.repo.stanza.as_deref(),
             &settings.dbname(),
         )])
     };
-    for repo in &args.repos {
+    for repo in &args.repo.repos {
         jobs.push(backup::job(backup::BackupPlan {
             repo: repo.clone(),
-            label_repo: args.repos.len() > 1,
+            label_repo: args.repo.repos.len() > 1,
             stanzas: stanzas.clone(),
             rpo: args.rpo,
             verify_max_age: args.verify_max_age,
@@ -243,14 +251,14 @@ fn plan(args: &Args) -> Result<(Vec<Job>, Vec<CheckResult>), Error> {
     }
 
     match &args.app_url {
-        Some(url) => jobs.push(http::app_job(url.clone(), args.timeout)),
+        Some(url) => jobs.push(http::app_job(url.clone(), args.probe_timeout())),
         None => skipped.push(CheckResult::skipped("app", "no --app-url given")),
     }
     if args.api_urls.is_empty() {
         skipped.push(CheckResult::skipped("api", "no --api-url given"));
     }
     for api in &args.api_urls {
-        jobs.push(http::api_job(api.clone(), args.timeout));
+        jobs.push(http::api_job(api.clone(), args.probe_timeout()));
     }
     Ok((jobs, skipped))
 }

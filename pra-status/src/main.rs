@@ -1,13 +1,15 @@
-//! `pra-status`: parse the flags, run the checks, exit with the monitoring-plugin code.
+//! `pra-status`: the shared main path ([`pra_core::exit::main`]) with the
+//! monitoring-plugin exit codes: a bad flag or a failed run is UNKNOWN (3), since
+//! 2 means CRITICAL to Nagios.
 
-use clap::Parser;
-use std::process::ExitCode;
+use pra_core::event::Kind;
+use pra_core::exit::Tool;
 
-fn main() -> ExitCode {
-    // try_parse rather than parse: a bad flag is UNKNOWN (3) for a monitoring plugin,
-    // where clap alone would exit 2, which means CRITICAL to Nagios.
-    match pra_status::Args::try_parse() {
-        Ok(args) => pra_status::plugin::finish(pra_status::run(args)),
-        Err(e) => pra_status::plugin::usage_error(&e),
-    }
+fn main() -> std::process::ExitCode {
+    let tool = Tool::new(pra_status::check::TOOL, Kind::Status).monitoring_plugin();
+    pra_core::exit::main(
+        &tool,
+        |a: &pra_status::Args| a.output.format,
+        pra_status::run,
+    )
 }

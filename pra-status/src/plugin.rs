@@ -10,9 +10,8 @@
 //! This differs from the other pra tools (DESIGN.md): for a monitoring system,
 //! exit 2 means CRITICAL, so a usage error must not use it.
 
-use crate::Error;
 use pra_core::event::Status;
-use std::process::ExitCode;
+use pra_core::exit::Outcome;
 
 /// The state a monitoring plugin reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,36 +57,11 @@ impl PluginState {
     }
 }
 
-/// The process exit code for a run's result; an error is UNKNOWN and printed on stderr.
-pub fn finish(result: Result<PluginState, Error>) -> ExitCode {
-    ExitCode::from(exit_code(&result))
-}
-
-/// The numeric exit code for a run's result (printing the error, if any).
-pub fn exit_code(result: &Result<PluginState, Error>) -> u8 {
-    match result {
-        Ok(state) => state.code(),
-        Err(e) => {
-            eprintln!("pra-status: error: {e}");
-            PluginState::Unknown.code()
-        }
-    }
-}
-
-/// Prints a clap error (or the help or version) and gives its exit code:
-/// 0 for `--help`/`--version`, 3 UNKNOWN for a bad flag.
-pub fn usage_error(e: &clap::Error) -> ExitCode {
-    let _ = e.print();
-    ExitCode::from(usage_code(e.kind()))
-}
-
-fn usage_code(kind: clap::error::ErrorKind) -> u8 {
-    use clap::error::ErrorKind;
-    match kind {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
-        _ => PluginState::Unknown.code(),
+/// A run's outcome for the shared main path ([`pra_core::exit::main`]), which makes
+/// every failure, a bad flag included, UNKNOWN ([`pra_core::exit::Codes::MonitoringPlugin`]).
+impl Outcome for PluginState {
+    fn exit_code(&self) -> u8 {
+        self.code()
     }
 }
 
@@ -102,16 +76,6 @@ mod tests {
         assert_eq!(PluginState::from_status(Status::Error).code(), 2);
         assert_eq!(PluginState::Unknown.code(), 3);
         assert_eq!(PluginState::Critical.as_str(), "CRITICAL");
-    }
-
-    #[test]
-    fn errors_and_bad_flags_are_unknown_help_is_ok() {
-        let err: Result<PluginState, Error> = Err(Error::Config("bad".into()));
-        assert_eq!(exit_code(&err), 3);
-        assert_eq!(exit_code(&Ok(PluginState::Warning)), 1);
-        assert_eq!(usage_code(clap::error::ErrorKind::UnknownArgument), 3);
-        assert_eq!(usage_code(clap::error::ErrorKind::ValueValidation), 3);
-        assert_eq!(usage_code(clap::error::ErrorKind::DisplayHelp), 0);
-        assert_eq!(usage_code(clap::error::ErrorKind::DisplayVersion), 0);
+        assert_eq!(PluginState::Warning.exit_code(), 1);
     }
 }

@@ -1,14 +1,14 @@
 //! The `--prometheus` file: the results in the Prometheus text exposition format,
 //! for node_exporter's textfile collector, written atomically (a temporary name
-//! the collector ignores, fsync, rename) so a scrape never reads half a file.
+//! the collector ignores, fsync, rename, fsync of the directory: [`pra_core::fs`])
+//! so a scrape never reads half a file.
 //!
 //! Every metric is a gauge with HELP and TYPE lines; label values are escaped.
 
 use crate::check::CheckResult;
 use crate::plugin::PluginState;
 use std::fmt::Write as _;
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io;
 use std::path::Path;
 
 /// A metric family being built.
@@ -73,71 +73,101 @@ pub struct RunSummary {
 
 /// Renders the metrics.
 pub fn render(results: &[CheckResult], run: &RunSummary) -> String {
-    let mut status = Family::new(
-        "pra_check_status",
-        "Result of each pra-status check: 0 ok (or skipped), 1 warning, 2 critical.",
-    );
-    let mut db_up = Family::new(
-        "pra_database_up",
-        "1 when PostgreSQL accepted a connection and answered SELECT 1.",
-    );
-    let mut db_latency = Family::new(
-        "pra_database_latency_seconds",
-        "Time to connect to PostgreSQL and answer SELECT 1.",
-    );
-    let mut backup_age = Family::new(
-        "pra_backup_age_seconds",
-        "Seconds since the newest complete backup of the stanza finished.",
-    );
-    let mut backup_size = Family::new(
-        "pra_backup_last_size_bytes",
-        "Stored size of the newest complete backup.",
-    );
-    let mut backup_duration = Family::new(
-        "pra_backup_last_duration_seconds",
-        "Duration of the newest complete backup.",
-    );
-    let mut verify_age = Family::new(
-        "pra_verify_age_seconds",
-        "Seconds since the newest verification of a backup of the stanza.",
-    );
-    let mut verify_ok = Family::new(
-        "pra_verify_ok",
-        "1 when the newest verification passed, 0 when it failed.",
-    );
-    let mut disk = Family::new(
-        "pra_disk_free_ratio",
-        "Free space available to unprivileged users, as a ratio of the file system size.",
-    );
-    let mut state = Family::new(
-        "pra_status_state",
-        "Overall pra-status state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
-    );
-    let mut last_run = Family::new(
-        "pra_status_last_run_timestamp_seconds",
-        "When pra-status last ran (Unix time); alert when it stops moving.",
-    );
-    let mut duration = Family::new(
-        "pra_status_duration_seconds",
-        "Wall time of the last pra-status run.",
-    );
-    let mut availability = Family::new(
-        "pra_availability_ratio",
-        "Availability over the --availability window, from the history.",
-    );
-
+    let mut metrics = Metrics::new();
     for r in results {
+        metrics.add_check(r);
+    }
+    metrics.add_run(run);
+    metrics.render()
+}
+
+/// Every metric family of the file, in the order they are written.
+struct Metrics {
+    status: Family,
+    db_up: Family,
+    db_latency: Family,
+    backup_age: Family,
+    backup_size: Family,
+    backup_duration: Family,
+    verify_age: Family,
+    verify_ok: Family,
+    disk: Family,
+    availability: Family,
+    state: Family,
+    last_run: Family,
+    duration: Family,
+}
+
+impl Metrics {
+    fn new() -> Metrics {
+        Metrics {
+            status: Family::new(
+                "pra_check_status",
+                "Result of each pra-status check: 0 ok (or skipped), 1 warning, 2 critical.",
+            ),
+            db_up: Family::new(
+                "pra_database_up",
+                "1 when PostgreSQL accepted a connection and answered SELECT 1.",
+            ),
+            db_latency: Family::new(
+                "pra_database_latency_seconds",
+                "Time to connect to PostgreSQL and answer SELECT 1.",
+            ),
+            backup_age: Family::new(
+                "pra_backup_age_seconds",
+                "Seconds since the newest complete backup of the stanza finished.",
+            ),
+            backup_size: Family::new(
+                "pra_backup_last_size_bytes",
+                "Stored size of the newest complete backup.",
+            ),
+            backup_duration: Family::new(
+                "pra_backup_last_duration_seconds",
+                "Duration of the newest complete backup.",
+            ),
+            verify_age: Family::new(
+                "pra_verify_age_seconds",
+                "Seconds since the newest verification of a backup of the stanza.",
+            ),
+            verify_ok: Family::new(
+                "pra_verify_ok",
+                "1 when the newest verification passed, 0 when it failed.",
+            ),
+            disk: Family::new(
+                "pra_disk_free_ratio",
+                "Free space available to unprivileged users, as a ratio of the file system size.",
+            ),
+            availability: Family::new(
+                "pra_availability_ratio",
+                "Availability over the --availability window, from the history.",
+            ),
+            state: Family::new(
+                "pra_status_state",
+                "Overall pra-status state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+            ),
+            last_run: Family::new(
+                "pra_status_last_run_timestamp_seconds",
+                "When pra-status last ran (Unix time); alert when it stops moving.",
+            ),
+            duration: Family::new(
+                "pra_status_duration_seconds",
+                "Wall time of the last pra-status run.",
+            ),
+        }
+    }
+
+    /// The samples one check result gives: its status, and its figures by check name.
+    fn add_check(&mut self, r: &CheckResult) {
+        use pra_core::event::Status;
         let f = &r.fields;
         let code = match r.status {
-            pra_core::event::Status::Ok => 0.0,
-            pra_core::event::Status::Warn => 1.0,
-            pra_core::event::Status::Error => 2.0,
+            Status::Ok => 0.0,
+            Status::Warn => 1.0,
+            Status::Error => 2.0,
         };
-        status.add(
-            vec![
-                ("check", f.name.clone()),
-                ("target", f.target.clone().unwrap_or_default()),
-            ],
+        let target = f.target.clone().unwrap_or_default();
+        self.status.add(
+            vec![("check", f.name.clone()), ("target", target.clone())],
             code,
         );
         let stanza_labels = || {
@@ -147,112 +177,93 @@ pub fn render(results: &[CheckResult], run: &RunSummary) -> String {
             ]
         };
         match (f.name.as_str(), f.value) {
-            ("database", _) if f.skipped.is_none() => {
-                db_up.add(
-                    vec![],
-                    if r.status == pra_core::event::Status::Error {
-                        0.0
-                    } else {
-                        1.0
-                    },
-                );
-                if let Some(v) = f.value {
-                    db_latency.add(vec![], v);
+            ("database", value) if f.skipped.is_none() => {
+                let up = if r.status == Status::Error { 0.0 } else { 1.0 };
+                self.db_up.add(vec![], up);
+                if let Some(v) = value {
+                    self.db_latency.add(vec![], v);
                 }
             }
             ("backup_age", Some(v)) => {
-                backup_age.add(stanza_labels(), v);
+                self.backup_age.add(stanza_labels(), v);
                 if let Some(b) = detail_f64(r, "stored_bytes") {
-                    backup_size.add(stanza_labels(), b);
+                    self.backup_size.add(stanza_labels(), b);
                 }
                 if let Some(d) = detail_f64(r, "backup_duration_s") {
-                    backup_duration.add(stanza_labels(), d);
+                    self.backup_duration.add(stanza_labels(), d);
                 }
             }
             ("backup_verified", Some(v)) => {
-                verify_age.add(stanza_labels(), v);
+                self.verify_age.add(stanza_labels(), v);
                 let passed = detail_str(r, "result") == "ok";
-                verify_ok.add(stanza_labels(), if passed { 1.0 } else { 0.0 });
+                self.verify_ok
+                    .add(stanza_labels(), if passed { 1.0 } else { 0.0 });
             }
-            ("disk", Some(v)) => disk.add(vec![("path", f.target.clone().unwrap_or_default())], v),
+            ("disk", Some(v)) => self.disk.add(vec![("path", target)], v),
             _ => {}
         }
     }
-    state.add(vec![], f64::from(run.state.code()));
-    last_run.add(vec![], run.timestamp_s);
-    duration.add(vec![], run.duration_s);
-    if let Some(a) = run.availability_ratio {
-        availability.add(vec![], a);
+
+    /// The samples about the run itself.
+    fn add_run(&mut self, run: &RunSummary) {
+        self.state.add(vec![], f64::from(run.state.code()));
+        self.last_run.add(vec![], run.timestamp_s);
+        self.duration.add(vec![], run.duration_s);
+        if let Some(a) = run.availability_ratio {
+            self.availability.add(vec![], a);
+        }
     }
 
-    let mut out = String::new();
-    for fam in [
-        status,
-        db_up,
-        db_latency,
-        backup_age,
-        backup_size,
-        backup_duration,
-        verify_age,
-        verify_ok,
-        disk,
-        availability,
-        state,
-        last_run,
-        duration,
-    ] {
-        if fam.samples.is_empty() {
-            continue;
+    /// The exposition text: HELP, TYPE and samples of every family that has samples.
+    fn render(self) -> String {
+        let mut out = String::new();
+        for fam in [
+            self.status,
+            self.db_up,
+            self.db_latency,
+            self.backup_age,
+            self.backup_size,
+            self.backup_duration,
+            self.verify_age,
+            self.verify_ok,
+            self.disk,
+            self.availability,
+            self.state,
+            self.last_run,
+            self.duration,
+        ] {
+            fam.write_to(&mut out);
         }
-        let _ = writeln!(out, "# HELP {} {}", fam.name, fam.help);
-        let _ = writeln!(out, "# TYPE {} gauge", fam.name);
-        for (labels, v) in &fam.samples {
+        out
+    }
+}
+
+impl Family {
+    /// Appends the family to `out`, nothing when it has no sample.
+    fn write_to(&self, out: &mut String) {
+        if self.samples.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "# HELP {} {}", self.name, self.help);
+        let _ = writeln!(out, "# TYPE {} gauge", self.name);
+        for (labels, v) in &self.samples {
             let labels: Vec<String> = labels
                 .iter()
                 .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
                 .collect();
             if labels.is_empty() {
-                let _ = writeln!(out, "{} {v}", fam.name);
+                let _ = writeln!(out, "{} {v}", self.name);
             } else {
-                let _ = writeln!(out, "{}{{{}}} {v}", fam.name, labels.join(","));
+                let _ = writeln!(out, "{}{{{}}} {v}", self.name, labels.join(","));
             }
         }
     }
-    out
 }
 
-/// Writes `content` to `path` atomically: `.<name>.<pid>.tmp` in the same directory
-/// (not `*.prom`, so the collector skips it), fsync, mode 0644 (metrics hold no
-/// secret), rename, fsync the directory.
+/// Writes `content` to `path` atomically (the temporary name is hidden and not
+/// `*.prom`, so the collector skips it), mode 0644: metrics hold no secret.
 pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => Path::new(".").to_path_buf(),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o644)
-            .open(&tmp)?;
-        f.write_all(content.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(&dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    pra_core::fs::write_atomic(path, content.as_bytes(), 0o644)
 }
 
 /// The label sets of a family in rendered output, for tests.
@@ -305,18 +316,5 @@ mod tests {
         assert!(out.contains("pra_backup_age_seconds{stanza=\"app\",repo=\"/r\"} 120\n"));
         assert!(out.contains("pra_status_state 1\n"));
         assert!(!names(&out).contains("pra_availability_ratio"));
-    }
-
-    #[test]
-    fn writes_atomically_with_mode_0644() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("pra.prom");
-        write_atomic(&p, "a 1\n").unwrap();
-        write_atomic(&p, "a 2\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "a 2\n");
-        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode & 0o600, 0o600);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

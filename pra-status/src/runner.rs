@@ -97,7 +97,8 @@ pub fn run_jobs(jobs: Vec<Job>, timeout: Duration) -> Vec<CheckResult> {
                         "{name}: did not finish within {}",
                         pra_core::time::format_duration(timeout)
                     ),
-                );
+                )
+                .because(pra_core::error_class::ErrorClass::Timeout);
                 r.fields.target = target.clone();
                 r.fields.duration_s = timeout.as_secs_f64();
                 results.push((i, r));

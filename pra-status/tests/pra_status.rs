@@ -3,12 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "pra_status/common.rs"]
-mod common;
 #[path = "pra_status/archive.rs"]
 mod archive;
 #[path = "pra_status/availability.rs"]
 mod availability;
+#[path = "pra_status/common.rs"]
+mod common;
 #[path = "pra_status/replication.rs"]
 mod replication;
 #[path = "pra_status/status.rs"]

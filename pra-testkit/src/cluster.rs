@@ -4,6 +4,7 @@
 //! server runs as the unprivileged `postgres` user (initdb refuses root).
 //! Dropping the cluster stops the server and removes the directory.
 
+use crate::tls::TlsFiles;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,9 @@ pub struct ClusterOptions {
     pub conf: Vec<String>,
     /// When set, the superuser gets this password and TCP connections need it (scram).
     pub password: Option<String>,
+    /// TLS on, with certificates made for the test ([`crate::tls::TlsFiles`]), and a
+    /// `pg_hba.conf` that refuses TCP connections without TLS.
+    pub tls: bool,
 }
 
 /// A running private PostgreSQL server.
@@ -27,6 +31,7 @@ pub struct PgCluster {
     child: Option<Child>,
     run_as: Option<(u32, u32)>,
     opts: ClusterOptions,
+    tls: Option<TlsFiles>,
 }
 
 /// The directory holding `initdb`, `postgres`, `pg_ctl` …: `$PRA_PG_BINDIR`, else
@@ -62,7 +67,8 @@ pub fn server_bindir() -> PathBuf {
     }
 }
 
-fn free_port() -> u16 {
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port on 127.0.0.1");
     l.local_addr().unwrap().port()
 }
@@ -141,6 +147,7 @@ impl PgCluster {
             child: None,
             run_as,
             opts,
+            tls: None,
         };
         let out = cluster
             .as_server_user(&mut initdb)
@@ -166,6 +173,9 @@ impl PgCluster {
             "max_connections = 60".to_string(),
             "logging_collector = off".to_string(),
         ];
+        if cluster.opts.tls {
+            conf.extend(cluster.setup_tls(&data));
+        }
         conf.extend(cluster.opts.conf.iter().cloned());
         let mut text = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
         text.push_str("\n# pra-testkit\n");
@@ -174,6 +184,33 @@ impl PgCluster {
         std::fs::write(data.join("postgresql.conf"), text).unwrap();
         cluster.launch();
         cluster
+    }
+
+    /// Makes the certificates and the TLS-only `pg_hba.conf`; returns the config lines.
+    fn setup_tls(&mut self, data: &Path) -> Vec<String> {
+        let dir = self.dir.path().join("tls");
+        std::fs::create_dir(&dir).unwrap();
+        let files = TlsFiles::generate(&dir);
+        if let Some((uid, gid)) = self.run_as {
+            // The server refuses a key it does not own (or root's with 0640).
+            chown_tree(&files.server_key, uid, gid);
+        }
+        let method = if self.opts.password.is_some() {
+            "scram-sha-256"
+        } else {
+            "trust"
+        };
+        std::fs::write(data.join("pg_hba.conf"), TlsFiles::hba(method)).unwrap();
+        let conf = files.server_conf();
+        self.tls = Some(files);
+        conf
+    }
+
+    /// The TLS files of a cluster started with [`ClusterOptions::tls`].
+    pub fn tls_files(&self) -> &TlsFiles {
+        self.tls
+            .as_ref()
+            .expect("the cluster was started without ClusterOptions::tls")
     }
 
     fn as_server_user<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {

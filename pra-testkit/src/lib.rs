@@ -1,7 +1,7 @@
 //! Test kit of the pra tools (dev-only): real PostgreSQL clusters started from
 //! the machine's server binaries, the project's own sample-data generator, the
-//! shared real-world datasets, per-table content digests, and a runner that
-//! executes a tool binary and decodes its events.
+//! shared real-world datasets, per-table content digests, a runner that
+//! executes a tool binary and decodes its events, and loopback HTTP and SMTP servers.
 //!
 //! Nothing here mocks PostgreSQL. A missing server is a loud failure, with the
 //! command that installs it.
@@ -13,11 +13,18 @@
 pub mod cluster;
 pub mod datasets;
 pub mod digest;
+pub mod fidelity;
+pub mod http;
 pub mod run;
 pub mod sample;
+pub mod smtp;
+pub mod tls;
 
-pub use cluster::{ClusterOptions, PgCluster};
+pub use cluster::{free_port, ClusterOptions, PgCluster};
 pub use datasets::{datasets_dir, load_dataset, Dataset};
-pub use digest::{database_digest, object_owners, DatabaseDigest};
+pub use digest::{database_digest, database_settings, object_owners, DatabaseDigest};
+pub use fidelity::{load_fidelity, FIDELITY_ROLES};
+pub use http::{HttpServer, Reply, Request};
 pub use run::{tool, Tool, ToolRun};
-pub use sample::{load_sample, SAMPLE_SQL};
+pub use sample::{load_app, load_sample, sql_file};
+pub use smtp::SmtpServer;

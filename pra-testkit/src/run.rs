@@ -2,8 +2,13 @@
 //! bytes on stdin; collects the exit code, stdout decoded into `pra.v1` events,
 //! and stderr. Every assertion helper prints the command, stdin, stdout and
 //! stderr when it fails, so a red test explains itself.
+//!
+//! Every run checks one rule of the protocol on its way: each `error` event the
+//! tool emits carries an `error_class` from the documented table (DESIGN.md), so
+//! every failure test of every tool checks it without saying so.
 
-use pra_core::event::{Event, Kind};
+use pra_core::error_class::ErrorClass;
+use pra_core::event::{Event, Kind, Status};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,6 +16,7 @@ use std::time::{Duration, Instant};
 /// A tool invocation being prepared.
 pub struct Tool {
     cmd: Command,
+    name: String,
     shown: String,
     stdin: Vec<u8>,
     timeout: Duration,
@@ -34,7 +40,8 @@ pub fn tool(path: &str) -> Tool {
         .unwrap_or_default();
     Tool {
         cmd,
-        shown: name,
+        shown: name.clone(),
+        name,
         stdin: Vec::new(),
         timeout: Duration::from_secs(300),
     }
@@ -159,7 +166,7 @@ impl Tool {
             }
         }
         use std::os::unix::process::ExitStatusExt;
-        ToolRun {
+        let run = ToolRun {
             command: self.shown,
             stdin: self.stdin,
             code: status.code(),
@@ -169,7 +176,9 @@ impl Tool {
             events,
             other_lines,
             elapsed: started.elapsed(),
-        }
+        };
+        run.check_error_classes(&self.name);
+        run
     }
 }
 
@@ -197,6 +206,25 @@ pub struct ToolRun {
 }
 
 impl ToolRun {
+    /// Fails unless every `error` event emitted by `tool` (not forwarded from
+    /// upstream) has a documented `error_class`; `internal` means one was forgotten.
+    fn check_error_classes(&self, tool: &str) {
+        for e in &self.events {
+            if e.tool != tool || e.status != Status::Error {
+                continue;
+            }
+            let class = e.class();
+            self.check(
+                class.is_some() && class != Some(ErrorClass::Internal),
+                &format!(
+                    "{tool} emitted an error event without a documented error_class ({:?}): {}",
+                    e.error_class,
+                    e.to_json_line()
+                ),
+            );
+        }
+    }
+
     /// Everything about the run, for failure messages.
     pub fn dump(&self) -> String {
         let stdin = String::from_utf8_lossy(&self.stdin);

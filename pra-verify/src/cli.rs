@@ -1,6 +1,6 @@
 //! The flags of pra-verify (clap derive). The help text is the man page.
 
-use pra_core::cli::{DbArgs, OutputArgs, RepoArgs};
+use pra_core::cli::{BackupArgs, DbArgs, OutputArgs, PgBinArgs, RepoArgs};
 use pra_core::manifest::VerifyLevel;
 use std::path::PathBuf;
 
@@ -32,7 +32,12 @@ pra-verify --repo /var/backups/pra --stanza app --backup all --level manifest\n 
 pra-verify --all-stanzas --level restore -d 'host=/run/postgresql user=postgres dbname=postgres'\n  \
 pra-verify --stanza app --level restore --check-sql /etc/pra/app-checks.sql\n\n\
 Exit codes: 0 every backup verified, 1 a backup failed verification, 2 usage error, \
-3 repository or server unreachable (or a lock held), 130/143 interrupted."
+3 repository or server unreachable (or a lock held), 130/143 interrupted.",
+    mut_arg("backup", |a| a.env("PRA_VERIFY_BACKUP")),
+    mut_arg("since", |a| a.env("PRA_VERIFY_SINCE")),
+    mut_arg("stanza", |a| a.help(
+        "Stanza whose backups to verify (default: the repository's only stanza; with \
+         several, give --stanza or --all-stanzas)."))
 )]
 pub struct Args {
     /// Repository and stanza.
@@ -43,15 +48,9 @@ pub struct Args {
     #[arg(long, env = "PRA_VERIFY_ALL_STANZAS", conflicts_with = "stanza")]
     pub all_stanzas: bool,
 
-    /// Which backups: a backup id, `latest` (the newest complete one) or `all`.
-    /// Ignored when stdin carries `backup` events.
-    #[arg(
-        long,
-        env = "PRA_VERIFY_BACKUP",
-        value_name = "ID|latest|all",
-        default_value = "latest"
-    )]
-    pub backup: String,
+    /// Which backups (ignored when stdin carries `backup` events).
+    #[command(flatten)]
+    pub backups: BackupArgs,
 
     /// How deep to verify.
     #[arg(long, env = "PRA_VERIFY_LEVEL", value_enum, default_value_t = VerifyLevel::Checksum)]
@@ -73,9 +72,9 @@ pub struct Args {
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: u32,
 
-    /// Directory of pg_restore (default: found on PATH).
-    #[arg(long, env = "PRA_PG_BINDIR", value_name = "DIR")]
-    pub pg_bindir: Option<PathBuf>,
+    /// Where pg_restore is (checksum and restore levels).
+    #[command(flatten)]
+    pub pg_bin: PgBinArgs,
 
     /// Output and logging.
     #[command(flatten)]
@@ -86,6 +85,7 @@ pub struct Args {
 mod tests {
     use super::*;
     use clap::{CommandFactory, Parser};
+    use pra_core::select::BackupSelector;
 
     #[test]
     fn flags_parse_and_help_is_consistent() {
@@ -93,7 +93,31 @@ mod tests {
         let a = Args::try_parse_from(["pra-verify", "--repo", "/r", "--all-stanzas"]).unwrap();
         assert!(a.all_stanzas);
         assert_eq!(a.level, VerifyLevel::Checksum);
-        assert_eq!(a.backup, "latest");
+        assert_eq!(a.backups.backup, BackupSelector::Latest);
+        let all = Args::try_parse_from([
+            "pra-verify",
+            "--repo",
+            "/r",
+            "--backup",
+            "all",
+            "--since",
+            "7d",
+        ])
+        .unwrap();
+        assert_eq!(all.backups.backup, BackupSelector::All);
+        assert!(
+            Args::try_parse_from(["pra-verify", "--repo", "/r", "--backup", "newest"]).is_err()
+        );
+        let help = Args::command().render_long_help().to_string();
+        for needle in [
+            "PRA_VERIFY_BACKUP",
+            "PRA_VERIFY_SINCE",
+            "PRA_PG_BINDIR",
+            "only stanza",
+        ] {
+            assert!(help.contains(needle), "--help lacks {needle:?}");
+        }
+        assert!(!help.contains("default: the database name"));
         assert!(Args::try_parse_from([
             "pra-verify",
             "--repo",

@@ -5,26 +5,27 @@
 //! `verify.json` beside the manifest, and emits one `verify` event per backup.
 //! The checksum pass streams each file once through parallel hashing and decoding
 //! ([`pipeline`]); the restore level loads the dump with pra-restore's library into
-//! a scratch database ([`restore`], [`scratch`]) that never outlives the run.
+//! a scratch database ([`restore`], [`pra_core::scratch`]) that never outlives the run.
 
 mod checksql;
 mod cli;
 pub mod pipeline;
 mod restore;
-pub mod scratch;
 mod select;
-mod signals;
 mod verify;
 
 pub use cli::Args;
 
 use pra_core::conn::ConnError;
+use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::VerifyFields;
 use pra_core::event::stream::forward_stdin;
 use pra_core::event::{Event, EventWriter, Kind, Status};
 use pra_core::exit::{Exit, ExitStatus};
 use pra_core::manifest::{VerifyLevel, VerifyRecord, VERIFY_FORMAT};
 use pra_core::repo::{RepoError, Repository};
+use pra_core::scratch;
+use pra_core::signals;
 use select::Target;
 use verify::{verify_backup, Outcome, Plan};
 
@@ -60,13 +61,16 @@ pub enum Error {
 }
 
 impl ExitStatus for Error {
-    fn exit(&self) -> Exit {
+    fn class(&self) -> ErrorClass {
         match self {
-            Error::Usage(_) => Exit::Usage,
-            Error::Conn(e) => e.exit(),
-            Error::Repo(e) => e.exit(),
-            Error::Scratch(scratch::ScratchError::Connect(e)) => e.exit(),
-            Error::NoRepository(_) | Error::Scratch(_) | Error::Io { .. } => Exit::Runtime,
+            Error::Usage(_) => ErrorClass::Usage,
+            Error::Conn(e) => e.class(),
+            Error::Repo(e) => e.class(),
+            Error::NoRepository(_) => ErrorClass::Repository,
+            Error::Scratch(scratch::ScratchError::Connect(e)) => e.class(),
+            Error::Scratch(scratch::ScratchError::Sql { .. }) => ErrorClass::Query,
+            Error::Scratch(scratch::ScratchError::Busy(_)) => ErrorClass::LockHeld,
+            Error::Io { .. } => ErrorClass::Io,
         }
     }
 }
@@ -102,9 +106,14 @@ fn read_checks(args: &Args) -> Result<Vec<String>, Error> {
 /// Runs pra-verify; returns the exit code its work deserves.
 pub fn run(args: Args) -> Result<Exit, Error> {
     args.out.init_logging(TOOL);
-    // Before any other thread exists, so that all inherit the blocked signals.
     signals::install().map_err(io_err("installing the signal handler"))?;
     let checks = read_checks(&args)?;
+    if args.level != VerifyLevel::Manifest {
+        // A missing pg_restore is a configuration error, not a verdict on any backup.
+        args.pg_bin
+            .program("pg_restore")
+            .map_err(|e| Error::Usage(e.to_string()))?;
+    }
     let server = match args.level {
         VerifyLevel::Restore => Some(args.db.settings()?),
         _ => None,
@@ -117,7 +126,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     // exit 3), without reading the backups first.
     let mut server_down = None;
     let mut leftovers = match &server {
-        Some(s) => scratch::drop_leftovers(s).unwrap_or_else(|e| {
+        Some(s) => scratch::drop_leftovers(s, restore::SCRATCH_PREFIX).unwrap_or_else(|e| {
             log::error!("{e}");
             server_down = Some(e.to_string());
             Vec::new()
@@ -126,7 +135,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     };
     let plan = Plan {
         level: args.level,
-        pg_bindir: args.pg_bindir.clone(),
+        pg_bindir: args.pg_bin.pg_bindir.clone(),
         server,
         server_down,
         jobs: args.jobs,
@@ -166,7 +175,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
                         problems: vec![problem.clone()],
                         ..VerifyFields::default()
                     };
-                    let ev = Event::new(TOOL, Kind::Verify, Status::Error, problem)
+                    let ev = Event::error(TOOL, Kind::Verify, ErrorClass::Verification, problem)
                         .with_stanza(stanza)
                         .with_fields(&fields);
                     (ev, Exit::Problem)
@@ -191,9 +200,10 @@ pub fn run(args: Args) -> Result<Exit, Error> {
 fn targets_from_flags(args: &Args, repo: &Repository) -> Result<Vec<Target>, Error> {
     let stanzas =
         select::stanzas(repo, args.repo.stanza.as_deref(), args.all_stanzas).map_err(select_err)?;
+    let selection = args.backups.selection();
     let mut targets = Vec::new();
     for stanza in stanzas {
-        targets.extend(select::for_stanza(repo, &stanza, &args.backup).map_err(select_err)?);
+        targets.extend(select::for_stanza(repo, &stanza, &selection).map_err(select_err)?);
     }
     Ok(targets)
 }
@@ -298,6 +308,7 @@ fn event_for(stanza: &str, id: &str, o: &Outcome) -> Event {
         }
     }
     Event::new(TOOL, Kind::Verify, status, message)
+        .with_error_class(o.class())
         .with_stanza(stanza)
         .with_fields(&fields)
 }

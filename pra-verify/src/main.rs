@@ -1,8 +1,10 @@
 //! pra-verify: prove backups are intact and restorable (see `pra-verify --help`).
+//! Parse, run, report a failure, exit: the one path of every tool, [`pra_core::exit::main`].
 
-use clap::Parser;
+use pra_core::event::Kind;
+use pra_core::exit::Tool;
 
 fn main() -> std::process::ExitCode {
-    let args = pra_verify::Args::parse();
-    pra_core::exit::finish("pra-verify", pra_verify::run(args))
+    let tool = Tool::new(pra_verify::TOOL, Kind::Verify);
+    pra_core::exit::main(&tool, |a: &pra_verify::Args| a.out.format, pra_verify::run)
 }

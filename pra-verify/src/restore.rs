@@ -2,13 +2,17 @@
 //! the exact row count of every table compared with the manifest, the `--check-sql`
 //! assertions, and the scratch database dropped whatever happens.
 
-use crate::scratch::{scratch_name, Scratch, ScratchError};
-use crate::{checksql, signals};
+use crate::checksql;
 use pra_core::catalog::{compare_row_counts, count_rows, user_tables};
 use pra_core::conn::{describe_pg_error, ConnSettings};
 use pra_core::manifest::Manifest;
 use pra_core::repo::Repository;
+use pra_core::scratch::{scratch_name, DropStrategy, Scratch, ScratchError};
+use pra_core::signals;
 use pra_restore::{load_dump, LoadOptions};
+
+/// Prefix of every scratch database of pra-verify.
+pub const SCRATCH_PREFIX: &str = "pra_verify_";
 
 /// What a test restore found.
 #[derive(Debug, Default)]
@@ -44,6 +48,8 @@ pub struct RestoreSettings<'a> {
     pub jobs: u32,
     /// The `--check-sql` statements.
     pub checks: &'a [String],
+    /// Directory of `pg_restore` (`--pg-bindir`).
+    pub pg_bindir: Option<&'a std::path::Path>,
 }
 
 fn interrupted() -> Result<(), NoVerdict> {
@@ -60,17 +66,18 @@ pub fn test_restore(
     repo: &Repository,
     manifest: &Manifest,
 ) -> Result<RestoreReport, NoVerdict> {
-    let name = scratch_name(&manifest.stanza, &manifest.id);
+    let name = scratch_name(SCRATCH_PREFIX, &manifest.stanza, &manifest.id);
     let mut report = RestoreReport {
         scratch: name.clone(),
         ..RestoreReport::default()
     };
-    let scratch = Scratch::create(settings.server, &name).map_err(|e| match e {
-        ScratchError::Sql { .. } => {
-            NoVerdict::Unreachable(format!("cannot create scratch database: {e}"))
-        }
-        other => NoVerdict::Unreachable(other.to_string()),
-    })?;
+    let scratch =
+        Scratch::create(settings.server, &name, DropStrategy::Auto).map_err(|e| match e {
+            ScratchError::Sql { .. } => {
+                NoVerdict::Unreachable(format!("cannot create scratch database: {e}"))
+            }
+            other => NoVerdict::Unreachable(other.to_string()),
+        })?;
     interrupted()?;
     let result = check_in(settings, repo, manifest, &scratch, &mut report);
     // Dropped here, before the verdict, also when checking failed.
@@ -98,6 +105,7 @@ fn check_in(
         // grants are not what the row counts prove.
         no_owner: true,
         temp_dir: None,
+        pg_bindir: settings.pg_bindir.map(std::path::Path::to_path_buf),
     };
     log::info!(
         "restoring {}/{} into scratch database {}",

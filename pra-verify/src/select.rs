@@ -1,8 +1,9 @@
-//! Which backups to verify: those named by `backup` events on stdin, else
-//! `--backup ID|latest|all` of one stanza or of every stanza.
+//! Which backups to verify: those named by `backup` events on stdin, else the
+//! `--backup`/`--since` selection ([`pra_core::select`]) of one stanza or of every stanza.
 
 use pra_core::event::{Event, Kind, Status};
 use pra_core::repo::{RepoError, Repository};
+use pra_core::select::{backup_is_verified, only_stanza, Selection};
 
 /// One backup to verify, or a selection that found nothing to verify.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,18 +55,12 @@ pub fn stanzas(
         return Ok(vec![s.to_string()]);
     }
     let found = repo.stanzas()?;
-    if all || found.len() == 1 {
+    if all {
         return Ok(found);
     }
-    Err(SelectError::Usage(if found.is_empty() {
-        format!("repository {} holds no stanza", repo.location())
-    } else {
-        format!(
-            "repository {} holds several stanzas ({}); give --stanza NAME or --all-stanzas",
-            repo.location(),
-            found.join(", ")
-        )
-    }))
+    only_stanza(&repo.location(), &found, "--stanza NAME or --all-stanzas")
+        .map(|s| vec![s])
+        .map_err(SelectError::Usage)
 }
 
 /// Why no selection could be made.
@@ -79,50 +74,40 @@ pub enum SelectError {
     Usage(String),
 }
 
-/// The backups of a stanza that `--backup` names.
+/// The backups of a stanza that `--backup` and `--since` name; a selection that
+/// finds nothing is one [`Target::Missing`] (a failed verification, exit 1).
 pub fn for_stanza(
     repo: &Repository,
     stanza: &str,
-    which: &str,
+    selection: &Selection,
 ) -> Result<Vec<Target>, SelectError> {
-    let backups = repo.backups(stanza)?;
-    let complete: Vec<String> = backups
-        .iter()
+    let complete: Vec<String> = repo
+        .backups(stanza)?
+        .into_iter()
         .filter(|b| b.complete)
-        .map(|b| b.id.clone())
+        .map(|b| b.id)
         .collect();
-    let missing = |id: Option<String>, problem: String| Target::Missing {
-        stanza: stanza.to_string(),
-        id,
-        problem,
-    };
-    let target = |id: &String| Target::Backup {
-        stanza: stanza.to_string(),
-        id: id.clone(),
-    };
-    Ok(match which {
-        "latest" => match complete.last() {
-            Some(id) => vec![target(id)],
-            None => vec![missing(
-                None,
-                format!("stanza {stanza} has no complete backup to verify"),
-            )],
-        },
-        "all" => {
-            if complete.is_empty() {
-                vec![missing(
-                    None,
-                    format!("stanza {stanza} has no complete backup to verify"),
-                )]
-            } else {
-                complete.iter().map(target).collect()
-            }
-        }
-        id => vec![Target::Backup {
+    let picked = selection.pick(&complete, pra_core::time::now(), |id| {
+        backup_is_verified(repo, stanza, id)
+    })?;
+    if picked.is_empty() {
+        let id = match &selection.backup {
+            pra_core::select::BackupSelector::Id(id) => Some(id.clone()),
+            _ => None,
+        };
+        return Ok(vec![Target::Missing {
             stanza: stanza.to_string(),
-            id: id.to_string(),
-        }],
-    })
+            id,
+            problem: format!("stanza {stanza}: {}", selection.nothing_found()),
+        }]);
+    }
+    Ok(picked
+        .into_iter()
+        .map(|id| Target::Backup {
+            stanza: stanza.to_string(),
+            id: id.clone(),
+        })
+        .collect())
 }
 
 #[cfg(test)]

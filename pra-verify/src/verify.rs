@@ -3,7 +3,9 @@
 
 use crate::pipeline;
 use crate::restore::{test_restore, NoVerdict, RestoreSettings};
+use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::VerifyFields;
+use pra_core::exit::ExitStatus;
 use pra_core::fetch::{check_present, FetchError};
 use pra_core::manifest::{FileRole, Manifest, VerifyLevel};
 use pra_core::repo::{LockMode, RepoError, Repository};
@@ -36,6 +38,9 @@ pub struct Outcome {
     pub unreachable: Option<String>,
     /// The signal that interrupted the verification.
     pub interrupted: Option<i32>,
+    /// Why there is no verdict or what the failure is, when not a plain verification
+    /// problem: the event's `error_class` (see [`Outcome::class`]).
+    pub class: Option<ErrorClass>,
     /// True when the backup directory exists, so verify.json can be written.
     pub recordable: bool,
 }
@@ -43,6 +48,23 @@ pub struct Outcome {
 impl Outcome {
     fn problem(&mut self, p: impl Into<String>) {
         self.fields.problems.push(p.into());
+    }
+
+    /// A stored file that does not match its manifest.
+    fn corrupt(&mut self, p: impl Into<String>) {
+        self.class = Some(ErrorClass::Corrupt);
+        self.problem(p);
+    }
+
+    /// No verdict can be given (exit 3): the repository, the server or our side failed.
+    fn no_verdict(&mut self, class: ErrorClass, why: impl Into<String>) {
+        self.class = Some(class);
+        self.unreachable = Some(why.into());
+    }
+
+    /// The class of the failure, for the event's `error_class`.
+    pub fn class(&self) -> ErrorClass {
+        self.class.unwrap_or(ErrorClass::Verification)
     }
 }
 
@@ -93,7 +115,7 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
             return;
         }
         Err(e) => {
-            out.unreachable = Some(e.to_string());
+            out.no_verdict(e.class(), e.to_string());
             return;
         }
     };
@@ -107,7 +129,7 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
     }
     if plan.level == VerifyLevel::Restore {
         if let Some(why) = &plan.server_down {
-            out.unreachable = Some(why.clone());
+            out.no_verdict(ErrorClass::Connection, why.clone());
             return;
         }
     }
@@ -115,13 +137,13 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
     let _lock = match repo.lock_backup(stanza, id, crate::TOOL, LockMode::Shared) {
         Ok(l) => l,
         Err(e) => {
-            out.unreachable = Some(e.to_string());
+            out.no_verdict(e.class(), e.to_string());
             return;
         }
     };
     for file in &manifest.files {
-        if crate::signals::pending().is_some() {
-            out.interrupted = crate::signals::pending();
+        if pra_core::signals::pending().is_some() {
+            out.interrupted = pra_core::signals::pending();
             return;
         }
         out.fields.files_checked += 1;
@@ -143,15 +165,15 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
             }
             Ok(None) => {}
             Err(FetchError::Repo(e)) => {
-                out.unreachable = Some(e.to_string());
+                out.no_verdict(e.class(), e.to_string());
                 return;
             }
             // Our side failed (pg_restore cannot run): no verdict on the backup.
             Err(FetchError::Sink { file, source }) => {
-                out.unreachable = Some(format!("{file}: {source}"));
+                out.no_verdict(ErrorClass::Child, format!("{file}: {source}"));
                 return;
             }
-            Err(e) => out.problem(e.to_string()),
+            Err(e) => out.corrupt(e.to_string()),
         }
     }
     if manifest.files.is_empty() {
@@ -164,13 +186,14 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
 
 fn restore_level(plan: &Plan, repo: &Repository, manifest: &Manifest, out: &mut Outcome) {
     let Some(server) = plan.server.as_ref() else {
-        out.unreachable = Some("no server for the restore level".to_string());
+        out.no_verdict(ErrorClass::Config, "no server for the restore level");
         return;
     };
     let settings = RestoreSettings {
         server,
         jobs: plan.jobs,
         checks: &plan.checks,
+        pg_bindir: plan.pg_bindir.as_deref(),
     };
     match test_restore(&settings, repo, manifest) {
         Ok(r) => {
@@ -181,7 +204,7 @@ fn restore_level(plan: &Plan, repo: &Repository, manifest: &Manifest, out: &mut 
             out.fields.assertions_passed = r.assertions;
             out.fields.problems.extend(r.problems);
         }
-        Err(NoVerdict::Unreachable(e)) => out.unreachable = Some(e),
+        Err(NoVerdict::Unreachable(e)) => out.no_verdict(ErrorClass::Connection, e),
         Err(NoVerdict::Interrupted(sig)) => out.interrupted = Some(sig),
     }
 }

@@ -9,3 +9,5 @@ mod common;
 mod detection;
 #[path = "pra_verify/restore.rs"]
 mod restore;
+#[path = "pra_verify/tls.rs"]
+mod tls;

@@ -1,6 +1,6 @@
-complete -c pra-backup -l repo -d 'Backup repository: a path or file:// URL (object storage to come). Several values (or a comma-separated PRA_REPO) write to each' -r
-complete -c pra-backup -l stanza -d 'Name of what is backed up (default: the database name)' -r
-complete -c pra-backup -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app). Unset parts come from PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE' -r
+complete -c pra-backup -l repo -d 'Backup repository: a path or file:// URL (object storage to come). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
+complete -c pra-backup -l stanza -d 'Stanza: the name one database\'s backups are kept under (default: the database name)' -r
+complete -c pra-backup -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app?sslmode=verify-full), as libpq: unset parts come from the service (service=NAME or PGSERVICE), then PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE, PGSSLROOTCERT and the other PG* variables' -r
 complete -c pra-backup -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
 complete -c pra-backup -l compress -d 'Compression of the stored files' -r -f -a "zstd\t'Zstandard: fast, multithreaded, the default'
@@ -14,7 +14,7 @@ complete -c pra-backup -l critical-table -d 'A table that is always counted, eve
 complete -c pra-backup -l retries -d 'Retries of a backup that failed for a transient reason (connection refused or reset, server starting up). Permanent errors fail at once' -r
 complete -c pra-backup -l retry-delay -d 'Delay before a retry' -r
 complete -c pra-backup -l wait -d 'Wait this long for the stanza lock held by another backup instead of failing at once' -r
-complete -c pra-backup -l pg-bindir -d 'Directory of pg_dump and pg_dumpall (default: found on PATH)' -r -F
+complete -c pra-backup -l pg-bindir -d 'Directory of the PostgreSQL client programs (pg_dump, pg_dumpall, pg_restore), to pick a version (default: found on PATH)' -r -F
 complete -c pra-backup -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'
 complete -c pra-backup -s q -l quiet -d 'Only errors on stderr'
 complete -c pra-backup -l all-databases -d 'Back up every connectable non-template database of the server, one stanza each (named after the database; --stanza is refused)'

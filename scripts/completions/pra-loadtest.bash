@@ -23,7 +23,7 @@ _pra__loadtest() {
 
     case "${cmd}" in
         pra__loadtest)
-            opts="-d -v -q -h -V --dbname --format --verbose --quiet --repo --stanza --duration --clients --scale --workload --rpo --rto --max-slowdown --app-url --max-app-failures --report --keep --help --version"
+            opts="-d -v -q -h -V --dbname --format --verbose --quiet --stanza --pg-bindir --duration --clients --scale --workload --rpo --rto --max-slowdown --app-url --http-timeout --max-app-failures --report --keep --repo --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -41,11 +41,11 @@ _pra__loadtest() {
                     COMPREPLY=($(compgen -W "json text" -- "${cur}"))
                     return 0
                     ;;
-                --repo)
+                --stanza)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --stanza)
+                --pg-bindir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -81,11 +81,19 @@ _pra__loadtest() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --http-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-app-failures)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

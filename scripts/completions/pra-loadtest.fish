@@ -1,8 +1,8 @@
-complete -c pra-loadtest -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app). Unset parts come from PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE' -r
+complete -c pra-loadtest -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app?sslmode=verify-full), as libpq: unset parts come from the service (service=NAME or PGSERVICE), then PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE, PGSSLROOTCERT and the other PG* variables' -r
 complete -c pra-loadtest -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
-complete -c pra-loadtest -l repo -d 'Repository for the drill\'s backup (a path or file:// URL; several, comma-separated, get copies). Default: a temporary directory, removed at the end. The drill\'s backup is deleted from it at the end unless --keep' -r
-complete -c pra-loadtest -l stanza -d 'Stanza of the drill\'s backup (default: the database name)' -r
+complete -c pra-loadtest -l stanza -d 'Stanza: the name one database\'s backups are kept under (default: the database name)' -r
+complete -c pra-loadtest -l pg-bindir -d 'Directory of the PostgreSQL client programs (pg_dump, pg_dumpall, pg_restore), to pick a version (default: found on PATH)' -r -F
 complete -c pra-loadtest -l duration -d 'How long the load runs in all: a third as the baseline, then the backup, the restore and the rest of the time under load' -r
 complete -c pra-loadtest -l clients -d 'Concurrent client connections running the transaction' -r
 complete -c pra-loadtest -l scale -d 'Size of the built-in tables: 1 = 100,000 accounts (as pgbench); fractions allowed (0.1 = 10,000). Ignored with --workload' -r
@@ -10,9 +10,11 @@ complete -c pra-loadtest -l workload -d 'A transaction file to run instead of th
 complete -c pra-loadtest -l rpo -d 'Recovery point objective: the most work you accept to lose (the span of the committed transactions the backup misses at the end of the drill)' -r
 complete -c pra-loadtest -l rto -d 'Recovery time objective: the longest a restore may take, end to end' -r
 complete -c pra-loadtest -l max-slowdown -d 'Largest accepted slowdown of the load during the backup (p95 latency during the backup divided by the baseline p95)' -r
-complete -c pra-loadtest -l app-url -d 'Application URL probed every second during the drill (availability SLA); a probe fails without an answer within 2 s or with a status >= 400' -r
+complete -c pra-loadtest -l app-url -d 'Application URL probed every second during the drill (availability SLA); a probe fails unless it answers 2xx (redirects followed) within --http-timeout' -r
+complete -c pra-loadtest -l http-timeout -d 'Time limit of each --app-url probe' -r
 complete -c pra-loadtest -l max-app-failures -d 'Failed application probes accepted before the availability SLA fails' -r
 complete -c pra-loadtest -l report -d 'Write the compliance report here: Markdown (.md), or HTML (.html, .htm) with the latency timeline as an inline SVG chart' -r -F
+complete -c pra-loadtest -l repo -d 'Repository for the drill\'s backup (a path or file:// URL; several, comma-separated, get copies). Default: a temporary directory, removed at the end. The drill\'s backup is deleted from it at the end unless --keep.' -r
 complete -c pra-loadtest -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'
 complete -c pra-loadtest -s q -l quiet -d 'Only errors on stderr'
 complete -c pra-loadtest -l keep -d 'Keep schema pra_loadtest, the scratch database and the drill\'s backup (to inspect them)'

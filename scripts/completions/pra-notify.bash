@@ -23,7 +23,7 @@ _pra__notify() {
 
     case "${cmd}" in
         pra__notify)
-            opts="-v -q -h -V --slack-webhook --webhook --header --email-to --email-from --smtp --sendmail --sendmail-command --sms-webhook --sms-to --min-status --kinds --only-changes --state-file --digest --timeout --max-wait --strict --format --verbose --quiet --help --version"
+            opts="-v -q -h -V --slack-webhook --webhook --header --email-to --email-from --smtp --sendmail --sendmail-command --sms-webhook --sms-to --telegram-bot-token-file --telegram-chat-id --telegram-api-url --discord-webhook --teams-webhook --mattermost-webhook --mattermost-channel --min-status --kinds --only-changes --state-file --digest --timeout --max-wait --strict --format --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -62,6 +62,34 @@ _pra__notify() {
                     return 0
                     ;;
                 --sms-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --telegram-bot-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --telegram-chat-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --telegram-api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discord-webhook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --teams-webhook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mattermost-webhook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mattermost-channel)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

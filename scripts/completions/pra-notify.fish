@@ -7,6 +7,13 @@ complete -c pra-notify -l smtp -d 'SMTP server: smtp://host[:25] (STARTTLS when 
 complete -c pra-notify -l sendmail-command -d 'The sendmail program for --sendmail' -r -F
 complete -c pra-notify -l sms-webhook -d 'SMS provider endpoint: POSTs JSON {"to": NUMBER, "text": TEXT}, the text under 160 characters (a secret: prefer PRA_SMS_WEBHOOK)' -r
 complete -c pra-notify -l sms-to -d 'Phone number for SMS. Repeatable; PRA_SMS_TO may list several, comma-separated' -r
+complete -c pra-notify -l telegram-bot-token-file -d 'File holding the Telegram bot token (from @BotFather), mode 0600. Or put the token itself in PRA_TELEGRAM_BOT_TOKEN; it is never taken from the command line' -r -F
+complete -c pra-notify -l telegram-chat-id -d 'Telegram chat to post to: a numeric id (-100… for groups and channels) or @channelusername. Repeatable; PRA_TELEGRAM_CHAT_ID may list several, comma-separated' -r
+complete -c pra-notify -l telegram-api-url -d 'Base URL of the Telegram Bot API (a self-hosted Bot API server, or a test server)' -r
+complete -c pra-notify -l discord-webhook -d 'Discord webhook URL, https://discord.com/api/webhooks/ID/TOKEN (a secret: prefer PRA_DISCORD_WEBHOOK)' -r
+complete -c pra-notify -l teams-webhook -d 'Microsoft Teams webhook URL: a Workflows "when a Teams webhook request is received" URL (or a legacy incoming webhook); a secret: prefer PRA_TEAMS_WEBHOOK' -r
+complete -c pra-notify -l mattermost-webhook -d 'Mattermost incoming webhook URL, https://HOST/hooks/KEY (a secret: prefer PRA_MATTERMOST_WEBHOOK)' -r
+complete -c pra-notify -l mattermost-channel -d 'Mattermost channel to post to instead of the webhook\'s own (its name, e.g. town-square; the webhook must not be locked to its channel)' -r
 complete -c pra-notify -l min-status -d 'Alert on events at least this severe' -r
 complete -c pra-notify -l kinds -d 'Alert only on these event kinds (comma-separated), e.g. backup,verify,check' -r
 complete -c pra-notify -l state-file -d 'Where --only-changes remembers what is wrong between runs (written atomically, mode 0600)' -r -F

@@ -23,25 +23,13 @@ _pra__restore() {
 
     case "${cmd}" in
         pra__restore)
-            opts="-d -v -q -h -V --target-db --backup --repo --stanza --dbname --jobs --globals --no-owner --clean --yes --keep-old --temp-dir --critical-table --check-url --check-timeout --rto --report --format --verbose --quiet --help --version"
+            opts="-d -v -q -h -V --target-db --dbname --jobs --globals --no-owner --clean --yes --keep-old --temp-dir --critical-table --check-url --http-timeout --check-timeout --rto --report --pg-bindir --format --verbose --quiet --backup --since --repo --stanza --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --target-db)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backup)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --repo)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --stanza)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -69,6 +57,10 @@ _pra__restore() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --http-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --check-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -81,8 +73,28 @@ _pra__restore() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pg-bindir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "json text" -- "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stanza)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,17 +1,20 @@
 complete -c pra-restore -l target-db -d 'Database to restore into. Must not exist, unless --clean --yes' -r
-complete -c pra-restore -l backup -d 'Which backup: an id (20261125T110000Z), `latest`, or `latest-verified` (the newest whose last verification passed)' -r
-complete -c pra-restore -l repo -d 'Backup repository: a path or file:// URL. With several, the first that holds the backup is used' -r
-complete -c pra-restore -l stanza -d 'Stanza to restore from (default: the target database name, or the repository\'s only stanza)' -r
-complete -c pra-restore -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app). Unset parts come from PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE' -r
+complete -c pra-restore -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app?sslmode=verify-full), as libpq: unset parts come from the service (service=NAME or PGSERVICE), then PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE, PGSSLROOTCERT and the other PG* variables' -r
 complete -c pra-restore -l jobs -d 'pg_restore jobs. 1 streams the decoded dump into pg_restore; more decode it to a temporary file first (see --temp-dir) and run pg_restore -j N' -r
 complete -c pra-restore -l temp-dir -d 'Directory for the decoded dump when --jobs > 1 (needs the dump\'s raw size free)' -r -F
 complete -c pra-restore -l critical-table -d 'A table that must exist and not be empty after the restore ([schema.]table); repeatable' -r
 complete -c pra-restore -l check-url -d 'A URL that must answer 2xx after the restore (e.g. the application\'s health check); `{db}` in it is replaced by the restored database\'s temporary name; repeatable' -r
-complete -c pra-restore -l check-timeout -d 'Timeout of each --check-url request' -r
+complete -c pra-restore -l http-timeout -d 'Time limit of each --check-url request (default: 10s)' -r
+complete -c pra-restore -l check-timeout -d 'Former name of --http-timeout (and its variable), still honoured' -r
 complete -c pra-restore -l rto -d 'Recovery time objective: the event is `warn` when the restore takes longer' -r
 complete -c pra-restore -l report -d 'Write a Markdown restore report to this file' -r -F
+complete -c pra-restore -l pg-bindir -d 'Directory of the PostgreSQL client programs (pg_dump, pg_dumpall, pg_restore), to pick a version (default: found on PATH)' -r -F
 complete -c pra-restore -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
+complete -c pra-restore -l backup -d 'Which backup: an id (20261125T110000Z), `latest` (the newest complete one) or `latest-verified` (the newest whose last verification passed at the checksum or restore level); `all` is refused: a restore is of one backup.' -r
+complete -c pra-restore -l since -d 'Only backups started within this window before now are candidates (`7d`, `36h`)' -r
+complete -c pra-restore -l repo -d 'Backup repository: a path or file:// URL. Several values (or a comma-separated PRA_REPO): the first that holds the backup is used.' -r
+complete -c pra-restore -l stanza -d 'Stanza to restore from (default: the target database name when the repository has that stanza, else the repository\'s only stanza).' -r
 complete -c pra-restore -l globals -d 'Create the roles (and tablespaces) the backup needs that do not exist yet, from the backup\'s globals; existing ones are left alone and reported'
 complete -c pra-restore -l no-owner -d 'Restore without ownership and grants (objects belong to the connecting user)'
 complete -c pra-restore -l clean -d 'Replace an existing target database (needs --yes). The old one stays in place until the new one is validated, then is dropped (or kept with --keep-old)'

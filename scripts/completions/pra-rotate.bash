@@ -23,17 +23,13 @@ _pra__rotate() {
 
     case "${cmd}" in
         pra__rotate)
-            opts="-v -q -h -V --repo --stanza --all-stanzas --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --timezone --dry-run --now --prune-incomplete-after --lock-wait --format --verbose --quiet --help --version"
+            opts="-v -q -h -V --repo --all-stanzas --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --timezone --dry-run --now --prune-incomplete-after --lock-wait --format --verbose --quiet --stanza --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repo)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --stanza)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -83,6 +79,10 @@ _pra__rotate() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "json text" -- "${cur}"))
+                    return 0
+                    ;;
+                --stanza)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,5 +1,4 @@
-complete -c pra-rotate -l repo -d 'Backup repository: a path or file:// URL (object storage to come). Several values (or a comma-separated PRA_REPO) write to each' -r
-complete -c pra-rotate -l stanza -d 'Name of what is backed up (default: the database name)' -r
+complete -c pra-rotate -l repo -d 'Backup repository: a path or file:// URL (object storage to come). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
 complete -c pra-rotate -l keep-last -d 'Keep the N newest backups' -r
 complete -c pra-rotate -l keep-hourly -d 'Keep the newest backup of each of the last N hours that have one' -r
 complete -c pra-rotate -l keep-daily -d 'Keep the newest backup of each of the last N days that have one' -r
@@ -14,6 +13,7 @@ complete -c pra-rotate -l prune-incomplete-after -d 'Delete incomplete backups (
 complete -c pra-rotate -l lock-wait -d 'How long to wait for the stanza lock held by another writer (a backup)' -r
 complete -c pra-rotate -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
+complete -c pra-rotate -l stanza -d 'Stanza to rotate when stdin names none (no default: without it, give --all-stanzas or pipe events that name stanzas).' -r
 complete -c pra-rotate -l all-stanzas -d 'Rotate every stanza in the repository (overrides --stanza / PRA_STANZA). Ignored when stdin carries events naming stanzas'
 complete -c pra-rotate -l dry-run -d 'Plan and report, delete nothing (no lock is taken, nothing is written)'
 complete -c pra-rotate -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'

@@ -23,7 +23,7 @@ _pra__status() {
 
     case "${cmd}" in
         pra__status)
-            opts="-d -v -q -h -V --dbname --repo --stanza --all-stanzas --critical-table --disk --disk-warn --disk-crit --rpo --verify-max-age --app-url --api-url --replication-max-lag --replication-max-lag-bytes --timeout --prometheus --history --availability --availability-target --history-interval --format --verbose --quiet --help --version"
+            opts="-d -v -q -h -V --dbname --stanza --all-stanzas --critical-table --disk --disk-warn --disk-crit --rpo --verify-max-age --app-url --api-url --replication-max-lag --replication-max-lag-bytes --timeout --http-timeout --prometheus --history --availability --availability-target --history-interval --format --verbose --quiet --repo --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -34,10 +34,6 @@ _pra__status() {
                     return 0
                     ;;
                 -d)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -89,6 +85,10 @@ _pra__status() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --http-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --prometheus)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -111,6 +111,10 @@ _pra__status() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "json text" -- "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

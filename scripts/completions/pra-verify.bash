@@ -23,21 +23,13 @@ _pra__verify() {
 
     case "${cmd}" in
         pra__verify)
-            opts="-d -v -q -h -V --repo --stanza --all-stanzas --backup --level --dbname --check-sql --jobs --pg-bindir --format --verbose --quiet --help --version"
+            opts="-d -v -q -h -V --repo --all-stanzas --level --dbname --check-sql --jobs --pg-bindir --format --verbose --quiet --backup --since --stanza --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --repo)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --stanza)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backup)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -67,6 +59,18 @@ _pra__verify() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "json text" -- "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stanza)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

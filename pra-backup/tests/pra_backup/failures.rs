@@ -2,13 +2,13 @@
 //! signal mid-backup, an unreachable server and bad flags each leave no manifest and
 //! no stray file, with the exit code of the contract and an `error` event that says why.
 
-
 use crate::common::*;
 use pra_core::event::kinds::BackupFields;
 use pra_core::event::{Event, Kind, Status};
 use pra_core::repo::Repository;
 use pra_testkit::{tool, PgCluster};
 use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -30,7 +30,13 @@ fn bad_flags_are_one_line_and_exit_2() {
         run.code_is(2);
         run.check(run.stderr.trim().lines().count() == 1, "one line on stderr");
         run.check(run.stderr.starts_with("pra-backup: "), "prefixed");
-        run.check(run.events.is_empty(), "no event for a usage error");
+        // DESIGN.md: every failure, usage errors included, emits its event.
+        let ev = run.one(Kind::Backup);
+        run.check(
+            ev.status == Status::Error
+                && ev.class() == Some(pra_core::error_class::ErrorClass::Usage),
+            "a usage error event",
+        );
     }
 }
 
@@ -58,6 +64,35 @@ fn unreachable_server_fails_after_retries_and_leaves_nothing() {
     run.check(
         f.error.as_deref().unwrap_or("").contains("cannot connect"),
         "error says why",
+    );
+    assert_nothing_left(repo.path(), "app");
+}
+
+#[test]
+fn missing_pg_dump_is_a_configuration_error_naming_the_flag_not_retried() {
+    let repo = tempfile::tempdir().unwrap();
+    let empty_bindir = tempfile::tempdir().unwrap();
+    let run = tool(env!("CARGO_BIN_EXE_pra-backup"))
+        .env("PGHOST", "/nonexistent-socket-dir")
+        .env("PGPORT", "5999")
+        .env("PRA_PG_BINDIR", empty_bindir.path())
+        .args([
+            "-d",
+            "app",
+            "--retries",
+            "3",
+            "--retry-delay",
+            "10s",
+            "--repo",
+        ])
+        .arg(repo.path())
+        .run();
+    run.code_is(2);
+    run.check(!run.stderr.contains("retry"), "not retried as transient");
+    let err = error_fields(&run).error.unwrap_or_default();
+    run.check(
+        err.contains("pg_dump not found") && err.contains("--pg-bindir/PRA_PG_BINDIR"),
+        "the error names the program, the flag and the variable",
     );
     assert_nothing_left(repo.path(), "app");
 }
@@ -162,12 +197,13 @@ fn permission_denied_lock_held_and_signals_leave_nothing() {
     r.delete_backup("app", &m.id).unwrap();
     assert_nothing_left(repo.path(), "app");
 
-    // SIGTERM / SIGINT mid-dump: exit 143 / 130, the partial backup removed, no pg_dump left.
+    // SIGTERM / SIGINT mid-dump: the partial backup removed, no pg_dump left, then a
+    // death by the signal itself (a shell's $? is 143 / 130: signals.rs).
     c.psql(
         "app",
         "CREATE TABLE big AS SELECT i, md5(i::text) AS h FROM generate_series(1, 1000000) i",
     );
-    for (sig, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
+    for sig in [libc::SIGTERM, libc::SIGINT] {
         let mut cmd = backup(&c, repo.path())
             .args(["-d", "app", "--level", "19", "--threads", "0"])
             .command();
@@ -207,9 +243,9 @@ fn permission_denied_lock_held_and_signals_leave_nothing() {
             .read_to_string(&mut err)
             .unwrap();
         assert_eq!(
-            status.code(),
-            Some(code),
-            "exit code after signal {sig}: {err}"
+            (status.signal(), status.code()),
+            (Some(sig), None),
+            "a death by signal {sig}: {err}"
         );
         let ev = Event::parse_line(out.trim().as_bytes()).unwrap();
         assert_eq!(ev.status, Status::Error);

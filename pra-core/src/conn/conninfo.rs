@@ -13,11 +13,67 @@ pub const KNOWN_KEYS: &[&str] = &[
     "user",
     "password",
     "dbname",
-    "sslmode",
     "passfile",
     "connect_timeout",
     "application_name",
+    "options",
+    "target_session_attrs",
+    "service",
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "sslpassword",
+    "sslcrl",
+    "sslcrldir",
+    "sslsni",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
 ];
+
+/// libpq parameters pra does not implement: refused by name, never silently dropped
+/// (a dropped `requirepeer` or `channel_binding` would weaken security unnoticed).
+pub const UNSUPPORTED_KEYS: &[&str] = &[
+    "channel_binding",
+    "client_encoding",
+    "fallback_application_name",
+    "gssdelegation",
+    "gssencmode",
+    "gsslib",
+    "keepalives",
+    "keepalives_count",
+    "keepalives_idle",
+    "keepalives_interval",
+    "krbsrvname",
+    "load_balance_hosts",
+    "replication",
+    "require_auth",
+    "requirepeer",
+    "requiressl",
+    "servicefile",
+    "sslcertmode",
+    "sslcompression",
+    "sslkeylogfile",
+    "sslnegotiation",
+    "tcp_user_timeout",
+];
+
+/// Checks that pra understands a connection parameter; the error names it.
+pub fn check_key(k: &str) -> Result<(), String> {
+    if KNOWN_KEYS.contains(&k) {
+        Ok(())
+    } else if UNSUPPORTED_KEYS.contains(&k) {
+        Err(format!(
+            "connection parameter {k:?} is not supported by pra (supported: {})",
+            KNOWN_KEYS.join(", ")
+        ))
+    } else {
+        Err(format!(
+            "unknown connection parameter {k:?} (known: {})",
+            KNOWN_KEYS.join(", ")
+        ))
+    }
+}
 
 /// True when the `-d` value is a conninfo string or URI rather than a plain database name.
 pub fn is_conninfo(s: &str) -> bool {
@@ -32,12 +88,7 @@ pub fn parse(s: &str) -> Result<Vec<(String, String)>, String> {
         parse_keyword_value(s)?
     };
     for (k, _) in &pairs {
-        if !KNOWN_KEYS.contains(&k.as_str()) {
-            return Err(format!(
-                "unknown connection parameter {k:?} (known: {})",
-                KNOWN_KEYS.join(", ")
-            ));
-        }
+        check_key(k)?;
     }
     Ok(pairs)
 }
@@ -262,6 +313,8 @@ mod tests {
     #[test]
     fn errors_name_the_problem() {
         assert!(parse("host=/tmp bogus=1").unwrap_err().contains("bogus"));
+        let e = parse("gssencmode=require").unwrap_err();
+        assert!(e.contains("\"gssencmode\" is not supported"), "{e}");
         assert!(parse("dbname='open").unwrap_err().contains("unterminated"));
         assert!(parse("host").unwrap_err().contains("="));
         assert!(parse("postgresql://h/db?x").unwrap_err().contains("x"));

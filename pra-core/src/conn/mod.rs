@@ -1,19 +1,27 @@
 //! PostgreSQL connection settings, the libpq way.
 //!
 //! `-d/--dbname` takes a database name, a `key=value` conninfo string or a
-//! `postgresql://` URI; whatever it does not say comes from `PGHOST`, `PGPORT`
-//! (a socket directory in `PGHOST` is a Unix socket), `PGUSER`, `PGDATABASE`,
-//! `PGPASSWORD`, `PGPASSFILE` (else `~/.pgpass`), `PGSSLMODE`, `PGCONNECT_TIMEOUT`.
+//! `postgresql://` URI. As in libpq, what it does not say comes from the service
+//! (`service=NAME` or `PGSERVICE`, see [`service`]), then from the `PG*` variables
+//! (`PGHOST`, `PGHOSTADDR`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`,
+//! `PGPASSFILE` (else `~/.pgpass`), `PGOPTIONS`, `PGAPPNAME`, `PGCONNECT_TIMEOUT`,
+//! `PGTARGETSESSIONATTRS`, `PGCHANNELBINDING`, and the `PGSSL*` variables of [`tls`]).
 //!
-//! [`ConnSettings`] produces a `postgres::Config` for the tools' own connections
-//! and the environment for child processes (`pg_dump`, `pg_restore`, `psql`): the
-//! password travels in `PGPASSWORD`, never on a command line. Its `Display` form
-//! is redacted and safe for logs and events.
+//! [`ConnSettings`] connects the tools' own sessions (TLS per `sslmode`, see [`tls`])
+//! and produces the environment for child processes (`pg_dump`, `pg_restore`,
+//! `psql`), so that both make the same choices: the password travels in
+//! `PGPASSWORD`, never on a command line. Its `Display` form is redacted and safe
+//! for logs and events.
 
+mod connect;
 pub mod conninfo;
+mod params;
 pub mod pgpass;
+pub mod service;
+pub mod tls;
 
-use crate::exit::{Exit, ExitStatus};
+use crate::error_class::ErrorClass;
+use crate::exit::ExitStatus;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,10 +44,10 @@ pub enum ConnError {
 }
 
 impl ExitStatus for ConnError {
-    fn exit(&self) -> Exit {
+    fn class(&self) -> ErrorClass {
         match self {
-            ConnError::Invalid(_) => Exit::Usage,
-            ConnError::Connect { .. } => Exit::Runtime,
+            ConnError::Invalid(_) => ErrorClass::Config,
+            ConnError::Connect { .. } => ErrorClass::Connection,
         }
     }
 }
@@ -48,14 +56,18 @@ impl ExitStatus for ConnError {
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ConnSettings {
     host: Option<String>,
+    hostaddr: Option<String>,
     port: Option<String>,
     user: Option<String>,
     dbname: Option<String>,
     password: Option<String>,
-    sslmode: Option<String>,
     passfile: Option<PathBuf>,
     connect_timeout: Option<u64>,
     application_name: Option<String>,
+    options: Option<String>,
+    target_session_attrs: Option<String>,
+    channel_binding: Option<String>,
+    tls: tls::TlsParams,
 }
 
 impl fmt::Debug for ConnSettings {
@@ -66,109 +78,19 @@ impl fmt::Debug for ConnSettings {
 }
 
 impl ConnSettings {
-    /// Settings from the process environment and an optional `-d` value.
-    pub fn from_env(dbname_arg: Option<&str>) -> Result<Self, ConnError> {
-        Self::from_lookup(dbname_arg, |k| {
-            std::env::var(k).ok().filter(|v| !v.is_empty())
-        })
-    }
-
-    /// Settings from an environment lookup function and an optional `-d` value
-    /// (the `-d` value wins over the environment, as in libpq).
-    pub fn from_lookup(
-        dbname_arg: Option<&str>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConnError> {
-        let mut s = ConnSettings::default();
-        let from_env = [
-            ("PGHOST", "host"),
-            ("PGHOSTADDR", "hostaddr"),
-            ("PGPORT", "port"),
-            ("PGUSER", "user"),
-            ("PGDATABASE", "dbname"),
-            ("PGPASSWORD", "password"),
-            ("PGSSLMODE", "sslmode"),
-            ("PGPASSFILE", "passfile"),
-            ("PGCONNECT_TIMEOUT", "connect_timeout"),
-            ("PGAPPNAME", "application_name"),
-        ];
-        for (var, key) in from_env {
-            if let Some(v) = env(var) {
-                s.set(key, v)
-                    .map_err(|e| ConnError::Invalid(format!("{var}: {e}")))?;
-            }
-        }
-        if s.passfile.is_none() {
-            s.passfile = env("HOME").map(|h| Path::new(&h).join(".pgpass"));
-        }
-        if s.user.is_none() {
-            s.user = env("USER").or_else(|| env("LOGNAME"));
-        }
-        if let Some(arg) = dbname_arg.filter(|a| !a.is_empty()) {
-            if conninfo::is_conninfo(arg) {
-                let pairs = conninfo::parse(arg).map_err(ConnError::Invalid)?;
-                for (k, v) in pairs {
-                    s.set(&k, v).map_err(ConnError::Invalid)?;
-                }
-            } else {
-                s.dbname = Some(arg.to_string());
-            }
-        }
-        Ok(s)
-    }
-
-    fn set(&mut self, key: &str, value: String) -> Result<(), String> {
-        match key {
-            "host" | "hostaddr" => self.host = Some(value),
-            "port" => {
-                for p in value.split(',') {
-                    p.parse::<u16>()
-                        .map_err(|_| format!("invalid port {p:?}"))?;
-                }
-                self.port = Some(value);
-            }
-            "user" => self.user = Some(value),
-            "dbname" => self.dbname = Some(value),
-            "password" => self.password = Some(value),
-            "sslmode" => {
-                const MODES: [&str; 6] = [
-                    "disable",
-                    "allow",
-                    "prefer",
-                    "require",
-                    "verify-ca",
-                    "verify-full",
-                ];
-                if !MODES.contains(&value.as_str()) {
-                    return Err(format!(
-                        "invalid sslmode {value:?} (expected one of {})",
-                        MODES.join(", ")
-                    ));
-                }
-                self.sslmode = Some(value);
-            }
-            "passfile" => self.passfile = Some(PathBuf::from(value)),
-            "connect_timeout" => {
-                let secs = value
-                    .parse::<u64>()
-                    .map_err(|_| format!("invalid connect_timeout {value:?} (seconds)"))?;
-                self.connect_timeout = Some(secs);
-            }
-            "application_name" => self.application_name = Some(value),
-            other => return Err(format!("unknown connection parameter {other:?}")),
-        }
-        Ok(())
-    }
-
     /// The host (or comma-separated hosts); a value starting with `/` is a socket directory.
+    /// Without a host but with `hostaddr`, the address.
     pub fn host(&self) -> String {
-        self.host.clone().unwrap_or_else(|| {
-            if Path::new(pgpass::DEFAULT_SOCKET_DIR).is_dir() {
-                pgpass::DEFAULT_SOCKET_DIR.to_string()
-            } else {
-                "localhost".to_string()
-            }
-        })
+        self.host
+            .clone()
+            .or_else(|| self.hostaddr.clone())
+            .unwrap_or_else(|| {
+                if Path::new(pgpass::DEFAULT_SOCKET_DIR).is_dir() {
+                    pgpass::DEFAULT_SOCKET_DIR.to_string()
+                } else {
+                    "localhost".to_string()
+                }
+            })
     }
 
     /// The port (or comma-separated ports), default 5432.
@@ -189,9 +111,14 @@ impl ConnSettings {
         self.dbname.clone().unwrap_or_else(|| self.user())
     }
 
-    /// The sslmode, default `prefer`.
+    /// The effective sslmode (libpq's default `prefer`).
     pub fn sslmode(&self) -> String {
-        self.sslmode.clone().unwrap_or_else(|| "prefer".to_string())
+        self.tls.mode().name().to_string()
+    }
+
+    /// The TLS parameters.
+    pub fn tls(&self) -> &tls::TlsParams {
+        &self.tls
     }
 
     /// The connection timeout, default 10 s (a tool run from cron must not hang).
@@ -215,72 +142,53 @@ impl ConnSettings {
         }
     }
 
-    /// The password: given explicitly, or found in the password file.
+    /// Sets the connection timeout (whole seconds, as libpq; at least one).
+    pub fn with_connect_timeout(&self, timeout: Duration) -> ConnSettings {
+        let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
+        ConnSettings {
+            connect_timeout: Some(secs.max(1)),
+            ..self.clone()
+        }
+    }
+
+    /// The password: given explicitly, or found in the password file for the first host.
     pub fn password(&self) -> Option<String> {
+        let host = self.host();
+        let port = self.port();
+        // With several hosts, the first host's entry is used (as libpq does for the first try).
+        let first_host = host.split(',').next().unwrap_or(&host);
+        let first_port = port.split(',').next().unwrap_or(&port);
+        self.password_for(first_host, first_port)
+    }
+
+    /// The password for one host of the list: given explicitly, or from the password file.
+    fn password_for(&self, host: &str, port: &str) -> Option<String> {
         if self.password.is_some() {
             return self.password.clone();
         }
         let passfile = self.passfile.as_ref()?;
-        let host = self.host();
-        let port = self.port();
-        let user = self.user();
-        let dbname = self.dbname();
-        // With several hosts, the first host's entry is used (as libpq does for the first try).
-        let first_host = host.split(',').next().unwrap_or(&host);
-        let first_port = port.split(',').next().unwrap_or(&port);
         pgpass::lookup(
             passfile,
             pgpass::Target {
-                host: first_host,
-                port: first_port,
-                dbname: &dbname,
-                user: &user,
+                host,
+                port,
+                dbname: &self.dbname(),
+                user: &self.user(),
             },
         )
     }
 
-    /// A `postgres::Config` for these settings.
+    /// A `postgres::Config` for these settings (every host; TLS is [`Self::connect`]'s
+    /// business). Fails on settings libpq would refuse.
     pub fn postgres_config(&self) -> Result<postgres::Config, ConnError> {
-        let mut cfg = postgres::Config::new();
-        let host = self.host();
-        for h in host.split(',') {
-            cfg.host(h);
+        let mut cfg = self.base_config()?;
+        for t in self.targets()? {
+            t.add_to(&mut cfg);
         }
-        for p in self.port().split(',') {
-            let port = p
-                .parse::<u16>()
-                .map_err(|_| ConnError::Invalid(format!("invalid port {p:?}")))?;
-            cfg.port(port);
-        }
-        cfg.user(&self.user());
-        cfg.dbname(&self.dbname());
         if let Some(pw) = self.password() {
             cfg.password(pw);
         }
-        cfg.connect_timeout(self.connect_timeout());
-        cfg.application_name(self.application_name.as_deref().unwrap_or("pra"));
-        match self.sslmode().as_str() {
-            "disable" | "allow" | "prefer" => {
-                cfg.ssl_mode(postgres::config::SslMode::Disable);
-            }
-            other => {
-                return Err(ConnError::Invalid(format!(
-                    "sslmode={other} needs TLS, which this build of pra does not support yet; \
-                     use sslmode=prefer or disable, or a local socket"
-                )))
-            }
-        }
         Ok(cfg)
-    }
-
-    /// Connects with the `postgres` crate.
-    pub fn connect(&self) -> Result<postgres::Client, ConnError> {
-        let cfg = self.postgres_config()?;
-        cfg.connect(postgres::NoTls)
-            .map_err(|e| ConnError::Connect {
-                target: self.to_string(),
-                reason: describe_pg_error(&e),
-            })
     }
 
     /// The environment a child process (`pg_dump`, `psql` …) needs to connect like us.
@@ -293,26 +201,43 @@ impl ConnSettings {
             ("PGPORT".to_string(), self.port()),
             ("PGUSER".to_string(), self.user()),
             ("PGDATABASE".to_string(), self.dbname()),
-            ("PGSSLMODE".to_string(), self.sslmode()),
             (
                 "PGCONNECT_TIMEOUT".to_string(),
                 self.connect_timeout().as_secs().to_string(),
             ),
         ];
+        env.extend(self.tls.child_env());
         if let Some(pw) = self.password() {
             env.push(("PGPASSWORD".to_string(), pw));
         }
-        if let Some(app) = &self.application_name {
-            env.push(("PGAPPNAME".to_string(), app.clone()));
+        let optional = [
+            ("PGHOSTADDR", &self.hostaddr),
+            ("PGAPPNAME", &self.application_name),
+            ("PGOPTIONS", &self.options),
+            ("PGTARGETSESSIONATTRS", &self.target_session_attrs),
+            ("PGCHANNELBINDING", &self.channel_binding),
+        ];
+        for (var, value) in optional {
+            if let Some(v) = value {
+                env.push((var.to_string(), v.clone()));
+            }
         }
         env
     }
 
-    /// Sets the child environment on a command (and clears a `PGSERVICE` that could override it).
+    /// Sets the child environment on a command. Every variable libpq reads that is
+    /// not part of these settings is removed, so that the child cannot choose
+    /// differently (a `PGSERVICE` would override what we pass, a stray `PGSSLCERT`
+    /// would add a certificate).
     pub fn apply_to(&self, cmd: &mut Command) {
-        cmd.env_remove("PGSERVICE").env_remove("PGHOSTADDR");
-        if self.password().is_none() {
-            cmd.env_remove("PGPASSWORD");
+        for var in params::CHILD_CLEARED_VARS {
+            cmd.env_remove(var);
+        }
+        if self.tls.has_key_password() {
+            log::warn!(
+                "sslpassword cannot be passed to pg_dump, pg_restore or psql (libpq has no \
+                 variable for it): they need an unencrypted client key"
+            );
         }
         for (k, v) in self.child_env() {
             cmd.env(k, v);
@@ -375,3 +300,5 @@ pub fn describe_pg_error(e: &postgres::Error) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;

@@ -103,7 +103,7 @@ fn display_and_debug_never_show_the_password() {
 fn bad_values_are_usage_errors() {
     let e = ConnSettings::from_lookup(None, env(&[("PGPORT", "abc")])).unwrap_err();
     assert!(
-        e.to_string().contains("PGPORT") && e.exit() == Exit::Usage,
+        e.to_string().contains("PGPORT") && e.exit() == crate::exit::Exit::Usage,
         "{e}"
     );
     let e = ConnSettings::from_lookup(Some("sslmode=sometimes"), env(&[])).unwrap_err();

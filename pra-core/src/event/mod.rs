@@ -1,7 +1,7 @@
 //! The `pra.v1` event: one JSON object per line, the contract between the tools.
 //!
 //! Every event has the envelope fields of [`Event`] (`schema`, `ts`, `tool`, `host`,
-//! `kind`, `status`, `stanza`, `message`) and the fields of its kind, kept in
+//! `kind`, `status`, `error_class`, `stanza`, `message`) and the fields of its kind, kept in
 //! [`Event::fields`] so that unknown fields survive a read and a write. The typed
 //! fields of each kind live in [`kinds`]; [`Event::fields_as`] decodes them.
 //!
@@ -9,10 +9,13 @@
 //! [`stream`] for the reading, forwarding and writing of event streams, and
 //! [`render`] for the `--format text` rendering for people.
 
+#[cfg(test)]
+mod doc_examples;
 pub mod kinds;
 pub mod render;
 pub mod stream;
 
+use crate::error_class::ErrorClass;
 use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -85,6 +88,8 @@ pub enum Kind {
     Drill,
     /// WAL archiving (pra-wal).
     Wal,
+    /// A compliance report over the event history (pra-report).
+    Report,
     /// A problem with an input line (any tool reading stdin).
     Input,
     /// A kind this version does not know; forwarded untouched.
@@ -104,6 +109,7 @@ impl Kind {
             Kind::Status => "status",
             Kind::Drill => "drill",
             Kind::Wal => "wal",
+            Kind::Report => "report",
             Kind::Input => "input",
             Kind::Other(s) => s,
         }
@@ -121,6 +127,7 @@ impl Kind {
             "status" => Kind::Status,
             "drill" => Kind::Drill,
             "wal" => Kind::Wal,
+            "report" => Kind::Report,
             "input" => Kind::Input,
             other => Kind::Other(other.to_string()),
         }
@@ -165,6 +172,11 @@ pub struct Event {
     pub kind: Kind,
     /// How it went.
     pub status: Status,
+    /// On `error` events, what kind of failure: an [`ErrorClass`] name. Kept as text so
+    /// that a class from a newer version is forwarded untouched; read it with
+    /// [`Event::class`], set it with [`Event::error`] or [`Event::with_error_class`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_class: Option<String>,
     /// The stanza (what is backed up) the event is about, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stanza: Option<String>,
@@ -196,10 +208,28 @@ impl Event {
             host: crate::time::hostname(),
             kind,
             status,
+            error_class: None,
             stanza: None,
             message: message.into(),
             fields: Map::new(),
         }
+    }
+
+    /// A new `error` event of this tool: an error always says its class.
+    pub fn error(tool: &str, kind: Kind, class: ErrorClass, message: impl Into<String>) -> Event {
+        Event::new(tool, kind, Status::Error, message).with_error_class(class)
+    }
+
+    /// Sets the class of the failure, for an event whose status is computed: the class
+    /// is kept only when the status is `error` (an `ok` event has no failure to class).
+    pub fn with_error_class(mut self, class: ErrorClass) -> Event {
+        self.error_class = (self.status == Status::Error).then(|| class.as_str().to_string());
+        self
+    }
+
+    /// The class of the failure, when the event has one this version knows.
+    pub fn class(&self) -> Option<ErrorClass> {
+        self.error_class.as_deref().and_then(ErrorClass::parse)
     }
 
     /// Sets the stanza.
@@ -261,7 +291,7 @@ impl Event {
         // fall back to a minimal event rather than panic if it ever did.
         serde_json::to_string(self).unwrap_or_else(|e| {
             format!(
-                "{{\"schema\":\"{SCHEMA}\",\"tool\":{:?},\"kind\":\"input\",\"status\":\"error\",\"message\":\"event serialization failed: {}\"}}",
+                "{{\"schema\":\"{SCHEMA}\",\"tool\":{:?},\"kind\":\"input\",\"status\":\"error\",\"error_class\":\"internal\",\"message\":\"event serialization failed: {}\"}}",
                 self.tool,
                 e.to_string().replace('"', "'")
             )

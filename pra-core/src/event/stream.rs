@@ -8,6 +8,7 @@
 
 use super::kinds::InputFields;
 use super::{render, Event, Kind, Status};
+use crate::error_class::ErrorClass;
 use std::io::{self, BufRead, IsTerminal, Write};
 
 /// How events are written on stdout.
@@ -86,10 +87,10 @@ impl<R: BufRead> Iterator for EventReader<R> {
 
 /// The `input` error event for a line that is not a `pra.v1` event.
 pub fn input_error(tool: &str, line: u64, reason: &str) -> Event {
-    Event::new(
+    Event::error(
         tool,
         Kind::Input,
-        Status::Error,
+        ErrorClass::Input,
         format!("input line {line} is not a pra.v1 event: {reason}"),
     )
     .with_fields(&InputFields {
@@ -128,7 +129,19 @@ impl<W: Write> EventWriter<W> {
     }
 
     /// Writes one of this tool's events.
+    ///
+    /// An `error` event without a class is a bug (the DESIGN promises one on every
+    /// error): it is written with class `internal`, which the test runner rejects,
+    /// rather than without one, which a consumer grouping incidents could not place.
     pub fn emit(&mut self, event: &Event) -> io::Result<()> {
+        if event.status == Status::Error && event.error_class.is_none() {
+            log::error!("bug: error event without an error class: {}", event.message);
+            let classed = Event {
+                error_class: Some(ErrorClass::Internal.as_str().to_string()),
+                ..event.clone()
+            };
+            return self.emit(&classed);
+        }
         let line = match self.format {
             OutputFormat::Json => event.to_json_line().into_bytes(),
             OutputFormat::Text => render::render_line(event, self.color).into_bytes(),

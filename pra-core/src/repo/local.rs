@@ -1,9 +1,10 @@
 //! The local-filesystem storage backend: a directory tree, private permissions
-//! (0700 directories, 0600 files), atomic writes (temporary name, fsync, rename,
-//! fsync of the directory) and `flock` locks that die with their holder.
+//! (0700 directories, 0600 files), atomic writes ([`crate::fs::AtomicFile`]: temporary
+//! name, fsync, rename, fsync of the directory) and `flock` locks that die with their holder.
 
 use super::storage::{FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage};
 use super::RepoError;
+use crate::fs::{create_private_dir, sync_dir, AtomicFile};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -37,27 +38,12 @@ impl LocalStorage {
     }
 }
 
-/// Creates a directory and its parents with mode 0700.
-pub fn create_private_dir(path: &Path) -> io::Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(path)
-}
-
-/// fsyncs a directory so that a rename or create inside it is durable.
-pub fn sync_dir(path: &Path) -> io::Result<()> {
-    File::open(path)?.sync_all()
-}
-
 fn is_hidden(name: &str) -> bool {
     name.starts_with('.')
 }
 
 struct LocalStaged {
-    file: Option<File>,
-    tmp: PathBuf,
-    dest: PathBuf,
+    file: AtomicFile,
     key: String,
     /// Bytes written so far, and how far writeback has been started.
     written: u64,
@@ -89,51 +75,28 @@ fn start_writeback(_file: &File, _from: u64, _len: u64) {}
 
 impl Write for LocalStaged {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.file {
-            Some(f) => {
-                let n = f.write(buf)?;
-                self.written += n as u64;
-                if self.written - self.writeback_from >= WRITEBACK_EVERY {
-                    start_writeback(f, self.writeback_from, self.written - self.writeback_from);
-                    self.writeback_from = self.written;
-                }
-                Ok(n)
-            }
-            None => Err(io::Error::other("file already committed")),
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.writeback_from >= WRITEBACK_EVERY {
+            start_writeback(
+                self.file.file(),
+                self.writeback_from,
+                self.written - self.writeback_from,
+            );
+            self.writeback_from = self.written;
         }
+        Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.flush(),
-            None => Ok(()),
-        }
+        self.file.flush()
     }
 }
 
 impl StagedFile for LocalStaged {
-    fn commit(mut self: Box<Self>) -> Result<u64, RepoError> {
-        let key = self.key.clone();
-        let file = self
-            .file
-            .take()
-            .ok_or_else(|| RepoError::io(&key, io::Error::other("committed twice")))?;
-        file.sync_all().map_err(|e| RepoError::io(&key, e))?;
-        let size = file.metadata().map_err(|e| RepoError::io(&key, e))?.len();
-        drop(file);
-        fs::rename(&self.tmp, &self.dest).map_err(|e| RepoError::io(&key, e))?;
-        if let Some(dir) = self.dest.parent() {
-            sync_dir(dir).map_err(|e| RepoError::io(&key, e))?;
-        }
-        Ok(size)
-    }
-}
-
-impl Drop for LocalStaged {
-    fn drop(&mut self) {
-        if self.file.take().is_some() {
-            // Not committed: what was written never gets the final name.
-            let _ = fs::remove_file(&self.tmp);
-        }
+    fn commit(self: Box<Self>) -> Result<u64, RepoError> {
+        // Dropped uncommitted (an error before this), the AtomicFile removes its temp.
+        let LocalStaged { file, key, .. } = *self;
+        file.commit().map_err(|e| RepoError::io(&key, e))
     }
 }
 
@@ -183,25 +146,9 @@ impl Storage for LocalStorage {
             .parent()
             .ok_or_else(|| RepoError::io(key, io::Error::other("no parent directory")))?;
         create_private_dir(dir).map_err(|e| RepoError::io(key, e))?;
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let tmp = dir.join(format!(".{name}.tmp.{}.{nanos}", std::process::id()));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| RepoError::io(key, e))?;
+        let file = AtomicFile::create(&dest, 0o600).map_err(|e| RepoError::io(key, e))?;
         Ok(Box::new(LocalStaged {
-            file: Some(file),
-            tmp,
-            dest,
+            file,
             key: key.to_string(),
             written: 0,
             writeback_from: 0,

@@ -20,8 +20,10 @@ pub use id::{backup_id_for, is_valid_backup_id, validate_stanza};
 pub use local::LocalStorage;
 pub use storage::{FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage};
 
-use crate::exit::{Exit, ExitStatus};
+use crate::error_class::ErrorClass;
+use crate::exit::ExitStatus;
 use crate::manifest::{FormatError, Manifest, VerifyRecord};
+use crate::redact::redact_url;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -84,11 +86,14 @@ impl RepoError {
 }
 
 impl ExitStatus for RepoError {
-    fn exit(&self) -> Exit {
+    fn class(&self) -> ErrorClass {
         match self {
-            RepoError::Location { .. } | RepoError::InvalidName(_) => Exit::Usage,
-            RepoError::Format(FormatError::TooNew { .. }) => Exit::Usage,
-            _ => Exit::Runtime,
+            RepoError::Location { .. } | RepoError::InvalidName(_) => ErrorClass::Config,
+            RepoError::Format(FormatError::TooNew { .. }) => ErrorClass::Config,
+            RepoError::Locked { .. } => ErrorClass::LockHeld,
+            RepoError::Io { .. } | RepoError::NotFound(_) | RepoError::Format(_) => {
+                ErrorClass::Repository
+            }
         }
     }
 }
@@ -418,21 +423,6 @@ impl Repository {
                 other => other,
             })
     }
-}
-
-/// Hides a password or token in a URL's userinfo or query (`s3://key:secret@…`, `?token=…`).
-pub fn redact_url(url: &str) -> String {
-    let mut out = url.to_string();
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((userinfo, host)) = rest.split_once('@') {
-            let user = userinfo.split(':').next().unwrap_or("");
-            out = format!("{scheme}://{user}:***@{host}");
-        }
-    }
-    if let Some((base, _)) = out.split_once('?') {
-        out = format!("{base}?***");
-    }
-    out
 }
 
 #[cfg(test)]

@@ -3,13 +3,8 @@
 use super::{chart, Summary, PHASE_HEADERS};
 use pra_core::event::kinds::DrillFields;
 
-/// Escapes text for HTML content and attribute values.
-pub(super) fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+/// Escapes text for HTML content and attribute values (the charts' escaping).
+use pra_core::chart::escape as esc;
 
 /// Markdown-style `code` spans in our own sentences, as <code>.
 fn inline(s: &str) -> String {

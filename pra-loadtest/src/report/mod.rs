@@ -103,145 +103,159 @@ fn phase_row(name: &str, p: &LoadPhase) -> [String; 9] {
 }
 
 impl Summary {
+    /// The report of a drill: verdict, context, SLA table, meaning, load phases, details.
     fn of(input: &ReportInput<'_>) -> Summary {
         let f = input.fields;
         let db = f.database.clone().unwrap_or_default();
         let passed = input.status != Status::Error;
-        let verdict = if passed {
-            "PASS: every measured service level was met.".to_string()
-        } else if !f.failed_slas.is_empty() {
-            let names: Vec<String> = f.failed_slas.iter().map(|n| n.to_uppercase()).collect();
-            format!("FAIL: {} not met.", names.join(", "))
-        } else {
-            format!(
-                "FAIL: the drill could not complete: {}",
-                f.error.clone().unwrap_or_default()
-            )
-        };
-        let context = format!(
-            "Drill of database `{db}` on host `{}`, started {}: {} of load by {} client connections \
-             (workload: {}{}), a backup taken under that load, restored into a scratch database.",
-            input.host,
-            f.started_at.clone().unwrap_or_default(),
-            secs(f.baseline.duration_s + f.during_backup.duration_s + f.after_backup.duration_s),
-            f.clients,
-            f.workload,
-            f.scale.map(|s| format!(", scale {s}")).unwrap_or_default()
-        );
-        let slas = f
-            .slas
-            .iter()
-            .map(|c| {
-                [
-                    sla_label(&c.name).to_string(),
-                    sla_value(c, c.target),
-                    sla_value(c, c.measured),
-                    c.result.to_uppercase(),
-                ]
-            })
-            .collect();
-        let mut meaning = Vec::new();
-        if let (Some(n), Some(s)) = (f.rpo_transactions, f.rpo_s) {
-            meaning.push(format!(
-                "If the server had been lost at the end of the drill, restoring the backup would have \
-                 lost {n} committed transactions: the last {} of work.",
-                secs(s)
-            ));
-        }
-        if f.wal_archiving {
-            meaning.push(match (f.archive_lag_s, f.archive_lag_bytes) {
-                (Some(s), Some(b)) => format!(
-                    "WAL archiving is on: point-in-time recovery from the archive would lose {} of WAL ({}).",
-                    format_bytes(b),
-                    secs(s)
-                ),
-                _ => "WAL archiving is on, but nothing has been archived yet.".to_string(),
-            });
-        }
-        if let Some(rto) = f.rto_s {
-            meaning.push(format!(
-                "Restoring the backup and checking it took {} ({} tables, row counts {}).",
-                secs(rto),
-                f.tables_validated,
-                if f.validation_problems.is_empty() {
-                    "identical to the backup's"
-                } else {
-                    "NOT identical to the backup's"
-                }
-            ));
-        }
-        if let Some(r) = f.slowdown_ratio {
-            meaning.push(format!(
-                "While the backup ran ({}), the slowest 5% of transactions took {} instead of {} (x{r:.2}); throughput went from {:.0} to {:.0} transactions per second.",
-                f.backup_duration_s.map(secs).unwrap_or_default(),
-                ms(f.during_backup.p95_s),
-                ms(f.baseline.p95_s),
-                f.baseline.tps,
-                f.during_backup.tps
-            ));
-        }
-        if let Some(url) = &f.app_url {
-            meaning.push(format!(
-                "The application ({url}) was asked every second: {} of {} probes failed.",
-                f.app_failures, f.app_probes
-            ));
-        }
-        let phases = vec![
-            phase_row("Before the backup (baseline)", &f.baseline),
-            phase_row("During the backup", &f.during_backup),
-            phase_row("After the backup", &f.after_backup),
-        ];
-        let mut details = vec![("Database".to_string(), db.clone())];
-        if let Some(r) = &f.repo {
-            details.push(("Repository".to_string(), r.clone()));
-        }
-        if let Some(id) = &f.backup_id {
-            details.push(("Backup".to_string(), id.clone()));
-        }
-        if let Some(d) = f.backup_duration_s {
-            details.push(("Backup duration".to_string(), secs(d)));
-        }
-        if let Some(b) = f.backup_stored_bytes {
-            details.push(("Backup size (stored)".to_string(), format_bytes(b)));
-        }
-        if let Some(s) = &f.scratch_database {
-            details.push(("Scratch database".to_string(), s.clone()));
-        }
-        for p in &f.validation_problems {
-            details.push(("Validation problem".to_string(), p.clone()));
-        }
-        details.push((
-            "Transactions".to_string(),
-            format!(
-                "{} committed, {} failed",
-                f.transactions, f.failed_transactions
-            ),
-        ));
-        if let Some(e) = &f.error {
-            details.push(("Error".to_string(), e.clone()));
-        }
-        details.push((
-            "Cleanup".to_string(),
-            if f.kept {
-                "kept (--keep): schema pra_loadtest, the scratch database and the drill's backup"
-                    .to_string()
-            } else {
-                "schema pra_loadtest, the scratch database and the drill's backup removed"
-                    .to_string()
-            },
-        ));
-        details.push(("Summary".to_string(), input.message.to_string()));
         Summary {
             title: format!("SLA drill report: {db}"),
             passed,
-            verdict,
-            context,
-            slas,
-            meaning,
-            phases,
-            details,
+            verdict: verdict(passed, f),
+            context: context(input, &db),
+            slas: f.slas.iter().map(sla_row).collect(),
+            meaning: meaning(f),
+            phases: vec![
+                phase_row("Before the backup (baseline)", &f.baseline),
+                phase_row("During the backup", &f.during_backup),
+                phase_row("After the backup", &f.after_backup),
+            ],
+            details: details(input, db),
         }
     }
+}
+
+/// The one-line verdict: pass, which SLAs failed, or why the drill could not complete.
+fn verdict(passed: bool, f: &DrillFields) -> String {
+    if passed {
+        "PASS: every measured service level was met.".to_string()
+    } else if !f.failed_slas.is_empty() {
+        let names: Vec<String> = f.failed_slas.iter().map(|n| n.to_uppercase()).collect();
+        format!("FAIL: {} not met.", names.join(", "))
+    } else {
+        format!(
+            "FAIL: the drill could not complete: {}",
+            f.error.clone().unwrap_or_default()
+        )
+    }
+}
+
+/// What was drilled, where, for how long and how hard.
+fn context(input: &ReportInput<'_>, db: &str) -> String {
+    let f = input.fields;
+    format!(
+        "Drill of database `{db}` on host `{}`, started {}: {} of load by {} client connections \
+         (workload: {}{}), a backup taken under that load, restored into a scratch database.",
+        input.host,
+        f.started_at.clone().unwrap_or_default(),
+        secs(f.baseline.duration_s + f.during_backup.duration_s + f.after_backup.duration_s),
+        f.clients,
+        f.workload,
+        f.scale.map(|s| format!(", scale {s}")).unwrap_or_default()
+    )
+}
+
+/// One row of the SLA table: objective, target, measured, result.
+fn sla_row(c: &SlaCheck) -> [String; 4] {
+    [
+        sla_label(&c.name).to_string(),
+        sla_value(c, c.target),
+        sla_value(c, c.measured),
+        c.result.to_uppercase(),
+    ]
+}
+
+/// The figures in plain words, one sentence each, for those measured.
+fn meaning(f: &DrillFields) -> Vec<String> {
+    let mut meaning = Vec::new();
+    if let (Some(n), Some(s)) = (f.rpo_transactions, f.rpo_s) {
+        meaning.push(format!(
+            "If the server had been lost at the end of the drill, restoring the backup would have \
+             lost {n} committed transactions: the last {} of work.",
+            secs(s)
+        ));
+    }
+    if f.wal_archiving {
+        meaning.push(match (f.archive_lag_s, f.archive_lag_bytes) {
+            (Some(s), Some(b)) => format!(
+                "WAL archiving is on: point-in-time recovery from the archive would lose {} of WAL ({}).",
+                format_bytes(b),
+                secs(s)
+            ),
+            _ => "WAL archiving is on, but nothing has been archived yet.".to_string(),
+        });
+    }
+    if let Some(rto) = f.rto_s {
+        meaning.push(format!(
+            "Restoring the backup and checking it took {} ({} tables, row counts {}).",
+            secs(rto),
+            f.tables_validated,
+            if f.validation_problems.is_empty() {
+                "identical to the backup's"
+            } else {
+                "NOT identical to the backup's"
+            }
+        ));
+    }
+    if let Some(r) = f.slowdown_ratio {
+        meaning.push(format!(
+            "While the backup ran ({}), the slowest 5% of transactions took {} instead of {} (x{r:.2}); throughput went from {:.0} to {:.0} transactions per second.",
+            f.backup_duration_s.map(secs).unwrap_or_default(),
+            ms(f.during_backup.p95_s),
+            ms(f.baseline.p95_s),
+            f.baseline.tps,
+            f.during_backup.tps
+        ));
+    }
+    if let Some(url) = &f.app_url {
+        meaning.push(format!(
+            "The application ({url}) was asked every second: {} of {} probes failed.",
+            f.app_failures, f.app_probes
+        ));
+    }
+    meaning
+}
+
+/// The details table: what was used, what was found, what was left behind.
+fn details(input: &ReportInput<'_>, db: String) -> Vec<(String, String)> {
+    let f = input.fields;
+    let optional = [
+        ("Repository", f.repo.clone()),
+        ("Backup", f.backup_id.clone()),
+        ("Backup duration", f.backup_duration_s.map(secs)),
+        (
+            "Backup size (stored)",
+            f.backup_stored_bytes.map(format_bytes),
+        ),
+        ("Scratch database", f.scratch_database.clone()),
+    ];
+    let mut details = vec![("Database".to_string(), db)];
+    details.extend(
+        optional
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v))),
+    );
+    for p in &f.validation_problems {
+        details.push(("Validation problem".to_string(), p.clone()));
+    }
+    details.push((
+        "Transactions".to_string(),
+        format!(
+            "{} committed, {} failed",
+            f.transactions, f.failed_transactions
+        ),
+    ));
+    if let Some(e) = &f.error {
+        details.push(("Error".to_string(), e.clone()));
+    }
+    let cleanup = if f.kept {
+        "kept (--keep): schema pra_loadtest, the scratch database and the drill's backup"
+    } else {
+        "schema pra_loadtest, the scratch database and the drill's backup removed"
+    };
+    details.push(("Cleanup".to_string(), cleanup.to_string()));
+    details.push(("Summary".to_string(), input.message.to_string()));
+    details
 }
 
 /// Column titles of the load table.

@@ -2,11 +2,10 @@
 //! hold together, a failing RTO and availability, a broken workload, an interrupt,
 //! and the cleanup after each.
 
-
-use crate::common::{app, drill, drill_databases, fields, schema_exists, serial};
+use crate::common::{drill, drill_databases, fields, schema_exists, serial};
 use pra_core::event::{Event, Kind, Status};
-use pra_testkit::{tool, PgCluster};
-use std::sync::atomic::Ordering;
+use pra_testkit::{tool, HttpServer, PgCluster};
+use std::os::unix::process::ExitStatusExt;
 
 #[test]
 fn a_drill_under_load_measures_passes_and_cleans_up() {
@@ -16,7 +15,8 @@ fn a_drill_under_load_measures_passes_and_cleans_up() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("drill.html");
     let repo = dir.path().join("repo");
-    let healthy = app(200);
+    let healthy = HttpServer::always(200);
+    let healthy_url = healthy.url("/health?token=s3cret");
     let upstream = Event::new("pra-backup", Kind::Backup, Status::Ok, "from upstream");
     let run = tool(env!("CARGO_BIN_EXE_pra-loadtest"))
         .args([
@@ -36,7 +36,7 @@ fn a_drill_under_load_measures_passes_and_cleans_up() {
             "--report",
             report.to_str().unwrap(),
         ])
-        .args(["--app-url", &healthy.url])
+        .args(["--app-url", &healthy_url])
         .envs(c.env())
         .stdin_events(std::slice::from_ref(&upstream))
         .timeout(std::time::Duration::from_secs(180))
@@ -106,7 +106,7 @@ fn a_drill_under_load_measures_passes_and_cleans_up() {
         f.app_probes >= 10 && f.app_failures == 0,
         "the application is probed every second",
     );
-    assert!(healthy.hits.load(Ordering::SeqCst) >= f.app_probes);
+    assert!(healthy.hits() as u64 >= f.app_probes);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(
         !stdout.contains("s3cret") && !run.stderr.contains("s3cret"),
@@ -170,7 +170,8 @@ fn an_rto_missed_fails_with_exit_1_naming_it() {
     c.create_db("app");
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("drill.md");
-    let down = app(503);
+    let down = HttpServer::always(503);
+    let down_url = down.url("/health?token=s3cret");
     let run = drill(
         &c,
         &[
@@ -189,7 +190,7 @@ fn an_rto_missed_fails_with_exit_1_naming_it() {
             "--report",
             report.to_str().unwrap(),
             "--app-url",
-            &down.url,
+            &down_url,
             "--max-app-failures",
             "1",
         ],
@@ -239,7 +240,7 @@ fn an_rto_missed_fails_with_exit_1_naming_it() {
 }
 
 #[test]
-fn an_interrupted_drill_cleans_up_and_exits_130() {
+fn an_interrupted_drill_cleans_up_and_dies_by_sigint() {
     let _serial = serial();
     let c = PgCluster::start();
     c.create_db("app");
@@ -280,7 +281,11 @@ fn an_interrupted_drill_cleans_up_and_exits_130() {
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "stderr:\n{stderr}");
+    assert_eq!(
+        (out.status.signal(), out.status.code()),
+        (Some(libc::SIGINT), None),
+        "a death by SIGINT after cleanup; stderr:\n{stderr}"
+    );
     assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
     let events: Vec<Event> = String::from_utf8_lossy(&out.stdout)
         .lines()

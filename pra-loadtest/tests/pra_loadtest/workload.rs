@@ -1,7 +1,6 @@
 //! Custom workloads and flags: a --workload transaction on the Pagila dataset, and
 //! the usage errors caught before the server is touched.
 
-
 use crate::common::{drill, drill_databases, fields, schema_exists, serial};
 use pra_testkit::{datasets_dir, load_dataset, tool, Dataset, PgCluster};
 
@@ -24,6 +23,15 @@ fn bad_flags_are_usage_errors_before_touching_the_server() {
         .args(["--duration", "1s"])
         .run();
     run.code_is(2).stderr_contains("too short");
+    // The drill's backup and restore need the client programs: a configuration error.
+    let empty = tempfile::tempdir().unwrap();
+    let run = tool(env!("CARGO_BIN_EXE_pra-loadtest"))
+        .args(["-d", "app", "--pg-bindir", empty.path().to_str().unwrap()])
+        .env("PGHOST", "/nonexistent")
+        .run();
+    run.code_is(2)
+        .stderr_contains("pg_dump not found")
+        .stderr_contains("--pg-bindir/PRA_PG_BINDIR");
     // An unreachable server is a runtime failure.
     let run = tool(env!("CARGO_BIN_EXE_pra-loadtest"))
         .args(["-d", "app"])

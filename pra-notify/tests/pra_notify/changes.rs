@@ -1,11 +1,9 @@
 //! `--only-changes`: ok -> error -> error -> ok over four separate runs sharing a state
 //! file gives exactly two alerts, the problem and its resolution.
 
-
 use pra_core::event::kinds::NotifyFields;
 use pra_core::event::{Event, Kind, Status};
-use pra_testkit::tool;
-use crate::support::{Receiver, Reply};
+use pra_testkit::{tool, HttpServer, Reply};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pra-notify");
 
@@ -26,7 +24,7 @@ fn checks(disk: Status) -> Vec<u8> {
 
 #[test]
 fn ok_error_error_ok_gives_problem_then_resolved() {
-    let rx = Receiver::start(vec![]);
+    let rx = HttpServer::scripted(vec![]);
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("notify.state");
     let run = |disk: Status| {
@@ -72,7 +70,7 @@ fn ok_error_error_ok_gives_problem_then_resolved() {
 
 #[test]
 fn a_failed_delivery_is_tried_again_on_the_next_run() {
-    let rx = Receiver::start(vec![Reply::Status(400, vec![])]);
+    let rx = HttpServer::scripted(vec![Reply::Status(400, vec![])]);
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("notify.state");
     let run = || {

@@ -2,15 +2,13 @@
 //! retries (500, 500, 200), Retry-After on 429, a receiver that never answers, one that
 //! is down, the digest, and the exit codes.
 
-
 use pra_core::event::kinds::NotifyFields;
 use pra_core::event::{Event, Kind, Status};
-use pra_testkit::tool;
-use crate::support::{closed_port, Receiver, Reply};
+use pra_testkit::{free_port, tool, HttpServer, Reply};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pra-notify");
 
-fn backup(status: Status, msg: &str) -> Event {
+pub(crate) fn backup(status: Status, msg: &str) -> Event {
     Event::new("pra-backup", Kind::Backup, status, msg)
         .with_stanza("app")
         .with_field("id", "20261125T120000Z")
@@ -28,13 +26,13 @@ fn lines(events: &[Event]) -> Vec<u8> {
 }
 
 #[allow(clippy::expect_used)] // a helper of the tests below
-fn notify_fields(e: &Event) -> NotifyFields {
+pub(crate) fn notify_fields(e: &Event) -> NotifyFields {
     e.fields_as().expect("notify fields")
 }
 
 #[test]
 fn slack_webhook_and_sms_get_readable_bodies_and_secrets_stay_hidden() {
-    let rx = Receiver::start(vec![]);
+    let rx = HttpServer::scripted(vec![]);
     let slack = rx.url("/services/T0AAA/B0BBB/slacksecrettoken");
     let hook = rx.url("/hooks/pd?routing_key=hooksecret");
     let sms = rx.url("/sms/smssecret");
@@ -148,7 +146,7 @@ fn slack_webhook_and_sms_get_readable_bodies_and_secrets_stay_hidden() {
 
 #[test]
 fn retries_500_twice_then_delivers_and_honours_retry_after() {
-    let rx = Receiver::start(vec![
+    let rx = HttpServer::scripted(vec![
         Reply::Status(500, vec![]),
         Reply::Status(503, vec![]),
         Reply::Status(200, vec![]),
@@ -179,7 +177,7 @@ fn retries_500_twice_then_delivers_and_honours_retry_after() {
     );
     assert_eq!(rx.requests().len(), 5);
     // A 4xx other than 408/429 is final: no retry.
-    let rx = Receiver::start(vec![Reply::Status(404, vec![])]);
+    let rx = HttpServer::scripted(vec![Reply::Status(404, vec![])]);
     let run = tool(BIN)
         .args(["--webhook", &rx.url("/gone")])
         .stdin(lines(&input[..1]))
@@ -191,9 +189,9 @@ fn retries_500_twice_then_delivers_and_honours_retry_after() {
 
 #[test]
 fn silent_and_down_receivers_fail_within_bounds_and_input_is_forwarded() {
-    let hang = Receiver::start(vec![Reply::Hang; 10]);
-    let healthy = Receiver::start(vec![]);
-    let down_port = closed_port();
+    let hang = HttpServer::scripted(vec![Reply::Hang; 10]);
+    let healthy = HttpServer::scripted(vec![]);
+    let down_port = free_port();
     let down = format!("http://127.0.0.1:{down_port}/down/secret");
     let mut input = vec![backup(Status::Ok, "fine")];
     for i in 0..4 {
@@ -252,7 +250,7 @@ fn silent_and_down_receivers_fail_within_bounds_and_input_is_forwarded() {
 
 #[test]
 fn digest_filters_strict_and_usage() {
-    let rx = Receiver::start(vec![]);
+    let rx = HttpServer::scripted(vec![]);
     let input = [
         backup(Status::Error, "one"),
         Event::new("pra-status", Kind::Check, Status::Warn, "disk 91%")
@@ -305,10 +303,19 @@ fn digest_filters_strict_and_usage() {
         .run();
     run.code_is(1);
 
-    // No sink: the input is still forwarded, then a usage error.
+    // No sink: the input is still forwarded, then a usage error event.
     let run = tool(BIN).stdin(lines(&input)).run();
     run.code_is(2).stderr_contains("no sink configured");
-    assert_eq!(run.stdout, lines(&input));
+    run.check(
+        run.stdout.starts_with(&lines(&input)),
+        "input forwarded first",
+    );
+    let ev = run.one(Kind::Notify);
+    run.check(
+        ev.class() == Some(pra_core::error_class::ErrorClass::Usage)
+            && ev.message.contains("no sink configured"),
+        "then one notify usage event",
+    );
     // Headers from the environment, one per line.
     let run = tool(BIN)
         .args(["--webhook", &rx.url("/env-headers"), "--kinds", "check"])

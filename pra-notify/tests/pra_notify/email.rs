@@ -1,11 +1,9 @@
 //! E-mail to a real SMTP server (Python aiosmtpd on 127.0.0.1), with AUTH credentials
 //! from the environment, and through a sendmail program.
 
-
 use pra_core::event::kinds::NotifyFields;
 use pra_core::event::{Event, Kind, Status};
-use pra_testkit::tool;
-use crate::support::{closed_port, SmtpServer};
+use pra_testkit::{free_port, tool, SmtpServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pra-notify");
 
@@ -86,7 +84,7 @@ fn smtp_delivers_to_aiosmtpd_with_credentials_from_the_environment() {
     assert_eq!(smtp.messages().len(), 1);
 
     // Server down: retried, then an error event within --max-wait.
-    let down = format!("smtp://127.0.0.1:{}", closed_port());
+    let down = format!("smtp://127.0.0.1:{}", free_port());
     let run = tool(BIN)
         .args([
             "--email-to",

@@ -1,17 +1,15 @@
 //! Forwarding: 10,000 events with malformed lines mixed in come out in the same order,
 //! byte for byte, each malformed line followed by an `input` error event.
 
-
 use pra_core::event::kinds::InputFields;
 use pra_core::event::{Event, Kind, Status};
-use pra_testkit::tool;
-use crate::support::Receiver;
+use pra_testkit::{tool, HttpServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pra-notify");
 
 #[test]
 fn ten_thousand_events_with_malformed_lines_are_forwarded_byte_for_byte() {
-    let rx = Receiver::start(vec![]);
+    let rx = HttpServer::scripted(vec![]);
     let mut lines: Vec<Vec<u8>> = Vec::new();
     let mut bad = Vec::new();
     for i in 0..10_000u32 {

@@ -148,3 +148,23 @@ pub fn backup(c: &PgCluster, repo_dir: &Path, db: &str, stanza: &str, codec: Cod
 pub fn load_owned_sample(c: &PgCluster, db: &str, scale: u32) {
     pra_testkit::load_sample(c, db, scale);
 }
+
+/// Waits until the running pra-restore `child` has pg_restore copying rows into its
+/// temporary database for `target` (then it is mid-restore), for at most 120 s.
+pub fn wait_for_copy(c: &PgCluster, target: &str, child: &mut std::process::Child) {
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE '{target}\\_\\_pra\\_restore\\_%' AND query ILIKE 'COPY%'"
+    );
+    let started = std::time::Instant::now();
+    while c.psql("postgres", &sql) == "0" {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "pra-restore ended before it was mid-restore"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "pg_restore never started copying"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -9,11 +9,8 @@ use crate::common::PRA_RESTORE;
 use pra_core::codec::Codec;
 use pra_core::event::kinds::RestoreFields;
 use pra_core::event::{Event, Kind, Status};
-use pra_testkit::{database_digest, tool, PgCluster, ToolRun};
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use pra_testkit::{database_digest, free_port, tool, HttpServer, PgCluster, ToolRun};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 fn restore(c: &PgCluster, repo: &Path, stanza: &str, target: &str, extra: &[&str]) -> ToolRun {
     tool(PRA_RESTORE)
@@ -41,24 +38,19 @@ fn temp_dbs(c: &PgCluster) -> Vec<String> {
         .collect()
 }
 
-/// A one-request-at-a-time HTTP server answering 500, recording request lines.
-fn failing_http_server() -> (u16, std::sync::mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = [0u8; 4096];
-            let n = s.read(&mut buf).unwrap_or(0);
-            let req = String::from_utf8_lossy(&buf[..n]);
-            let _ = tx.send(req.lines().next().unwrap_or("").to_string());
-            let _ = s.write_all(
-                b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\nconnection: close\r\n\r\nboom",
-            );
-        }
-    });
-    (port, rx)
+#[test]
+fn a_selector_restore_cannot_honour_is_a_usage_error_naming_the_flag() {
+    let repo = tempfile::tempdir().unwrap();
+    let base = ["--repo", repo.path().to_str().unwrap(), "--target-db", "x"];
+    // `all` is a valid selector (pra-verify takes it), but a restore is of one backup.
+    let all = tool(PRA_RESTORE).args(base).args(["--backup", "all"]).run();
+    all.code_is(2).stderr_contains("--backup all");
+    // A word that is no selector at all: clap says which forms exist.
+    let typo = tool(PRA_RESTORE)
+        .args(base)
+        .args(["--backup", "newest"])
+        .run();
+    typo.code_is(2).stderr_contains("latest-verified");
 }
 
 #[test]
@@ -214,14 +206,22 @@ fn restore_validates_renames_and_fails_safely() {
     );
 
     // 4. A failing --check-url: error, exit 1, data kept under its temporary name.
-    let (port, requests) = failing_http_server();
-    let url = format!("http://127.0.0.1:{port}/health?db={{db}}");
+    // (--check-timeout: the former name of --http-timeout still works.)
+    let app = HttpServer::always(500);
+    let url = app.url("/health?db={db}");
     let run = restore(
         &c,
         repo,
         "app",
         "checked",
-        &["--check-url", &url, "--report", report.to_str().unwrap()],
+        &[
+            "--check-url",
+            &url,
+            "--check-timeout",
+            "5s",
+            "--report",
+            report.to_str().unwrap(),
+        ],
     );
     run.code_is(1);
     let ev = run.one(Kind::Restore);
@@ -243,10 +243,10 @@ fn restore_validates_renames_and_fails_safely() {
         failed.len() == 1 && failed[0].starts_with("HTTP 500"),
         "{failed:?}"
     );
-    let line = requests.recv_timeout(Duration::from_secs(5)).unwrap();
+    let asked = app.requests();
     assert!(
-        line.contains(&format!("db={temp}")),
-        "the URL named the restored database: {line}"
+        asked.len() == 1 && asked[0].path == format!("/health?db={temp}"),
+        "the URL named the restored database: {asked:?}"
     );
     assert!(std::fs::read_to_string(&report).unwrap().contains(&temp));
     // The next run for that target leaves it in place (kept on purpose) and reports it.
@@ -310,11 +310,7 @@ fn restore_validates_renames_and_fails_safely() {
     assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
 
     // 6. An unreachable server: exit 3.
-    let closed_port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed_port = free_port();
     let run = tool(PRA_RESTORE)
         .args(["--repo", repo.to_str().unwrap(), "--target-db", "nowhere"])
         .arg("-d")
@@ -344,25 +340,7 @@ fn restore_validates_renames_and_fails_safely() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let copying = c.psql(
-            "postgres",
-            "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'bigr__pra_restore_%' AND query ILIKE 'COPY%'",
-        );
-        if copying != "0" {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "pra-restore ended before it could be killed"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "pg_restore never started copying"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_for_copy(&c, "bigr", &mut child);
     let temp = temp_dbs(&c)
         .into_iter()
         .find(|d| d.starts_with("bigr"))

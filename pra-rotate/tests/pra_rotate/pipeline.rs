@@ -1,8 +1,8 @@
 //! pra-rotate in pipelines and configurations: stanzas named on stdin, forwarding,
 //! --all-stanzas, the local time zone, missing repositories and stanzas.
 
-
 use crate::common::*;
+use pra_core::error_class::ErrorClass;
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::tool;
 
@@ -105,7 +105,40 @@ fn a_missing_repository_is_not_created() {
         ])
         .run();
     run.code_is(3).stderr_contains("no pra repository");
+    // The next stage of the pipeline hears about it (issue 22, item 9).
+    let ev = run.one(Kind::Rotate);
+    run.check(
+        ev.status == Status::Error
+            && ev.class() == Some(ErrorClass::Repository)
+            && ev.message.contains("no pra repository"),
+        "a missing repository is a rotate error event, class repository",
+    );
     assert!(!missing.exists(), "nothing created");
+}
+
+#[test]
+fn a_bad_flag_is_one_line_and_a_usage_event() {
+    let run = tool(env!("CARGO_BIN_EXE_pra-rotate"))
+        .args(["--keep-last", "1", "--no-such-flag"])
+        .run();
+    run.code_is(2);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    run.check(
+        lines.len() == 1
+            && lines[0].starts_with("pra-rotate: error: ")
+            && lines[0].contains("--no-such-flag"),
+        "one line on stderr, prefixed with the tool's name",
+    );
+    let ev = run.one(Kind::Rotate);
+    run.check(
+        ev.status == Status::Error && ev.class() == Some(ErrorClass::Usage),
+        "a usage error event on stdout",
+    );
+    tool(env!("CARGO_BIN_EXE_pra-rotate"))
+        .arg("--help")
+        .run()
+        .success()
+        .check(true, "--help exits 0");
 }
 
 #[test]

@@ -2,9 +2,8 @@
 //! newest verified, locked), the refusal without a keep option, interrupted deletes,
 //! dry runs, incomplete backups by age, failures.
 
-
-use chrono::{Duration as Span, Utc};
 use crate::common::*;
+use chrono::{Duration as Span, Utc};
 use pra_core::event::{Event, Kind, Status};
 use pra_core::repo::LockMode;
 use std::time::SystemTime;

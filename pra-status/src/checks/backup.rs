@@ -4,7 +4,9 @@
 
 use crate::check::{CheckResult, Thresholds};
 use crate::runner::Job;
+use pra_core::error_class::ErrorClass;
 use pra_core::event::Status;
+use pra_core::exit::ExitStatus;
 use pra_core::repo::Repository;
 use pra_core::time::{format_bytes, format_duration, format_ts};
 use std::sync::mpsc::Sender;
@@ -70,10 +72,10 @@ fn run(plan: &BackupPlan, tx: &Sender<CheckResult>) {
         Ok(r) => r,
         Err(e) => {
             for name in ["backup_age", "backup_verified"] {
-                let _ = tx.send(CheckResult::error(
-                    name,
-                    format!("repository {}: {e}", plan.repo),
-                ));
+                let _ = tx.send(
+                    CheckResult::error(name, format!("repository {}: {e}", plan.repo))
+                        .because(e.class()),
+                );
             }
             return;
         }
@@ -93,10 +95,10 @@ fn run(plan: &BackupPlan, tx: &Sender<CheckResult>) {
             Ok(s) => s,
             Err(e) => {
                 for name in ["backup_age", "backup_verified"] {
-                    let _ = tx.send(CheckResult::error(
-                        name,
-                        format!("cannot list stanzas: {e}"),
-                    ));
+                    let _ = tx.send(
+                        CheckResult::error(name, format!("cannot list stanzas: {e}"))
+                            .because(e.class()),
+                    );
                 }
                 return;
             }
@@ -127,7 +129,9 @@ pub fn backup_age(repo: &Repository, stanza: &str, rpo: Duration) -> CheckResult
     let limits = Thresholds::max_with_warn_at_80(rpo.as_secs_f64(), "s");
     let backups = match repo.backups(stanza) {
         Ok(b) => b,
-        Err(e) => return CheckResult::error("backup_age", format!("{stanza}: {e}")),
+        Err(e) => {
+            return CheckResult::error("backup_age", format!("{stanza}: {e}")).because(e.class())
+        }
     };
     // Ids are start times, so the last complete id is the newest complete backup.
     let Some(newest) = backups.iter().rev().find(|b| b.complete) else {
@@ -139,7 +143,9 @@ pub fn backup_age(repo: &Repository, stanza: &str, rpo: Duration) -> CheckResult
     };
     let manifest = match repo.read_manifest(stanza, &newest.id) {
         Ok(m) => m,
-        Err(e) => return CheckResult::error("backup_age", format!("{stanza}: {e}")),
+        Err(e) => {
+            return CheckResult::error("backup_age", format!("{stanza}: {e}")).because(e.class())
+        }
     };
     let age = seconds_since(manifest.finished_at);
     let status = limits.evaluate(age);
@@ -170,7 +176,10 @@ pub fn backup_verified(repo: &Repository, stanza: &str, max_age: Duration) -> Ch
     let limits = Thresholds::max_with_warn_at_80(max_age.as_secs_f64(), "s");
     let backups = match repo.backups(stanza) {
         Ok(b) => b,
-        Err(e) => return CheckResult::error("backup_verified", format!("{stanza}: {e}")),
+        Err(e) => {
+            return CheckResult::error("backup_verified", format!("{stanza}: {e}"))
+                .because(e.class())
+        }
     };
     let mut found = None;
     for b in backups.iter().rev().filter(|b| b.complete) {
@@ -182,6 +191,7 @@ pub fn backup_verified(repo: &Repository, stanza: &str, max_age: Duration) -> Ch
             Ok(None) => {}
             Err(e) => {
                 return CheckResult::error("backup_verified", format!("{stanza}/{}: {e}", b.id))
+                    .because(e.class())
             }
         }
     }
@@ -223,6 +233,11 @@ pub fn backup_verified(repo: &Repository, stanza: &str, max_age: Duration) -> Ch
         )
     };
     let mut r = CheckResult::new("backup_verified", status, message)
+        .because(if rec.status == Status::Error {
+            ErrorClass::Verification
+        } else {
+            ErrorClass::Health
+        })
         .value(age, "s")
         .thresholds(&limits)
         .detail("backup_id", rec.backup_id.clone())

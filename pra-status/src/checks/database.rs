@@ -10,6 +10,7 @@ use super::{disk, server};
 use crate::check::{CheckResult, Thresholds};
 use crate::runner::Job;
 use pra_core::conn::{describe_pg_error, ConnSettings};
+use pra_core::error_class::ErrorClass;
 use std::path::Path;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
@@ -53,18 +54,18 @@ fn run(plan: &DbPlan, tx: &Sender<CheckResult>) {
     let connected = plan
         .settings
         .with_application_name("pra-status")
-        .postgres_config()
-        .map_err(|e| e.to_string())
-        .and_then(|mut cfg| {
-            cfg.connect_timeout(plan.timeout);
-            cfg.connect(postgres::NoTls)
-                .map_err(|e| describe_pg_error(&e))
+        .with_connect_timeout(plan.timeout)
+        .connect()
+        .map_err(|e| match e {
+            pra_core::conn::ConnError::Connect { reason, .. } => reason,
+            other => other.to_string(),
         });
     let mut client = match connected {
         Ok(c) => c,
         Err(reason) => {
             let mut r =
                 CheckResult::error("database", format!("cannot connect to {target}: {reason}"))
+                    .because(ErrorClass::Connection)
                     .detail("connection", target);
             r.fields.duration_s = started.elapsed().as_secs_f64();
             send(tx, r);
@@ -114,7 +115,8 @@ fn run(plan: &DbPlan, tx: &Sender<CheckResult>) {
                     "connected to {target} but SELECT 1 failed: {}",
                     describe_pg_error(&e)
                 ),
-            );
+            )
+            .because(ErrorClass::Query);
             r.fields.duration_s = started.elapsed().as_secs_f64();
             send(tx, r);
             let why = "the database does not answer queries (see the database check)";
@@ -176,7 +178,8 @@ fn check_table(client: &mut postgres::Client, table: &str) -> CheckResult {
         Err(e) => CheckResult::error(
             "critical_tables",
             format!("{table}: cannot look it up: {}", describe_pg_error(&e)),
-        ),
+        )
+        .because(ErrorClass::Query),
         Ok(None) => CheckResult::error("critical_tables", format!("{table}: does not exist")),
         Ok(Some(name)) => {
             // `name` is regclass output: already quoted as SQL needs, safe to splice.
@@ -190,7 +193,8 @@ fn check_table(client: &mut postgres::Client, table: &str) -> CheckResult {
                 Err(e) => CheckResult::error(
                     "critical_tables",
                     format!("{name}: cannot read it: {}", describe_pg_error(&e)),
-                ),
+                )
+                .because(ErrorClass::Query),
             }
         }
     }

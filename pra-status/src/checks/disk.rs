@@ -2,6 +2,7 @@
 //! ratio available to unprivileged users, against `--disk-warn`/`--disk-crit`.
 
 use crate::check::{CheckResult, Thresholds};
+use pra_core::error_class::ErrorClass;
 use pra_core::time::format_bytes;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -91,7 +92,8 @@ pub fn check_path(path: &Path, limits: &Thresholds) -> CheckResult {
             .detail("available_bytes", fs.available_bytes)
             .detail("total_bytes", fs.total_bytes)
         }
-        Err(e) => CheckResult::error("disk", format!("{shown}: cannot read free space: {e}")),
+        Err(e) => CheckResult::error("disk", format!("{shown}: cannot read free space: {e}"))
+            .because(ErrorClass::Io),
     }
     .target(shown);
     r.fields.duration_s = started.elapsed().as_secs_f64();

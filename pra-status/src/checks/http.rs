@@ -1,48 +1,13 @@
-//! `app` and `api`: HTTP GETs that must answer in time with the right code.
-//! URLs are shown redacted (no userinfo password, no query: tokens live there).
+//! `app` and `api`: HTTP GETs ([`pra_core::probe`]) that must answer in time with the
+//! right code. URLs are shown redacted (no userinfo password, no query: tokens live there).
 
 use crate::check::CheckResult;
 use crate::cli::ApiUrl;
 use crate::runner::Job;
 use pra_core::event::Status;
-use pra_core::repo::redact_url;
-use std::time::{Duration, Instant};
-
-/// The answer of a URL: its HTTP code and latency, or why there was none.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Answer {
-    /// An HTTP response.
-    Code(u16, f64),
-    /// No response: connection refused, timeout, TLS, DNS.
-    Failed(String, f64),
-}
-
-/// GETs a URL within `timeout`, following up to `redirects` redirects.
-pub fn get(url: &str, timeout: Duration, redirects: u32) -> Answer {
-    let agent = ureq::AgentBuilder::new()
-        .timeout(timeout)
-        .redirects(redirects)
-        .user_agent(concat!("pra-status/", env!("CARGO_PKG_VERSION")))
-        .build();
-    let started = Instant::now();
-    let result = agent.get(url).call();
-    let secs = started.elapsed().as_secs_f64();
-    match result {
-        Ok(resp) => Answer::Code(resp.status(), secs),
-        Err(ureq::Error::Status(code, _)) => Answer::Code(code, secs),
-        Err(ureq::Error::Transport(t)) => {
-            // The transport error may quote the URL; keep only its kind and cause.
-            let mut why = t.kind().to_string();
-            if let Some(msg) = t.message() {
-                why = format!("{why}: {msg}");
-            }
-            if let Some(src) = std::error::Error::source(&t) {
-                why = format!("{why}: {src}");
-            }
-            Answer::Failed(why, secs)
-        }
-    }
-}
+use pra_core::probe::{Prober, MAX_REDIRECTS};
+use pra_core::redact::redact_url;
+use std::time::Duration;
 
 /// The `app` job: 2xx within the timeout, redirects followed.
 pub fn app_job(url: String, timeout: Duration) -> Job {
@@ -50,7 +15,7 @@ pub fn app_job(url: String, timeout: Duration) -> Job {
     let mut job = Job::new(
         &["app"],
         Box::new(move |tx| {
-            let _ = tx.send(check("app", &url, None, timeout, 5));
+            let _ = tx.send(check("app", &url, None, timeout, MAX_REDIRECTS));
         }),
     );
     job.expected[0].1 = Some(shown);
@@ -79,11 +44,13 @@ fn check(
 ) -> CheckResult {
     let shown = redact_url(url);
     let wanted = expect.map_or("2xx".to_string(), |c| c.to_string());
-    let mut r = match get(url, timeout, redirects) {
-        Answer::Code(code, secs) => {
+    let answer = Prober::with_redirects(timeout, redirects).probe(url);
+    let secs = answer.latency.as_secs_f64();
+    let mut r = match (answer.status, &answer.error) {
+        (Some(code), None) => {
             let good = match expect {
                 Some(c) => code == c,
-                None => (200..300).contains(&code),
+                None => answer.is_success(),
             };
             let status = if good { Status::Ok } else { Status::Error };
             CheckResult::new(
@@ -97,9 +64,12 @@ fn check(
             .value(secs, "s")
             .detail("http_code", code)
         }
-        Answer::Failed(why, secs) => CheckResult::error(
+        _ => CheckResult::error(
             name,
-            format!("{shown}: no answer after {:.1} s: {why}", secs),
+            format!(
+                "{shown}: no answer after {secs:.1} s: {}",
+                answer.error.as_deref().unwrap_or("unknown")
+            ),
         )
         .value(secs, "s"),
     };

@@ -1,7 +1,6 @@
 //! `wal_archive` against a real cluster with archive_mode on: a failing
 //! archive_command is critical, a working one is ok.
 
-
 use crate::common::*;
 use pra_core::event::Status;
 use pra_testkit::PgCluster;

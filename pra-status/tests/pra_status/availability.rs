@@ -1,9 +1,8 @@
 //! Availability from a real history file, through the binary: known up, down and
 //! gap intervals give the expected percentage.
 
-
-use chrono::Utc;
 use crate::common::*;
+use chrono::Utc;
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::PgCluster;
 

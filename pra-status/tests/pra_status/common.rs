@@ -13,52 +13,21 @@ use pra_core::manifest::{
     VERIFY_FORMAT,
 };
 use pra_core::repo::Repository;
-use pra_testkit::{tool, PgCluster, ToolRun};
+use pra_testkit::{tool, HttpServer, PgCluster, Reply, ToolRun};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-/// Starts an HTTP/1.1 server on 127.0.0.1: `/health` 200, `/fail` 500, `/missing` 404,
-/// `/moved` 302 to `/health`, `/hang` accepts and never answers. Returns `http://addr`.
-pub fn http_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || handle(stream));
-        }
-    });
-    format!("http://{addr}")
-}
-
-fn handle(mut s: TcpStream) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 1024];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        match s.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&buf).to_string();
-    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let (code, extra) = match path.as_str() {
-        "/health" => (200, ""),
-        "/fail" => (500, ""),
-        "/missing" => (404, ""),
-        "/moved" => (302, "Location: /health\r\n"),
-        "/hang" => {
-            std::thread::sleep(Duration::from_secs(120));
-            return;
-        }
-        _ => (404, ""),
-    };
-    let _ = write!(
-        s,
-        "HTTP/1.1 {code} X\r\n{extra}Content-Length: 2\r\nConnection: close\r\n\r\nok"
-    );
+/// A real HTTP server on 127.0.0.1: `/health` 200, `/fail` 500, `/missing` 404,
+/// `/moved` 302 to `/health`, `/hang` accepts and never answers.
+pub fn http_server() -> HttpServer {
+    HttpServer::start(|req| match req.route() {
+        "/health" => Reply::Status(200, vec![]),
+        "/fail" => Reply::Status(500, vec![]),
+        "/moved" => Reply::redirect(302, "/health"),
+        "/hang" => Reply::Hang,
+        _ => Reply::Status(404, vec![]),
+    })
 }
 
 /// Writes a complete synthetic backup of `stanza` that finished at `finished`.

@@ -1,6 +1,5 @@
 //! `replication` against a real primary and a real streaming standby.
 
-
 use crate::common::*;
 use pra_core::event::Status;
 use pra_testkit::{tool, PgCluster};
@@ -73,11 +72,7 @@ fn start_standby(primary: &PgCluster) -> Standby {
         "pg_basebackup: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = pra_testkit::free_port();
     let socket = dir.path().display().to_string();
     let log = std::fs::File::create(dir.path().join("standby.log")).unwrap();
     let child = as_server_user(primary.bindir().join("postgres").to_str().unwrap())

@@ -1,9 +1,8 @@
 //! pra-status against a real PostgreSQL cluster, a real repository and a real HTTP
 //! server on 127.0.0.1: the healthy case, then each way to fail, one cluster for all.
 
-
-use chrono::Utc;
 use crate::common::*;
+use chrono::Utc;
 use pra_core::event::{Event, Kind, Status};
 use pra_core::repo::Repository;
 use pra_testkit::PgCluster;
@@ -49,7 +48,8 @@ fn health_checks_on_a_real_cluster() {
         now - chrono::Duration::minutes(1),
         &["dump.pgc.zst: stored sha256 mismatch"],
     );
-    let http = http_server();
+    let server = http_server();
+    let http = server.url("");
     let repo_arg = repo_path.to_str().unwrap().to_string();
     let prom = dir.path().join("pra.prom");
     let hist = dir.path().join("status.jsonl");
@@ -331,14 +331,20 @@ fn health_checks_on_a_real_cluster() {
             "--timeout",
             "1s",
         ])
+        // A longer request limit (meant for other tools) is capped by --timeout.
+        .env("PRA_HTTP_TIMEOUT", "30s")
         .args(["--disk-warn", "0%", "--disk-crit", "0%"])
         .timeout(Duration::from_secs(15))
         .run();
     run.code_is(2);
-    let (f, s, _) = check(&run, "app", None);
+    let (f, s, m) = check(&run, "app", None);
     run.check(
         s == Status::Error && f.duration_s < 5.0,
         "the hanging app is critical, bounded",
+    );
+    run.check(
+        m.contains("no answer after"),
+        "the probe itself gave up at --timeout (not the runner)",
     );
     let (_, s, _) = check(&run, "database", None);
     run.check(s == Status::Ok, "the other checks still report");
@@ -383,7 +389,7 @@ fn health_checks_on_a_real_cluster() {
         .run()
         .code_is(3);
     status(&c)
-        .args(["-d", "host=/tmp sslmode=require"])
+        .args(["-d", "host=/tmp sslmode=sometimes"])
         .run()
         .code_is(3);
     status(&c)

@@ -218,9 +218,8 @@ struct TocReader {
 }
 
 fn spawn_toc_reader(pg_bindir: Option<&Path>) -> io::Result<TocReader> {
-    let program = pg_bindir
-        .map(|d| d.join("pg_restore"))
-        .unwrap_or_else(|| "pg_restore".into());
+    let program = pra_core::child::program(pg_bindir, "pg_restore")
+        .map_err(|e| io::Error::new(io::ErrorKind::NotFound, e))?;
     let mut child = Command::new(program)
         .arg("--list")
         .stdin(Stdio::piped())

@@ -11,17 +11,18 @@ use std::path::{Path, PathBuf};
 
 /// The pra-backup binary built beside this test's binary (`cargo build -p pra-backup`).
 pub fn backup_bin() -> PathBuf {
+    sibling_bin("pra-backup")
+}
+
+/// Another tool's binary built beside this test's binary (`cargo build -p <name>`).
+pub fn sibling_bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    // target/debug/deps/<test> -> target/debug/pra-backup
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("pra-backup");
+    // target/debug/deps/<test> -> target/debug/<name>
+    let bin = exe.parent().and_then(Path::parent).unwrap().join(name);
     assert!(
         bin.exists(),
-        "pra-verify's tests take backups with the real pra-backup, which is not built at {}: \
-         run `cargo build -p pra-backup` first (scripts/test.sh builds the whole workspace)",
+        "pra-verify's tests run the real {name}, which is not built at {}: \
+         run `cargo build -p {name}` first (scripts/test.sh builds the whole workspace)",
         bin.display()
     );
     bin

@@ -1,7 +1,6 @@
 //! Detection: every kind of damage to a backup is found, named by file, exit 1;
 //! intact backups pass at every level.
 
-
 use crate::common::*;
 use pra_core::event::{Kind, Status};
 use pra_core::manifest::{FileRole, Manifest};
@@ -225,12 +224,15 @@ fn selection_and_unreachable_repository() {
         .run()
         .success();
 
-    // pg_restore missing is our problem, not the backup's: exit 3, no verdict.
-    verify(&c, &repo)
+    // pg_restore missing is our configuration, not the backup's fault: exit 2, no
+    // verdict, and the message says which flag points at it.
+    let no_pg_restore = verify(&c, &repo)
         .args(["--stanza", "app", "--backup", &first.id])
         .env("PRA_PG_BINDIR", "/nonexistent")
-        .run()
-        .code_is(3);
+        .run();
+    no_pg_restore
+        .code_is(2)
+        .stderr_contains("--pg-bindir/PRA_PG_BINDIR");
 
     // No repository there: exit 3.
     verify(&c, &dir.path().join("nowhere"))
@@ -262,4 +264,39 @@ fn selection_and_unreachable_repository() {
         .args(["--stanza", "app", "--check-sql", "/dev/null"])
         .run()
         .code_is(2);
+}
+
+#[test]
+fn a_missing_repository_and_a_bad_flag_are_error_events_on_stdout() {
+    // The next stage of a pipeline must hear about every failure (issue 22, item 9).
+    let dir = tempfile::tempdir().unwrap();
+    let run = pra_testkit::tool(env!("CARGO_BIN_EXE_pra-verify"))
+        .arg("--repo")
+        .arg(dir.path().join("not-mounted"))
+        .args(["--stanza", "app"])
+        .run();
+    run.code_is(3).stderr_contains("no pra repository");
+    let ev = run.one(Kind::Verify);
+    run.check(
+        ev.status == Status::Error
+            && ev.class() == Some(pra_core::error_class::ErrorClass::Repository)
+            && ev.message.contains("no pra repository"),
+        "a missing repository is a verify error event, class repository",
+    );
+
+    let run = pra_testkit::tool(env!("CARGO_BIN_EXE_pra-verify"))
+        .args(["--repo", "/nowhere", "--level", "bogus"])
+        .run();
+    run.code_is(2);
+    let ev = run.one(Kind::Verify);
+    run.check(
+        ev.status == Status::Error
+            && ev.class() == Some(pra_core::error_class::ErrorClass::Usage)
+            && ev.message.contains("bogus"),
+        "a bad flag is a verify usage event",
+    );
+    run.check(
+        run.stderr.lines().count() == 1 && run.stderr.starts_with("pra-verify: error: "),
+        "one line on stderr, prefixed with the tool's name",
+    );
 }

@@ -11,6 +11,7 @@ mod check;
 mod drill;
 mod input;
 mod notify;
+mod report;
 mod restore;
 mod rotate;
 mod verify;
@@ -20,6 +21,10 @@ pub use check::{AvailabilityFields, CheckFields, StatusFields};
 pub use drill::{DrillFields, LoadPhase, SlaCheck, TimelinePoint};
 pub use input::InputFields;
 pub use notify::NotifyFields;
+pub use report::{
+    CoverageFigures, HostAvailability, IncidentGroup, ReportFields, RpoFigures, RtoFigures,
+    StanzaFigures, TrendFigures, Verdict,
+};
 pub use restore::{RestoreCheck, RestoreFields};
 pub use rotate::{FailedDelete, KeptBackup, RotateFields};
 pub use verify::VerifyFields;

@@ -1,6 +1,7 @@
-"""A real SMTP server for pra-notify's tests (aiosmtpd): listens on 127.0.0.1:PORT,
-writes each message it receives to DIR/NNNN.eml (with the envelope and the
-authenticated login as X-Test-* lines on top), prints "ready", runs until killed.
+"""A real SMTP server for the pra tests, started by pra-testkit's smtp.rs (aiosmtpd):
+listens on 127.0.0.1:PORT, writes each message it receives to DIR/NNNN.eml (with
+the envelope and the authenticated login as X-Test-* lines on top), prints "ready",
+runs until killed.
 
 With SMTP_TEST_USER/SMTP_TEST_PASSWORD set, it advertises AUTH (without TLS: this
 is a loopback test server) and refuses mail from unauthenticated sessions."""
@@ -10,8 +11,14 @@ import sys
 import logging
 import time
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+try:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+except ImportError as e:
+    # Loud and specific: the test that needed this server fails with this line.
+    sys.stderr.write("smtp_server.py: aiosmtpd is missing (%s); install it with "
+                     "`python3 -m pip install aiosmtpd`, as scripts/test.sh does\n" % e)
+    sys.exit(3)
 
 port = int(sys.argv[1])
 out = sys.argv[2]

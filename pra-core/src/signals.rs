@@ -1,0 +1,217 @@
+//! SIGINT/SIGTERM for every tool: the handler only hands the signal to a dedicated
+//! thread (one byte on a pipe), which records it and runs the registered cleanup
+//! hooks ("drop this scratch database", "stop this child"), so that a main thread
+//! blocked in a long call (waiting for `pg_restore`, a query) is never the only one
+//! able to notice. The main flow sees the signal through [`pending`]/[`check`]
+//! between steps, removes what it made, reports it, and [`crate::exit::finish`]
+//! then re-raises the signal with its default action ([`reraise`]): a shell sees a
+//! real signal death (`$?` = 130 for SIGINT, 143 for SIGTERM), as sharkdp/fd does.
+//!
+//! Why a handler and not `sigwait` with the signals blocked in every thread: a
+//! blocked mask is inherited by child processes (`std::process` does not reset it),
+//! so `pg_dump` and `pg_restore` would ignore the SIGTERM meant to stop them. A
+//! handler is reset to the default action by `exec`.
+//!
+//! A library embedded in another program never installs it: the program keeps its
+//! own signal policy, and [`pending`] stays `None`.
+
+use std::io;
+use std::process::{Child, ExitStatus};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// The signal received, 0 for none.
+static PENDING: AtomicI32 = AtomicI32::new(0);
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+static NEXT_HOOK: AtomicU64 = AtomicU64::new(1);
+
+type HookFn = Box<dyn Fn() + Send>;
+
+/// The cleanup hooks, in registration order. Hooks run with this lock held, so that
+/// unregistering one (dropping its [`Hook`]) and [`reraise`] wait for a running cleanup.
+static HOOKS: Mutex<Vec<(u64, String, HookFn)>> = Mutex::new(Vec::new());
+
+/// A signal arrived: the run stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("interrupted by {}", signal_name(*.0))]
+pub struct Interrupted(pub i32);
+
+fn hooks() -> MutexGuard<'static, Vec<(u64, String, HookFn)>> {
+    // A hook that panicked must not disable the others.
+    HOOKS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The write end of the pipe from the signal handler to the waiting thread.
+static PIPE: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_signal_handler(sig: libc::c_int) {
+    // Only a write(2) of one byte on a non-blocking pipe: async-signal-safe, and it
+    // leaves errno alone unless it fails (a full pipe: signals are already queued).
+    let fd = PIPE.load(Ordering::SeqCst);
+    if fd >= 0 {
+        let byte = u8::try_from(sig).unwrap_or(u8::MAX);
+        // SAFETY: writing one byte from a live local to our own pipe.
+        unsafe { libc::write(fd, std::ptr::addr_of!(byte).cast(), 1) };
+    }
+}
+
+/// Installs the SIGINT and SIGTERM handler and starts the thread that waits for
+/// them. Call it first thing in `run`; a second call does nothing.
+pub fn install() -> io::Result<()> {
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe2 fills the two-element array it is given.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+        INSTALLED.store(false, Ordering::SeqCst);
+        return Err(io::Error::last_os_error());
+    }
+    let [read_end, write_end] = fds;
+    // The waiting thread blocks on its end; only the handler's end stays non-blocking.
+    // SAFETY: fcntl on a descriptor we just created.
+    unsafe { libc::fcntl(read_end, libc::F_SETFL, 0) };
+    PIPE.store(write_end, Ordering::SeqCst);
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || loop {
+            let mut byte = 0u8;
+            // SAFETY: reading one byte into a live local from our own pipe.
+            let n = unsafe { libc::read(read_end, std::ptr::addr_of_mut!(byte).cast(), 1) };
+            match n {
+                1 => deliver(i32::from(byte)),
+                _ if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
+                _ => break,
+            }
+        })?;
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: sigaction with a zeroed struct, an empty mask and a handler that only
+        // writes to a pipe; SA_RESTART keeps the other threads' blocking calls going.
+        let rc = unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction =
+                on_signal_handler as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(sig, &action, std::ptr::null_mut())
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// What the waiting thread does with a signal: the first one is recorded and runs
+/// the hooks, newest first (a child is stopped before its database is dropped).
+fn deliver(sig: i32) {
+    if PENDING
+        .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err()
+    {
+        log::warn!("{} received again: cleanup is under way", signal_name(sig));
+        return;
+    }
+    log::warn!("{} received: cleaning up", signal_name(sig));
+    for (_, what, hook) in hooks().iter().rev() {
+        log::info!("on {}: {what}", signal_name(sig));
+        hook();
+    }
+}
+
+/// The signal received, if any.
+pub fn pending() -> Option<i32> {
+    match PENDING.load(Ordering::SeqCst) {
+        0 => None,
+        sig => Some(sig),
+    }
+}
+
+/// Fails with [`Interrupted`] once a signal arrived.
+pub fn check() -> Result<(), Interrupted> {
+    match pending() {
+        Some(sig) => Err(Interrupted(sig)),
+        None => Ok(()),
+    }
+}
+
+/// A registered cleanup hook; dropping it unregisters the hook (waiting for it to
+/// finish if a signal is running it right now).
+#[must_use = "the hook is unregistered when this is dropped"]
+pub struct Hook(u64);
+
+impl Drop for Hook {
+    fn drop(&mut self) {
+        hooks().retain(|(id, _, _)| *id != self.0);
+    }
+}
+
+/// Registers `hook` to run on the signal thread when SIGINT or SIGTERM arrives,
+/// until the returned [`Hook`] is dropped. `what` names it in the log. A hook must
+/// not register or drop hooks itself. When a signal already arrived it runs at once.
+pub fn on_signal(what: impl Into<String>, hook: impl Fn() + Send + 'static) -> Hook {
+    let id = NEXT_HOOK.fetch_add(1, Ordering::SeqCst);
+    let mut list = hooks();
+    // Registered after the hooks ran: what it guards would be left behind otherwise.
+    if pending().is_some() {
+        hook();
+    }
+    list.push((id, what.into(), Box::new(hook)));
+    Hook(id)
+}
+
+/// Waits for `child` to exit, stopping it with SIGTERM if a signal arrives meanwhile.
+///
+/// The child is waited for without being reaped first, so that its pid cannot be
+/// reused by another process while the hook may still send it a signal.
+pub fn wait_child(child: &mut Child, what: &str) -> io::Result<ExitStatus> {
+    let pid = child.id();
+    let hook = on_signal(format!("stopping {what} (pid {pid})"), move || {
+        if let Ok(pid) = libc::pid_t::try_from(pid) {
+            // SAFETY: kill on the pid of our own child, not yet reaped (see above).
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+    });
+    loop {
+        // SAFETY: waitid with a zeroed siginfo_t it fills; WNOWAIT leaves the child waitable.
+        let rc = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(libc::P_PID, pid, &mut info, libc::WEXITED | libc::WNOWAIT)
+        };
+        if rc == 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            break;
+        }
+    }
+    drop(hook);
+    child.wait()
+}
+
+/// The signal's name for messages: `SIGINT`, `SIGTERM`, else `signal N`.
+pub fn signal_name(sig: i32) -> String {
+    match sig {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        libc::SIGQUIT => "SIGQUIT".into(),
+        other => format!("signal {other}"),
+    }
+}
+
+/// Ends the process by `sig` with its default action, once the cleanup hooks that
+/// may be running are done: the parent sees a signal death, not an exit code.
+/// Returns only if the signal did not end the process (the caller then exits 128 + sig).
+pub fn reraise(sig: i32) {
+    drop(hooks());
+    // SAFETY: plain libc calls: the default action for a catchable signal, then
+    // raise(), which directs it at this thread.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+#[cfg(test)]
+#[path = "signals/tests.rs"]
+mod tests;
