@@ -26,6 +26,7 @@ pub mod scratch;
 pub mod select;
 pub mod signals;
 pub mod time;
+pub mod verdicts;
 
 /// Version of the pra tools, recorded in manifests and events.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

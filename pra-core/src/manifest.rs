@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 /// The manifest format this version writes and the newest it reads.
 pub const MANIFEST_FORMAT: u32 = 1;
 
-/// The verify-record format this version writes and the newest it reads.
-pub const VERIFY_FORMAT: u32 = 1;
+/// The verify-record format this version writes and the newest it reads: 1 held one
+/// record per backup, 2 one verdict per level ([`crate::verdicts::Verdicts`]).
+pub const VERIFY_FORMAT: u32 = 2;
 
 /// Logical (`pg_dump`) or physical (data directory + WAL) backup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,7 +158,8 @@ pub enum VerifyLevel {
     Restore,
 }
 
-/// The latest verification of a backup (`verify.json`).
+/// One verification of a backup, as pra-verify records it; `verify.json` keeps one per
+/// level ([`crate::verdicts::Verdicts`]). Format 1 files are one such record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifyRecord {
     /// Record format number ([`VERIFY_FORMAT`]).
@@ -205,7 +207,7 @@ pub enum FormatError {
     },
 }
 
-fn parse_versioned<T: serde::de::DeserializeOwned>(
+pub(crate) fn parse_versioned<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     what: &str,
     supported: u32,

@@ -2,7 +2,8 @@
 //! `all` or an id) and the `--since` window, parsed and applied in one place so that
 //! pra-verify and pra-restore accept the same words and mean the same by them.
 
-use crate::manifest::{VerifyLevel, VerifyRecord};
+use crate::manifest::VerifyLevel;
+use crate::verdicts::Verdicts;
 use crate::repo::{is_valid_backup_id, RepoError, Repository};
 use chrono::{DateTime, Utc};
 use std::fmt;
@@ -54,11 +55,16 @@ impl fmt::Display for BackupSelector {
     }
 }
 
-/// "Verified" as DESIGN.md defines it: the last verification passed at the checksum or
-/// restore level. A manifest-level pass only says the files are there.
-pub fn is_verified(record: &VerifyRecord) -> bool {
-    record.status == crate::event::Status::Ok
-        && matches!(record.level, VerifyLevel::Checksum | VerifyLevel::Restore)
+/// "Verified" as DESIGN.md defines it: a passing checksum or restore verdict that no
+/// failure stands against ([`Verdicts::standing`]). A manifest-level pass only says
+/// the files are there. The level that makes it verified, if it is.
+pub fn verified_level(verdicts: &Verdicts) -> Option<VerifyLevel> {
+    verdicts.verified().map(|v| v.level)
+}
+
+/// True when the verdicts make the backup verified ([`verified_level`]).
+pub fn is_verified(verdicts: &Verdicts) -> bool {
+    verified_level(verdicts).is_some()
 }
 
 /// True when backup `id` of `stanza` is verified ([`is_verified`]).
@@ -290,22 +296,39 @@ mod tests {
     }
 
     #[test]
-    fn verified_means_checksum_or_restore_passed() {
-        let record = |level, status| VerifyRecord {
-            format: crate::manifest::VERIFY_FORMAT,
-            backup_id: "20261125T110000Z".into(),
-            level,
-            status,
-            verified_at: now(),
-            duration_s: 1.0,
-            problems: vec![],
-            tool_version: crate::VERSION.into(),
-            extra: Default::default(),
+    fn verified_means_checksum_or_restore_passed_and_no_failure_stands() {
+        let verdicts = |steps: &[(VerifyLevel, Status)]| {
+            let mut v = Verdicts::new("20261125T110000Z");
+            for (i, &(level, status)) in steps.iter().enumerate() {
+                v.merge(&crate::manifest::VerifyRecord {
+                    format: crate::manifest::VERIFY_FORMAT,
+                    backup_id: "20261125T110000Z".into(),
+                    level,
+                    status,
+                    verified_at: now() + chrono::Duration::seconds(i as i64),
+                    duration_s: 1.0,
+                    problems: vec![],
+                    tool_version: crate::VERSION.into(),
+                    extra: Default::default(),
+                });
+            }
+            v
         };
-        assert!(is_verified(&record(VerifyLevel::Checksum, Status::Ok)));
-        assert!(is_verified(&record(VerifyLevel::Restore, Status::Ok)));
-        assert!(!is_verified(&record(VerifyLevel::Manifest, Status::Ok)));
-        assert!(!is_verified(&record(VerifyLevel::Restore, Status::Error)));
+        use VerifyLevel::*;
+        assert_eq!(
+            verified_level(&verdicts(&[(Checksum, Status::Ok)])),
+            Some(Checksum)
+        );
+        assert_eq!(
+            verified_level(&verdicts(&[(Checksum, Status::Ok), (Restore, Status::Ok)])),
+            Some(Restore)
+        );
+        assert!(!is_verified(&verdicts(&[(Manifest, Status::Ok)])));
+        assert!(!is_verified(&verdicts(&[(Restore, Status::Error)])));
+        assert!(!is_verified(&verdicts(&[
+            (Checksum, Status::Error),
+            (Manifest, Status::Ok)
+        ])));
     }
 
     #[test]

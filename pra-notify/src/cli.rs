@@ -5,27 +5,37 @@ use pra_core::event::Status;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Deliver pra events to Slack, webhooks, e-mail and SMS.
+/// Deliver pra events to Slack, Telegram, Discord, Teams, Mattermost, webhooks, e-mail and SMS.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(
     name = "pra-notify",
     version,
-    about = "Deliver pra events to Slack, webhooks, e-mail and SMS; forward everything; emit notify",
+    about = "Deliver pra events to Slack, Telegram, Discord, Teams, Mattermost, webhooks, \
+e-mail and SMS; forward everything; emit notify",
     long_about = "Reads pra.v1 events on stdin, forwards every line unchanged, and delivers \
 the events that deserve attention to the configured sinks: a Slack incoming webhook, \
-generic JSON webhooks (PagerDuty, Opsgenie, ntfy style receivers), e-mail over SMTP or \
-the local sendmail, and SMS through an HTTP provider. Then it emits one `notify` event \
-per delivery.\n\n\
-Webhook URLs hold secrets (a Slack URL contains its token): prefer the environment \
-(PRA_SLACK_WEBHOOK, PRA_WEBHOOK, PRA_SMS_WEBHOOK, from a 0600 file such as \
-/etc/pra/pra.env) to the command line, which other users can read in the process list. \
-SMTP credentials are only read from PRA_SMTP_USER and PRA_SMTP_PASSWORD. Tokens, \
-passwords and phone numbers are redacted in events and logs.\n\n\
+Telegram chats (Bot API), a Discord webhook, a Microsoft Teams webhook (Workflows), a \
+Mattermost incoming webhook, generic JSON webhooks (PagerDuty, Opsgenie, ntfy style \
+receivers), e-mail over SMTP or the local sendmail, and SMS through an HTTP provider. \
+Then it emits one `notify` event per delivery.\n\n\
+Webhook URLs and tokens are secrets (a Slack or Discord URL contains its token): prefer \
+the environment (PRA_SLACK_WEBHOOK, PRA_DISCORD_WEBHOOK, PRA_TEAMS_WEBHOOK, \
+PRA_MATTERMOST_WEBHOOK, PRA_WEBHOOK, PRA_SMS_WEBHOOK, from a 0600 file such as \
+/etc/pra/pra.env) to the command line, which other users can read in the process list: \
+a URL given there works, with a warning. The Telegram bot token is only read from a \
+file (--telegram-bot-token-file) or PRA_TELEGRAM_BOT_TOKEN, SMTP credentials only from \
+PRA_SMTP_USER and PRA_SMTP_PASSWORD. Tokens, passwords and phone numbers are redacted \
+in events and logs.\n\n\
+Each chat channel gets the same facts (status, kind, stanza, host, message, key \
+figures, error) within its own limits (Telegram 4096 characters, Discord embed limits, \
+Teams card size), cut with a note rather than refused.\n\n\
 Deliveries time out (--timeout), are retried with exponential backoff on timeouts, \
-connection errors and 5xx answers, honour Retry-After on 429, and never wait more than \
+connection errors and 5xx answers, honour Retry-After on 429 (and the retry_after of \
+Telegram's and Discord's answers), and never wait more than \
 --max-wait in total per run (sinks are served in parallel, so a dead one does not \
-hold up the others). A failed delivery never stops the pipeline: the input is still \
-forwarded in full.",
+hold up the others). A refusal (bad token, unknown chat, deleted webhook) is not \
+retried and says which setting to fix. A failed delivery never stops the pipeline: the \
+input is still forwarded in full.",
     after_help = "Examples:\n  \
 # Slack, the URL from PRA_SLACK_WEBHOOK in /etc/pra/pra.env:\n  \
 pra-backup | pra-verify | pra-notify\n  \
@@ -33,6 +43,10 @@ pra-backup | pra-verify | pra-notify\n  \
 pra-status | pra-notify --only-changes --state-file /var/lib/pra/notify.state\n  \
 # E-mail (PRA_SMTP_USER/PRA_SMTP_PASSWORD in the environment):\n  \
 pra-backup | pra-notify --email-to dba@example.com --smtp smtp+starttls://mail:587\n  \
+# Telegram, the token in a 0600 file:\n  \
+pra-backup | pra-notify --telegram-bot-token-file /etc/pra/telegram.token --telegram-chat-id -1001234567890\n  \
+# Discord, Teams or Mattermost, the URL from PRA_DISCORD_WEBHOOK, PRA_TEAMS_WEBHOOK or PRA_MATTERMOST_WEBHOOK:\n  \
+pra-backup | pra-verify | pra-notify --min-status error\n  \
 # ntfy, errors only:\n  \
 pra-backup | pra-notify --webhook https://ntfy.sh/pra --header Title:pra --min-status error\n\n\
 Exit codes:\n  0  every delivery succeeded (or nothing deserved an alert)\n  \
@@ -142,7 +156,8 @@ pub struct Args {
         long = "telegram-chat-id",
         env = "PRA_TELEGRAM_CHAT_ID",
         value_name = "ID",
-        value_delimiter = ','
+        value_delimiter = ',',
+        allow_negative_numbers = true
     )]
     pub telegram_chat_ids: Vec<String>,
 
@@ -285,5 +300,10 @@ mod tests {
         assert!(Args::try_parse_from(["pra-notify", "--only-changes"]).is_err());
         assert!(Args::try_parse_from(["pra-notify", "--sms-webhook", "http://s"]).is_err());
         assert!(Args::try_parse_from(["pra-notify", "--header", "nocolon"]).is_err());
+        // Telegram group ids are negative numbers, not flags.
+        let a =
+            Args::try_parse_from(["pra-notify", "--telegram-chat-id", "-1001234567890"]).unwrap();
+        assert_eq!(a.telegram_chat_ids, ["-1001234567890"]);
+        assert_eq!(a.telegram_api_url, "https://api.telegram.org");
     }
 }

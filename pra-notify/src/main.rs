@@ -1,4 +1,4 @@
-//! pra-notify: deliver pra events to Slack, webhooks, e-mail and SMS.
+//! pra-notify: deliver pra events to Slack, chat channels, webhooks, e-mail and SMS.
 //! Parse, run, report a failure, exit: the one path of every tool, [`pra_core::exit::main`].
 
 use pra_core::event::Kind;

@@ -15,6 +15,11 @@ pub const KNOWN_KEYS: &[&str] = &[
     "dbname",
     "passfile",
     "connect_timeout",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
     "application_name",
     "options",
     "target_session_attrs",
@@ -40,10 +45,6 @@ pub const UNSUPPORTED_KEYS: &[&str] = &[
     "gssdelegation",
     "gssencmode",
     "gsslib",
-    "keepalives",
-    "keepalives_count",
-    "keepalives_idle",
-    "keepalives_interval",
     "krbsrvname",
     "load_balance_hosts",
     "replication",
@@ -55,7 +56,6 @@ pub const UNSUPPORTED_KEYS: &[&str] = &[
     "sslcompression",
     "sslkeylogfile",
     "sslnegotiation",
-    "tcp_user_timeout",
 ];
 
 /// Checks that pra understands a connection parameter; the error names it.

@@ -2,7 +2,9 @@
 //! (0700 directories, 0600 files), atomic writes ([`crate::fs::AtomicFile`]: temporary
 //! name, fsync, rename, fsync of the directory) and `flock` locks that die with their holder.
 
-use super::storage::{FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage};
+use super::storage::{
+    Capabilities, FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage,
+};
 use super::RepoError;
 use crate::fs::{create_private_dir, sync_dir, AtomicFile};
 use std::fs::{self, File, OpenOptions};
@@ -138,6 +140,62 @@ fn flock(file: &File, mode: LockMode) -> io::Result<bool> {
 impl Storage for LocalStorage {
     fn describe(&self) -> String {
         self.root.display().to_string()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            process_locks: true,
+            multipart: false,
+            directories: true,
+        }
+    }
+
+    fn put_if_absent(&self, key: &str, bytes: &[u8]) -> Result<bool, RepoError> {
+        let dest = self.path(key);
+        let dir = dest
+            .parent()
+            .ok_or_else(|| RepoError::io(key, io::Error::other("no parent directory")))?;
+        create_private_dir(dir).map_err(|e| RepoError::io(key, e))?;
+        // Written and fsynced under a hidden name, then hard-linked: link(2) fails when
+        // the name exists, so the object appears complete or not at all, and only once.
+        let tmp = dir.join(format!(
+            ".put.{}.{}",
+            std::process::id(),
+            crate::time::now().timestamp_nanos_opt().unwrap_or(0)
+        ));
+        let result = (|| {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            match fs::hard_link(&tmp, &dest) {
+                Ok(()) => sync_dir(dir).map(|()| true),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+                Err(e) => Err(e),
+            }
+        })();
+        let _ = fs::remove_file(&tmp);
+        result.map_err(|e| RepoError::io(key, e))
+    }
+
+    fn read_range(&self, key: &str, range: std::ops::Range<u64>) -> Result<Vec<u8>, RepoError> {
+        let mut f = match File::open(self.path(key)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(RepoError::NotFound(key.to_string()))
+            }
+            Err(e) => return Err(RepoError::io(key, e)),
+        };
+        f.seek(io::SeekFrom::Start(range.start))
+            .map_err(|e| RepoError::io(key, e))?;
+        let mut out = Vec::new();
+        f.take(range.end.saturating_sub(range.start))
+            .read_to_end(&mut out)
+            .map_err(|e| RepoError::io(key, e))?;
+        Ok(out)
     }
 
     fn create(&self, key: &str) -> Result<Box<dyn StagedFile>, RepoError> {

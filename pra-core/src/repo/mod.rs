@@ -4,7 +4,7 @@
 //! <repo>/pra.json                            repository format version
 //! <repo>/<stanza>/backup/<id>/manifest.json  written last, atomically: present = complete
 //! <repo>/<stanza>/backup/<id>/<data files>   dump.pgc.zst, globals.sql.zst, …
-//! <repo>/<stanza>/backup/<id>/verify.json    latest verification of this backup
+//! <repo>/<stanza>/backup/<id>/verify.json    verdicts of this backup, one per level
 //! <repo>/<stanza>/lock/stanza.lock           one writer per stanza (flock)
 //! <repo>/<stanza>/lock/<id>.lock             readers of a backup hold it shared
 //! ```
@@ -12,10 +12,12 @@
 //! [`Repository`] speaks in stanzas, backups, manifests and locks; the bytes go
 //! through a [`Storage`] backend ([`LocalStorage`] for paths and `file://`).
 
+mod create;
 pub mod id;
 pub mod local;
 pub mod storage;
 
+pub use create::INIT_FLAG;
 pub use id::{backup_id_for, is_valid_backup_id, validate_stanza};
 pub use local::LocalStorage;
 pub use storage::{FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage};
@@ -23,6 +25,7 @@ pub use storage::{FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage
 use crate::error_class::ErrorClass;
 use crate::exit::ExitStatus;
 use crate::manifest::{FormatError, Manifest, VerifyRecord};
+use crate::verdicts::Verdicts;
 use crate::redact::redact_url;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -70,6 +73,15 @@ pub enum RepoError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// No repository where one was expected: a missing location, an empty directory
+    /// (an unmounted disk) or no `pra.json`; the reason names `pra-backup --init`.
+    #[error("no pra repository at {location}: {reason}")]
+    Missing {
+        /// The location given (redacted).
+        location: String,
+        /// What is there instead, and what to do.
+        reason: String,
+    },
     /// A stanza or backup id that cannot be a name in the repository.
     #[error("invalid name: {0}")]
     InvalidName(String),
@@ -91,7 +103,10 @@ impl ExitStatus for RepoError {
             RepoError::Location { .. } | RepoError::InvalidName(_) => ErrorClass::Config,
             RepoError::Format(FormatError::TooNew { .. }) => ErrorClass::Config,
             RepoError::Locked { .. } => ErrorClass::LockHeld,
-            RepoError::Io { .. } | RepoError::NotFound(_) | RepoError::Format(_) => {
+            RepoError::Io { .. }
+            | RepoError::NotFound(_)
+            | RepoError::Missing { .. }
+            | RepoError::Format(_) => {
                 ErrorClass::Repository
             }
         }
@@ -282,20 +297,26 @@ impl Repository {
         self.storage.write(&key, &manifest.to_json())
     }
 
-    /// Reads the latest verification record of a backup, if any.
-    pub fn read_verify(&self, stanza: &str, id: &str) -> Result<Option<VerifyRecord>, RepoError> {
+    /// Reads the verdicts of a backup (`verify.json`, either format), if any.
+    pub fn read_verify(&self, stanza: &str, id: &str) -> Result<Option<Verdicts>, RepoError> {
         let key = format!("{}/{VERIFY_FILE}", backup_key(stanza, id));
         match self.storage.read(&key) {
-            Ok(bytes) => Ok(Some(VerifyRecord::from_json(&bytes, &key)?)),
+            Ok(bytes) => Ok(Some(Verdicts::from_json(&bytes, &key)?)),
             Err(RepoError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    /// Writes the verification record of a backup, atomically.
+    /// Records a verification of a backup, merged into its verdicts so that none
+    /// weakens ([`Verdicts::merge`]), written atomically.
     pub fn write_verify(&self, stanza: &str, record: &VerifyRecord) -> Result<(), RepoError> {
-        let key = format!("{}/{VERIFY_FILE}", backup_key(stanza, &record.backup_id));
-        self.storage.write(&key, &record.to_json())
+        let id = &record.backup_id;
+        let mut verdicts = self
+            .read_verify(stanza, id)?
+            .unwrap_or_else(|| Verdicts::new(id));
+        verdicts.merge(record);
+        let key = format!("{}/{VERIFY_FILE}", backup_key(stanza, id));
+        self.storage.write(&key, &verdicts.to_json())
     }
 
     /// Reserves a new backup id for a backup started at `started` (a suffix `-1`, `-2`

@@ -78,10 +78,30 @@ pub struct FileInfo {
     pub size: u64,
 }
 
-/// The storage operations of a repository.
+/// What a driver can do, declared so that callers and the shared driver test
+/// suite know which guarantees hold where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Locks die with their holder (`flock`); otherwise they are leases that expire.
+    pub process_locks: bool,
+    /// Large files are uploaded in parts (object storage multipart uploads).
+    pub multipart: bool,
+    /// Directories exist on their own (a local tree); otherwise keys are flat and a
+    /// "directory" is a prefix that exists while an object is under it.
+    pub directories: bool,
+}
+
+/// The storage operations of a repository (DESIGN.md, Repository, layer 1: the Store).
 pub trait Storage: Send + Sync {
     /// Where the storage is, for people (secrets redacted).
     fn describe(&self) -> String;
+    /// What this driver can do.
+    fn capabilities(&self) -> Capabilities;
+    /// Writes a whole (small) object under `key` only if no object has that key;
+    /// false when one already did. Atomic: of two concurrent callers one wins.
+    fn put_if_absent(&self, key: &str, bytes: &[u8]) -> Result<bool, RepoError>;
+    /// Reads bytes `range` of an object (clamped to its end).
+    fn read_range(&self, key: &str, range: std::ops::Range<u64>) -> Result<Vec<u8>, RepoError>;
     /// Starts writing a file under `key` (parents are created as needed).
     fn create(&self, key: &str) -> Result<Box<dyn StagedFile>, RepoError>;
     /// Opens a file for streaming reads.

@@ -127,8 +127,11 @@ fn rate_limits_wait_retry_after_and_permanent_errors_say_what_to_fix() {
     let f = notify_fields(run.one(Kind::Notify));
     assert_eq!((f.attempts, f.http_status), (1, Some(429)));
     let why = f.error.unwrap();
-    assert!(why.contains("retry after 120 s, beyond --max-wait"), "{why}");
-    assert!(f.latency_s < 3.0, "{f:?}");
+    assert!(
+        why.contains("retry after 120 s, beyond --max-wait"),
+        "{why}"
+    );
+    assert!(f.latency_s < 3.0, "{}", f.latency_s);
 
     // Permanent errors: one attempt, and the setting to fix.
     let refusal = |code: u16, description: &str| {
@@ -173,9 +176,14 @@ fn a_message_longer_than_4096_characters_is_cut_with_a_note() {
         .stdin_events(&input)
         .run();
     run.success();
-    let text = rx.requests()[0].json()["text"].as_str().unwrap().to_string();
+    let text = rx.requests()[0].json()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(text.chars().count() <= 4096, "{}", text.chars().count());
-    let (kept, note) = text.split_once("\n… (cut to fit").expect("a note says it was cut");
+    let (kept, note) = text
+        .split_once("\n… (cut to fit")
+        .expect("a note says it was cut");
     assert!(note.contains("pra-notify's output"), "{note}");
     // Cut between entities, never inside one.
     let message = kept.split_once('\n').unwrap().1;
@@ -199,11 +207,14 @@ fn only_changes_with_a_state_file_pages_once_and_resolves_quietly() {
         json!({"ok": false, "error_code": 429, "parameters": {"retry_after": 60}}),
     )]);
     let disk = |status: Status| {
-        [
-            Event::new("pra-status", Kind::Check, status, format!("disk is {status}"))
-                .with_stanza("app")
-                .with_field("name", "disk"),
-        ]
+        [Event::new(
+            "pra-status",
+            Kind::Check,
+            status,
+            format!("disk is {status}"),
+        )
+        .with_stanza("app")
+        .with_field("name", "disk")]
     };
     let mut codes = Vec::new();
     for status in [
@@ -263,7 +274,10 @@ fn misconfigurations_are_usage_errors() {
         .run();
     run.code_is(2)
         .stderr_contains("does not look like one")
-        .check(!run.stderr.contains("secretvalue"), "the token is not shown");
+        .check(
+            !run.stderr.contains("secretvalue"),
+            "the token is not shown",
+        );
     let run = tool(BIN)
         .arg("--telegram-bot-token-file")
         .arg(dir.path().join("missing"))

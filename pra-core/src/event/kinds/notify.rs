@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 /// One delivery attempt series of one alert (or one digest) to one sink.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NotifyFields {
-    /// The sink: `slack`, `webhook`, `email`, `sendmail` or `sms`.
+    /// The sink: `slack`, `telegram`, `discord`, `teams`, `mattermost`, `webhook`,
+    /// `email`, `sendmail` or `sms`.
     pub sink: String,
     /// Where it went, secrets redacted (webhook tokens, SMTP passwords, all but the
     /// last 2 digits of phone numbers).
