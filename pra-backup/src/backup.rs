@@ -40,6 +40,9 @@ pub struct BackupOptions {
     pub pg_bindir: Option<PathBuf>,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Create a repository that does not exist yet (`--init`); without it a missing or
+    /// empty location is refused.
+    pub init: bool,
 }
 
 /// A complete backup.
@@ -170,10 +173,7 @@ fn take_backup(
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()
-        .map_err(|e| Error::Query {
-            target: target.clone(),
-            reason: pra_core::conn::describe_pg_error(&e),
-        })?;
+        .map_err(|e| query_error(&target, &e))?;
     let mut info: SnapshotInfo =
         read_snapshot(&mut tx, &target, opts.count_rows, &opts.critical_tables)?;
     for missing in &info.missing_critical {
@@ -192,7 +192,36 @@ fn take_backup(
         info.snapshot_id,
         format_bytes(info.database_size_bytes)
     );
+    let dump_file = dump_database(opts, &conn, &mut info, first, &id, pg_dump)?;
+    // The snapshot has served its purpose; end the transaction before the globals.
+    tx.commit().map_err(|e| query_error(&target, &e))?;
+    drop(client);
+    let globals_file = dump_globals(opts, &info, first, &id, pg_dumpall, warnings)?;
+    let files = vec![dump_file.file, globals_file.file];
+    let ids = copy_to_other_repositories(opts, repos, &id, started_at, &files, reserved)?;
+    let manifest = logical_manifest(opts, id, started_at, info, files);
+    write_manifests(repos, &ids, &manifest)?;
+    Ok(manifest)
+}
 
+/// A failed query of the snapshot transaction.
+fn query_error(target: &str, e: &postgres::Error) -> Error {
+    Error::Query {
+        target: target.to_string(),
+        reason: pra_core::conn::describe_pg_error(e),
+    }
+}
+
+/// Phase 1: pg_dump in the snapshot into the first repository, with the row counts
+/// taken in the same snapshot meanwhile.
+fn dump_database(
+    opts: &BackupOptions,
+    conn: &ConnSettings,
+    info: &mut SnapshotInfo,
+    first: &Repository,
+    id: &str,
+    pg_dump: PathBuf,
+) -> Result<Stored, Error> {
     let ext = opts.encode.codec.extension();
     let bar = opts
         .progress
@@ -204,7 +233,7 @@ fn take_backup(
         None
     } else {
         Some(Counter::start(
-            &conn,
+            conn,
             &info.snapshot_id,
             info.to_count.clone(),
         )?)
@@ -212,7 +241,7 @@ fn take_backup(
     let dumped = store_output(
         opts,
         first,
-        &id,
+        id,
         dump,
         Output {
             tool: "pg_dump",
@@ -236,13 +265,19 @@ fn take_backup(
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    // The snapshot has served its purpose; end the transaction before the globals.
-    tx.commit().map_err(|e| Error::Query {
-        target: target.clone(),
-        reason: pra_core::conn::describe_pg_error(&e),
-    })?;
-    drop(client);
+    Ok(dump_file)
+}
 
+/// Phase 2: the roles and tablespaces (pg_dumpall --globals-only) beside the dump.
+fn dump_globals(
+    opts: &BackupOptions,
+    info: &SnapshotInfo,
+    first: &Repository,
+    id: &str,
+    pg_dumpall: PathBuf,
+    warnings: &mut Vec<String>,
+) -> Result<Stored, Error> {
+    let ext = opts.encode.codec.extension();
     let mut globals = Command::new(pg_dumpall);
     globals
         .args(["--globals-only", "--no-password", "-l"])
@@ -255,10 +290,10 @@ fn take_backup(
                 .to_string(),
         );
     }
-    let globals_file = store_output(
+    store_output(
         opts,
         first,
-        &id,
+        id,
         globals,
         Output {
             tool: "pg_dumpall",
@@ -266,24 +301,47 @@ fn take_backup(
             role: FileRole::Globals,
         },
         None,
-    )?;
-    let files = vec![dump_file.file, globals_file.file];
+    )
+}
 
-    let mut ids = vec![id.clone()];
+/// Phase 3: the same files into every other repository, each under its own id.
+/// Returns the ids, the first repository's first.
+fn copy_to_other_repositories(
+    opts: &BackupOptions,
+    repos: &[Repository],
+    id: &str,
+    started_at: chrono::DateTime<chrono::Utc>,
+    files: &[ManifestFile],
+    reserved: &mut Vec<(usize, String)>,
+) -> Result<Vec<String>, Error> {
+    let mut ids = vec![id.to_string()];
+    let Some(first) = repos.first() else {
+        return Ok(ids);
+    };
     for (i, repo) in repos.iter().enumerate().skip(1) {
         signals::check()?;
         let copy_id = repo.new_backup(&opts.stanza, started_at)?;
         reserved.push((i, copy_id.clone()));
-        for f in &files {
-            copy_file(first, repo, &opts.stanza, &id, &copy_id, f)?;
+        for f in files {
+            copy_file(first, repo, &opts.stanza, id, &copy_id, f)?;
         }
         ids.push(copy_id);
     }
     signals::check()?;
+    Ok(ids)
+}
 
-    let manifest = Manifest {
+/// The manifest of a logical backup made of `files`.
+fn logical_manifest(
+    opts: &BackupOptions,
+    id: String,
+    started_at: chrono::DateTime<chrono::Utc>,
+    info: SnapshotInfo,
+    files: Vec<ManifestFile>,
+) -> Manifest {
+    Manifest {
         format: MANIFEST_FORMAT,
-        id: id.clone(),
+        id,
         stanza: opts.stanza.clone(),
         kind: BackupKind::Logical,
         started_at,
@@ -299,15 +357,21 @@ fn take_backup(
         tables: info.tables,
         tool_version: pra_core::VERSION.to_string(),
         extra: Default::default(),
-    };
-    // Copies first, the first repository last: its manifest is the one reported.
-    for (repo, copy_id) in repos.iter().zip(&ids).skip(1) {
+    }
+}
+
+/// Phase 4, last: the manifests, which make the backup complete. Copies first, the
+/// first repository last: its manifest is the one reported.
+fn write_manifests(repos: &[Repository], ids: &[String], manifest: &Manifest) -> Result<(), Error> {
+    for (repo, copy_id) in repos.iter().zip(ids).skip(1) {
         let mut m = manifest.clone();
         m.id = copy_id.clone();
         repo.write_manifest(&m)?;
     }
-    first.write_manifest(&manifest)?;
-    Ok(manifest)
+    if let Some(first) = repos.first() {
+        first.write_manifest(manifest)?;
+    }
+    Ok(())
 }
 
 fn base_fields(opts: &BackupOptions, repos: &[String]) -> BackupFields {
@@ -357,7 +421,12 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
 
     let mut repos = Vec::new();
     for location in &opts.repos {
-        match Repository::open(location) {
+        let opened = if opts.init {
+            Repository::create(location)
+        } else {
+            Repository::open_existing(location)
+        };
+        match opened {
             Ok(r) => repos.push(r),
             Err(e) => return Err(fail(e.into(), None, &redacted)),
         }
