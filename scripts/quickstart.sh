@@ -4,15 +4,26 @@
 #
 #   scripts/quickstart.sh demo          # run the demo, clean up afterwards
 #   scripts/quickstart.sh demo --keep   # keep the cluster, repository and files
+#   scripts/quickstart.sh install [--prefix DIR] [--cron|--systemd] [--non-interactive] [--user USER]
+#   scripts/quickstart.sh uninstall [--prefix DIR]   # keeps the repositories
+#   scripts/quickstart.sh test-restore [--backup ID] [--report FILE] [--keep]
+#
+# install and uninstall: scripts/install.sh (without the Debian package of
+# scripts/package.sh); test-restore, the weekly drill: scripts/test-restore.sh.
 #
 # Needs: Linux, a Rust toolchain (to build), PostgreSQL server binaries (installed
 # from Debian's packages when missing and running as root), python3 (the demo's
 # webhook receiver).
 set -euo pipefail
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
-[ "${1:-}" = demo ] || { usage; exit 2; }
-shift
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+case "${1:-}" in
+  install|uninstall) exec bash "$(dirname "$0")/install.sh" "$@" ;;
+  test-restore) shift; exec bash "$(dirname "$0")/test-restore.sh" "$@" ;;
+  demo) shift ;;
+  -h|--help) usage; exit 0 ;;
+  *) usage >&2; exit 2 ;;
+esac
 KEEP=0
 for a in "$@"; do
   case "$a" in
@@ -101,18 +112,7 @@ info "database app: $(psql -X -A -t -d app -c "SELECT pg_size_pretty(pg_database
 # --- A webhook receiver a person can read ---------------------------------------
 INBOX="$WORK/notifications.jsonl"
 WEBPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 - "$WEBPORT" "$INBOX" <<'PY' &
-import http.server, sys
-port, inbox = int(sys.argv[1]), sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(inbox, "ab") as f:
-            f.write(body.strip() + b"\n")
-        self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
-    def log_message(self, *a): pass
-http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
-PY
+python3 "$ROOT/scripts/webhook-receiver.py" "$WEBPORT" "$INBOX" &
 WEBPID=$!
 
 REPO="$WORK/repo"

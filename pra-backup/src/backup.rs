@@ -14,6 +14,7 @@ use pra_core::exit::ExitStatus;
 use pra_core::manifest::{BackupKind, FileRole, Manifest, ManifestFile, MANIFEST_FORMAT};
 use pra_core::repo::{LockGuard, Repository};
 use pra_core::signals;
+use pra_core::stall::Watchdog;
 use pra_core::time::format_bytes;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -40,9 +41,13 @@ pub struct BackupOptions {
     pub pg_bindir: Option<PathBuf>,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Fail when pg_dump or pg_dumpall makes no progress for this long (0: never).
+    pub stall_timeout: Duration,
     /// Create a repository that does not exist yet (`--init`); without it a missing or
     /// empty location is refused.
     pub init: bool,
+    /// The `--all-databases` run this backup belongs to (recorded in the manifest).
+    pub run_id: Option<String>,
 }
 
 /// A complete backup.
@@ -52,7 +57,13 @@ pub struct BackupOutcome {
     pub manifest: Manifest,
     /// The `backup` event (status `ok`, or `warn` with `warnings`).
     pub event: Event,
+    /// One `error` event per repository that could not be written (down, full, locked):
+    /// the backup completed on the others and its event says `warn`.
+    pub repo_failures: Vec<Event>,
 }
+
+/// Repositories that failed while others went on: (location, redacted; why).
+type Down = Vec<(String, Error)>;
 
 /// A failed backup: the error and its `backup` event (status `error`).
 #[derive(Debug)]
@@ -102,7 +113,13 @@ fn store_output(
         stderr: format!("{}: {e}", cmd.get_program().to_string_lossy()),
     })?;
     let sink = repo.create_file(&opts.stanza, id, name)?;
+    let watchdog = Watchdog::start(
+        format!("{tool} of {}", opts.conn.dbname()),
+        opts.stall_timeout,
+    );
+    let moved = watchdog.progress();
     let mut on_progress = |n: u64| {
+        moved.bump(n);
         if let Some(b) = bar {
             b.set_position(n);
         }
@@ -160,6 +177,7 @@ fn take_backup(
     repos: &[Repository],
     reserved: &mut Vec<(usize, String)>,
     warnings: &mut Vec<String>,
+    down: &mut Down,
 ) -> Result<Manifest, Error> {
     // Both looked up before the snapshot: a dump whose globals cannot follow is wasted.
     let pg_dump = program(opts, "pg_dump")?;
@@ -198,9 +216,9 @@ fn take_backup(
     drop(client);
     let globals_file = dump_globals(opts, &info, first, &id, pg_dumpall, warnings)?;
     let files = vec![dump_file.file, globals_file.file];
-    let ids = copy_to_other_repositories(opts, repos, &id, started_at, &files, reserved)?;
+    let ids = copy_to_other_repositories(opts, repos, &id, started_at, &files, reserved, down)?;
     let manifest = logical_manifest(opts, id, started_at, info, files);
-    write_manifests(repos, &ids, &manifest)?;
+    write_manifests(opts, repos, &ids, &manifest, down)?;
     Ok(manifest)
 }
 
@@ -305,7 +323,8 @@ fn dump_globals(
 }
 
 /// Phase 3: the same files into every other repository, each under its own id.
-/// Returns the ids, the first repository's first.
+/// Returns the ids, the first repository's first; a copy that fails is removed from
+/// its repository, recorded in `down` and `None` here: the others go on (3-2-1).
 fn copy_to_other_repositories(
     opts: &BackupOptions,
     repos: &[Repository],
@@ -313,22 +332,58 @@ fn copy_to_other_repositories(
     started_at: chrono::DateTime<chrono::Utc>,
     files: &[ManifestFile],
     reserved: &mut Vec<(usize, String)>,
-) -> Result<Vec<String>, Error> {
-    let mut ids = vec![id.to_string()];
+    down: &mut Down,
+) -> Result<Vec<Option<String>>, Error> {
+    let mut ids = vec![Some(id.to_string())];
     let Some(first) = repos.first() else {
         return Ok(ids);
     };
     for (i, repo) in repos.iter().enumerate().skip(1) {
         signals::check()?;
-        let copy_id = repo.new_backup(&opts.stanza, started_at)?;
-        reserved.push((i, copy_id.clone()));
-        for f in files {
-            copy_file(first, repo, &opts.stanza, id, &copy_id, f)?;
+        let copied = repo
+            .new_backup(&opts.stanza, started_at)
+            .map_err(Error::from)
+            .and_then(|copy_id| {
+                reserved.push((i, copy_id.clone()));
+                for f in files {
+                    copy_file(first, repo, &opts.stanza, id, &copy_id, f)
+                        .map_err(|e| e.or_stopped())?;
+                }
+                Ok(copy_id)
+            });
+        match copied {
+            Ok(copy_id) => ids.push(Some(copy_id)),
+            Err(e) if e.signal().is_some() => return Err(e),
+            Err(e) => {
+                give_up_copy(opts, repo, reserved, i);
+                down.push((repo.location(), e));
+                ids.push(None);
+            }
         }
-        ids.push(copy_id);
     }
     signals::check()?;
     Ok(ids)
+}
+
+/// Removes what a failed copy left in repository `i` (best effort: it may be down).
+fn give_up_copy(
+    opts: &BackupOptions,
+    repo: &Repository,
+    reserved: &mut Vec<(usize, String)>,
+    i: usize,
+) {
+    reserved.retain(|(r, id)| {
+        if *r != i {
+            return true;
+        }
+        if let Err(e) = repo.delete_backup(&opts.stanza, id) {
+            log::error!(
+                "could not remove the partial copy {id} from {}: {e}",
+                repo.location()
+            );
+        }
+        false
+    });
 }
 
 /// The manifest of a logical backup made of `files`.
@@ -351,6 +406,8 @@ fn logical_manifest(
         system_identifier: info.system_identifier,
         database: Some(info.database),
         database_size_bytes: Some(info.database_size_bytes),
+        database_state: info.database_state,
+        run_id: opts.run_id.clone(),
         wal_lsn: info.wal_lsn,
         timeline: info.timeline,
         files,
@@ -361,12 +418,25 @@ fn logical_manifest(
 }
 
 /// Phase 4, last: the manifests, which make the backup complete. Copies first, the
-/// first repository last: its manifest is the one reported.
-fn write_manifests(repos: &[Repository], ids: &[String], manifest: &Manifest) -> Result<(), Error> {
+/// first repository last: its manifest is the one reported. A copy whose manifest
+/// cannot be written is removed and recorded in `down`.
+fn write_manifests(
+    opts: &BackupOptions,
+    repos: &[Repository],
+    ids: &[Option<String>],
+    manifest: &Manifest,
+    down: &mut Down,
+) -> Result<(), Error> {
     for (repo, copy_id) in repos.iter().zip(ids).skip(1) {
+        let Some(copy_id) = copy_id else { continue };
         let mut m = manifest.clone();
         m.id = copy_id.clone();
-        repo.write_manifest(&m)?;
+        if let Err(e) = repo.write_manifest(&m) {
+            if let Err(e) = repo.delete_backup(&opts.stanza, copy_id) {
+                log::error!("could not remove the partial copy {copy_id}: {e}");
+            }
+            down.push((repo.location(), e.into()));
+        }
     }
     if let Some(first) = repos.first() {
         first.write_manifest(manifest)?;
@@ -397,6 +467,7 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
         .map(|r| pra_core::redact::redact_url(r))
         .collect();
     let fail = |error: Error, id: Option<String>, repos: &[String]| {
+        let error = error.or_stopped();
         let reason = error.to_string();
         let fields = BackupFields {
             id,
@@ -419,7 +490,11 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
         Box::new(Failure { error, event })
     };
 
-    let mut repos = Vec::new();
+    // With several repositories, one that cannot be opened or locked is reported and
+    // the backup goes to the others; with one, or when none is left, the backup fails.
+    let several = opts.repos.len() > 1;
+    let mut down: Down = Vec::new();
+    let mut opened_repos = Vec::new();
     for location in &opts.repos {
         let opened = if opts.init {
             Repository::create(location)
@@ -427,22 +502,36 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
             Repository::open_existing(location)
         };
         match opened {
-            Ok(r) => repos.push(r),
+            Ok(r) => opened_repos.push(r),
+            Err(e) if several => down.push((pra_core::redact::redact_url(location), e.into())),
             Err(e) => return Err(fail(e.into(), None, &redacted)),
         }
     }
-    let located: Vec<String> = repos.iter().map(Repository::location).collect();
+    let mut repos = Vec::new();
     let mut locks: Vec<Box<dyn LockGuard>> = Vec::new();
-    for repo in &repos {
+    for repo in opened_repos {
         match repo.lock_stanza(&opts.stanza, TOOL, opts.wait) {
-            Ok(l) => locks.push(l),
-            Err(e) => return Err(fail(e.into(), None, &located)),
+            Ok(l) => {
+                locks.push(l);
+                repos.push(repo);
+            }
+            Err(e) if several => down.push((repo.location(), e.into())),
+            Err(e) => return Err(fail(e.into(), None, &[repo.location()])),
         }
     }
+    if repos.is_empty() {
+        for (location, e) in &down {
+            log::error!("repository {location}: {e}");
+        }
+        if let Some((_, e)) = down.pop() {
+            return Err(fail(e, None, &redacted));
+        }
+    }
+    let located: Vec<String> = repos.iter().map(Repository::location).collect();
 
     let mut reserved = Vec::new();
     let mut warnings = Vec::new();
-    let result = take_backup(opts, &repos, &mut reserved, &mut warnings);
+    let result = take_backup(opts, &repos, &mut reserved, &mut warnings, &mut down);
     let manifest = match result {
         Ok(m) => m,
         Err(error) => {
@@ -460,6 +549,35 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
     };
     drop(locks);
 
+    let repo_failures: Vec<Event> = down
+        .iter()
+        .map(|(location, e)| {
+            let reason = e.to_string();
+            warnings.push(format!(
+                "repository {location} failed, the backup is on the others: {}",
+                first_line(&reason)
+            ));
+            Event::error(
+                TOOL,
+                Kind::Backup,
+                e.class(),
+                format!(
+                    "backup of {} to repository {location} failed: {}",
+                    opts.conn.dbname(),
+                    first_line(&reason)
+                ),
+            )
+            .with_stanza(&opts.stanza)
+            .with_fields(&BackupFields {
+                error: Some(reason),
+                ..base_fields(opts, std::slice::from_ref(location))
+            })
+        })
+        .collect();
+    let located: Vec<String> = located
+        .into_iter()
+        .filter(|l| !down.iter().any(|(d, _)| d == l))
+        .collect();
     let duration_s = clock.elapsed().as_secs_f64();
     let raw = manifest.raw_bytes();
     let stored = manifest.stored_bytes();
@@ -510,7 +628,11 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
     )
     .with_stanza(&opts.stanza)
     .with_fields(&fields);
-    Ok(BackupOutcome { manifest, event })
+    Ok(BackupOutcome {
+        manifest,
+        event,
+        repo_failures,
+    })
 }
 
 fn first_line(s: &str) -> &str {

@@ -31,11 +31,12 @@ pub enum CountRows {
         Events (pra.v1 JSON lines) read on stdin are forwarded first; then one `backup` event \
         per database is written on stdout.",
     after_help = "Examples:\n  \
-        pra-backup -d app --repo /var/backups/pra\n  \
+        pra-backup -d app --repo /var/backups/pra --init\n  \
         pra-backup -d 'host=db1 user=backup dbname=app' --repo /backups --compress gzip\n  \
         pra-backup --all-databases --repo /mnt/a --repo /mnt/b | pra-verify | pra-notify\n\n\
         Exit codes: 0 backup complete, 2 bad flag or configuration, 3 runtime failure \
-        (database unreachable, pg_dump failed, storage error, stanza locked), \
+        (database unreachable, pg_dump failed, storage error, stanza locked, no repository \
+        at --repo without --init), \
         130/143 interrupted by SIGINT/SIGTERM (the partial backup is removed)."
 )]
 pub struct Args {
@@ -97,9 +98,20 @@ pub struct Args {
           value_parser = pra_core::time::parse_duration)]
     pub wait: Duration,
 
+    /// Create the repository if it does not exist (its directory, never the parents;
+    /// then pra.json); a no-op on an existing repository, so scripts may always pass it.
+    /// Without it a missing location, an empty directory (an unmounted disk) or one
+    /// without pra.json is refused (exit 3), so a typo never becomes a new repository.
+    #[arg(long, env = "PRA_INIT")]
+    pub init: bool,
+
     /// Where pg_dump and pg_dumpall are.
     #[command(flatten)]
     pub pg_bin: PgBinArgs,
+
+    /// When a dump counts as stalled.
+    #[command(flatten)]
+    pub stall: pra_core::cli::StallArgs,
 }
 
 #[cfg(test)]

@@ -45,10 +45,33 @@ pub enum Error {
     /// SIGINT or SIGTERM arrived; the partial backup was removed.
     #[error("interrupted by {}", signal_name(*.0))]
     Interrupted(i32),
+    /// The dump made no progress for `--stall-timeout`; pg_dump was stopped.
+    #[error(transparent)]
+    Stalled(#[from] pra_core::stall::Stalled),
     /// A failure whose `backup` error event was already emitted: `main` prints it
     /// and exits by it, without a second event.
     #[error(transparent)]
     Reported(Box<Error>),
+}
+
+impl Error {
+    /// What really stopped the run when a signal or a stall did: the error seen
+    /// (a severed connection, a killed pg_dump) is only its consequence.
+    pub fn or_stopped(self) -> Error {
+        if self.signal().is_some() || matches!(self, Error::Stalled(_)) {
+            return self;
+        }
+        match pra_core::stall::stop_reason() {
+            Some(stop) => {
+                log::debug!("after {stop:?}: {self}");
+                match stop {
+                    pra_core::stall::Stop::Signal(sig) => Error::Interrupted(sig),
+                    pra_core::stall::Stop::Stall(s) => Error::Stalled(s),
+                }
+            }
+            None => self,
+        }
+    }
 }
 
 impl From<Interrupted> for Error {
@@ -105,6 +128,7 @@ impl ExitStatus for Error {
             Error::Repo(e) => e.class(),
             Error::Usage(_) => ErrorClass::Usage,
             Error::Interrupted(_) => ErrorClass::Interrupted,
+            Error::Stalled(e) => e.class(),
             Error::Query { .. } => ErrorClass::Query,
             Error::Child { .. } => ErrorClass::Child,
             Error::Io { .. } => ErrorClass::Io,

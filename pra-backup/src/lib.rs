@@ -92,7 +92,12 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     } else {
         vec![settings.dbname()]
     };
+    // One id for the whole --all-databases run, so that it can be restored as one.
+    let run_id = args
+        .all_databases
+        .then(|| pra_core::repo::id::backup_id_for(pra_core::time::now()));
     let mut last_error = None;
+    let mut degraded = false;
     for db in databases {
         signals::check()?;
         let opts = BackupOptions {
@@ -109,9 +114,19 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             wait: args.wait,
             pg_bindir: args.pg_bin.pg_bindir.clone(),
             progress: progress::wanted(args.output.quiet),
+            stall_timeout: args.stall.stall_timeout,
+            init: args.init,
+            run_id: run_id.clone(),
         };
         match backup_with_retries(&opts, args.retries, args.retry_delay) {
             Ok(done) => {
+                for failed in &done.repo_failures {
+                    log::error!("{}", failed.message);
+                    out.emit(failed)
+                        .map_err(|e| Error::io("writing events", e))?;
+                }
+                // Done, but not everywhere it was asked: a problem (exit 1).
+                degraded |= !done.repo_failures.is_empty();
                 log::info!("{}", done.event.message);
                 out.emit(&done.event)
                     .map_err(|e| Error::io("writing events", e))?;
@@ -133,6 +148,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     }
     match last_error {
         Some(e) => Err(e),
+        None if degraded => Ok(Exit::Problem),
         None => Ok(Exit::Ok),
     }
 }

@@ -36,6 +36,8 @@ pub struct SnapshotInfo {
     pub to_count: Vec<(String, String)>,
     /// `--critical-table` names that matched no table.
     pub missing_critical: Vec<String>,
+    /// Owner, comment, privileges and settings of the database (not in the dump).
+    pub database_state: Option<pra_core::dbstate::DatabaseState>,
 }
 
 fn query_err(target: &str) -> impl Fn(postgres::Error) -> Error + '_ {
@@ -128,7 +130,26 @@ pub fn read_snapshot(
         .filter(|c| !all.iter().any(|(s, t)| matches_table(c, s, t)))
         .cloned()
         .collect();
+    // In a savepoint: a catalog this role may not read costs the state, not the backup.
+    let database_state = match tx.savepoint("pra_dbstate") {
+        Ok(mut sp) => match pra_core::dbstate::read_database_state(&mut sp, &database) {
+            Ok(state) => {
+                let _ = sp.commit();
+                state
+            }
+            Err(e) => {
+                log::warn!(
+                    "database-level state of {database} not recorded: {}",
+                    describe_pg_error(&e)
+                );
+                let _ = sp.rollback();
+                None
+            }
+        },
+        Err(_) => None,
+    };
     Ok(SnapshotInfo {
+        database_state,
         snapshot_id,
         server_version,
         server_version_num: u32::try_from(server_version_num).unwrap_or(0),

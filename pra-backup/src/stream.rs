@@ -124,6 +124,9 @@ pub fn pump_child(
         if let Err(e) = signals::check() {
             break Err(e.into());
         }
+        if let Err(e) = pra_core::stall::check() {
+            break Err(e.into());
+        }
     };
     if let Err(e) = streamed {
         kill(&mut child);

@@ -11,5 +11,13 @@ mod consistency;
 mod datasets;
 #[path = "pra_backup/failures.rs"]
 mod failures;
+#[path = "pra_backup/init.rs"]
+mod init;
+#[path = "pra_backup/objstore.rs"]
+mod objstore;
 #[path = "pra_backup/signals.rs"]
 mod signals;
+#[path = "pra_backup/timeouts.rs"]
+mod timeouts;
+#[path = "pra_backup/dbstate.rs"]
+mod dbstate;

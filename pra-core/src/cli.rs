@@ -86,6 +86,17 @@ impl PgBinArgs {
     }
 }
 
+/// How long a dump, restore, upload or download may go without progress ([`crate::stall`]).
+#[derive(Debug, Clone, Args)]
+pub struct StallArgs {
+    /// Fail (error class timeout, exit 3) when a dump, restore, upload or download
+    /// makes no progress for this long; a lock wait and a slow but moving transfer
+    /// are not stalls. 0 disables the check.
+    #[arg(long, env = crate::stall::STALL_TIMEOUT_ENV, value_name = "DURATION",
+          default_value = "10m", value_parser = crate::time::parse_duration)]
+    pub stall_timeout: std::time::Duration,
+}
+
 /// Which PostgreSQL server and database.
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {

@@ -18,6 +18,7 @@
 use crate::error_class::ErrorClass;
 use crate::event::{Event, EventWriter, Kind, OutputFormat, Status};
 use std::fmt::Display;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// The outcome of a tool run, as an exit code.
@@ -174,12 +175,29 @@ where
     T: Outcome,
     E: Display + ExitStatus,
 {
+    text_format_only_on_a_terminal(tool.name, std::io::stdout().is_terminal());
     let args = match A::try_parse() {
         Ok(args) => args,
         Err(e) => return bad_flags(tool, &e),
     };
     let format = format(&args);
     finish(tool, format, run(args))
+}
+
+/// `PRA_FORMAT=text` from an environment file must not break a pipeline: text is for
+/// terminals and explicit flags (`--format text`), never a pipe's input. When stdout
+/// is not a terminal the variable is dropped, with a warning, before the flags are
+/// parsed, so every tool writes JSON lines to the next one.
+fn text_format_only_on_a_terminal(tool: &str, stdout_is_terminal: bool) {
+    let text = std::env::var("PRA_FORMAT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("text"));
+    if text && !stdout_is_terminal {
+        eprintln!(
+            "{tool}: warning: PRA_FORMAT=text ignored: stdout is not a terminal, so events \
+             go out as JSON lines for the next tool (pass --format text to insist)"
+        );
+        // Single-threaded still: nothing else reads the environment concurrently.
+        std::env::remove_var("PRA_FORMAT");
+    }
 }
 
 /// Turns a run's result into the process exit code. A failure is printed on stderr
@@ -194,11 +212,11 @@ where
     let (code, signal) = match result {
         Ok(outcome) => (outcome.exit_code(), outcome.signal()),
         Err(e) => {
-            eprintln!("{}: error: {e}", tool.name);
+            let (class, message, exit) = as_stopped(&e);
+            eprintln!("{}: error: {message}", tool.name);
             if !e.reported() {
-                emit_failure(tool, format, e.class(), e.to_string());
+                emit_failure(tool, format, class, message);
             }
-            let exit = e.exit();
             (tool.codes.failure(exit), Outcome::signal(&exit))
         }
     };
@@ -206,6 +224,33 @@ where
         crate::signals::reraise(sig);
     }
     ExitCode::from(code)
+}
+
+/// The class, message and exit of a failure, told by what stopped the run: an error
+/// that followed a signal or a stall (a child killed, a connection shut down) is
+/// that signal's or that stall's, whatever layer saw it first.
+fn as_stopped<E: Display + ExitStatus>(e: &E) -> (ErrorClass, String, Exit) {
+    if e.signal().is_none() {
+        if let Some(sig) = crate::signals::pending() {
+            let class = ErrorClass::Interrupted;
+            let message = if e.class() == class {
+                e.to_string()
+            } else {
+                format!("interrupted by {}: {e}", crate::signals::signal_name(sig))
+            };
+            return (class, message, class.exit(Some(sig)));
+        }
+        if let Some(stall) = crate::stall::stalled() {
+            let class = ErrorClass::Timeout;
+            let message = if e.class() == class {
+                e.to_string()
+            } else {
+                format!("{stall}: {e}")
+            };
+            return (class, message, class.exit(None));
+        }
+    }
+    (e.class(), e.to_string(), e.exit())
 }
 
 fn bad_flags(tool: &Tool, e: &clap::Error) -> ExitCode {

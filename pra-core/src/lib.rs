@@ -12,6 +12,7 @@ pub mod child;
 pub mod cli;
 pub mod codec;
 pub mod conn;
+pub mod dbstate;
 pub mod error_class;
 pub mod event;
 pub mod exit;
@@ -25,6 +26,7 @@ pub mod repo;
 pub mod scratch;
 pub mod select;
 pub mod signals;
+pub mod stall;
 pub mod time;
 pub mod verdicts;
 

@@ -104,6 +104,14 @@ pub struct Manifest {
     /// `pg_database_size` at the snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_size_bytes: Option<u64>,
+    /// The database's database-level state (owner, comment, privileges, settings),
+    /// which the dump itself does not carry; absent in backups of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_state: Option<crate::dbstate::DatabaseState>,
+    /// The `pra-backup --all-databases` run the backup belongs to (the run's start, as
+    /// a backup id): `pra-restore --all-stanzas --backup RUN_ID` restores the whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
     /// WAL position (LSN) of the snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wal_lsn: Option<String>,
@@ -283,6 +291,8 @@ pub(crate) mod tests {
             system_identifier: "7300000000000000000".to_string(),
             database: Some("app".to_string()),
             database_size_bytes: Some(1 << 30),
+            database_state: None,
+            run_id: None,
             wal_lsn: Some("0/3000060".to_string()),
             timeline: Some(1),
             files: vec![ManifestFile {

@@ -18,11 +18,14 @@
 use std::io;
 use std::process::{Child, ExitStatus};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// The signal received, 0 for none.
 static PENDING: AtomicI32 = AtomicI32::new(0);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
+/// The run is stopping (a signal or [`abort`]): the hooks ran or are running.
+static STOPPING: AtomicBool = AtomicBool::new(false);
 static NEXT_HOOK: AtomicU64 = AtomicU64::new(1);
 
 type HookFn = Box<dyn Fn() + Send>;
@@ -115,10 +118,38 @@ fn deliver(sig: i32) {
         return;
     }
     log::warn!("{} received: cleaning up", signal_name(sig));
+    stop(&signal_name(sig));
+}
+
+/// Stops the run for another reason than a signal (a stall, [`crate::stall`]): the
+/// same cleanup as a signal, on the calling thread. The main flow notices through
+/// its own check ([`crate::stall::check`]); [`pending`] stays `None`.
+pub fn abort(why: &str) {
+    log::warn!("{why}: cleaning up");
+    stop(why);
+}
+
+/// The one cleanup path of a stopping run, taken once: the sockets to PostgreSQL
+/// servers are shut down first, so that a main thread blocked on a frozen server
+/// fails at once and reports, then the hooks run, newest first.
+fn stop(why: &str) {
+    if STOPPING.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let severed = crate::conn::sever_all();
+    if severed > 0 {
+        log::info!("on {why}: shut down {severed} connection(s) to PostgreSQL");
+    }
     for (_, what, hook) in hooks().iter().rev() {
-        log::info!("on {}: {what}", signal_name(sig));
+        log::info!("on {why}: {what}");
         hook();
     }
+}
+
+/// Whether the run is stopping (a signal arrived or [`abort`] was called): a
+/// blocking wait gives up rather than let the main flow wait for it.
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
 }
 
 /// The signal received, if any.
@@ -155,7 +186,7 @@ pub fn on_signal(what: impl Into<String>, hook: impl Fn() + Send + 'static) -> H
     let id = NEXT_HOOK.fetch_add(1, Ordering::SeqCst);
     let mut list = hooks();
     // Registered after the hooks ran: what it guards would be left behind otherwise.
-    if pending().is_some() {
+    if stopping() {
         hook();
     }
     list.push((id, what.into(), Box::new(hook)));
@@ -168,12 +199,7 @@ pub fn on_signal(what: impl Into<String>, hook: impl Fn() + Send + 'static) -> H
 /// reused by another process while the hook may still send it a signal.
 pub fn wait_child(child: &mut Child, what: &str) -> io::Result<ExitStatus> {
     let pid = child.id();
-    let hook = on_signal(format!("stopping {what} (pid {pid})"), move || {
-        if let Ok(pid) = libc::pid_t::try_from(pid) {
-            // SAFETY: kill on the pid of our own child, not yet reaped (see above).
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-    });
+    let hook = stop_child(child, what);
     loop {
         // SAFETY: waitid with a zeroed siginfo_t it fills; WNOWAIT leaves the child waitable.
         let rc = unsafe {
@@ -186,6 +212,56 @@ pub fn wait_child(child: &mut Child, what: &str) -> io::Result<ExitStatus> {
     }
     drop(hook);
     child.wait()
+}
+
+/// How long a child stopped with SIGTERM gets before SIGKILL: `pg_dump` and
+/// `pg_restore` answer SIGTERM by sending a cancel request to the server, which
+/// never returns when the server is frozen.
+const CHILD_GRACE: Duration = Duration::from_secs(2);
+
+/// Stops `child` when the run stops (a signal, a stall), until the guard is
+/// dropped: SIGTERM, then SIGKILL after [`CHILD_GRACE`]. A main thread blocked
+/// writing to the child's stdin is then released by the broken pipe. Drop the
+/// guard before reaping the child, so that no signal can reach a process that
+/// reused its pid.
+pub fn stop_child(child: &Child, what: &str) -> ChildStop {
+    let pid = child.id();
+    let alive = Arc::new(Mutex::new(true));
+    let still = alive.clone();
+    let hook = on_signal(format!("stopping {what} (pid {pid})"), move || {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return;
+        };
+        // SAFETY: kill on the pid of our own child, not yet reaped (see above).
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let still = still.clone();
+        let escalate = move || {
+            std::thread::sleep(CHILD_GRACE);
+            // Held while killing: the guard's drop, and so the reaping, waits for it.
+            if *still.lock().unwrap_or_else(|p| p.into_inner()) {
+                log::warn!("pid {pid} ignored SIGTERM for {CHILD_GRACE:?}: SIGKILL");
+                // SAFETY: as above; `still` says it is not reaped yet.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        };
+        if let Err(e) = std::thread::Builder::new().spawn(escalate) {
+            log::warn!("cannot watch pid {pid} after SIGTERM: {e}");
+        }
+    });
+    ChildStop { _hook: hook, alive }
+}
+
+/// What [`stop_child`] returns: dropping it ends the watch over the child.
+#[must_use = "the child is no longer stopped on a signal when this is dropped"]
+pub struct ChildStop {
+    _hook: Hook,
+    alive: Arc<Mutex<bool>>,
+}
+
+impl Drop for ChildStop {
+    fn drop(&mut self) {
+        *self.alive.lock().unwrap_or_else(|p| p.into_inner()) = false;
+    }
 }
 
 /// The signal's name for messages: `SIGINT`, `SIGTERM`, else `signal N`.

@@ -5,3 +5,5 @@
 
 #[path = "pra_core/scratch.rs"]
 mod scratch;
+#[path = "pra_core/store.rs"]
+mod store;

@@ -56,7 +56,7 @@ pub fn render() -> String {
         ),
         (
             "pra-notify(1)",
-            "alerts to Slack, webhooks, e-mail and SMS, on state changes",
+            "alerts to Slack, Telegram, Discord, Teams, Mattermost, webhooks, e-mail and SMS, on state changes",
         ),
         (
             "pra-status(1)",

@@ -63,6 +63,10 @@ pub struct Args {
     #[command(flatten)]
     pub pg_bin: PgBinArgs,
 
+    /// When the drill's backup or restore counts as stalled.
+    #[command(flatten)]
+    pub stall: pra_core::cli::StallArgs,
+
     /// How long the load runs in all: a third as the baseline, then the backup, the
     /// restore and the rest of the time under load.
     #[arg(long, env = "PRA_DRILL_DURATION", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]

@@ -46,6 +46,8 @@ pub struct Plan {
     pub keep: bool,
     /// Progress on stderr.
     pub progress: bool,
+    /// `--stall-timeout` of the drill's backup and restore.
+    pub stall_timeout: Duration,
 }
 
 /// What must be cleaned up, as the drill creates it.
@@ -57,8 +59,9 @@ struct Created {
 }
 
 fn interrupted() -> Result<(), Error> {
-    match pra_core::signals::pending() {
-        Some(sig) => Err(Error::Interrupted(sig)),
+    match pra_core::stall::stop_reason() {
+        Some(pra_core::stall::Stop::Signal(sig)) => Err(Error::Interrupted(sig)),
+        Some(pra_core::stall::Stop::Stall(s)) => Err(Error::Stalled(s)),
         None => Ok(()),
     }
 }

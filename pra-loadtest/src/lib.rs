@@ -61,6 +61,9 @@ pub enum Error {
     /// SIGINT or SIGTERM arrived; the drill cleaned up and stopped.
     #[error("interrupted by {}", pra_core::signals::signal_name(*.0))]
     Interrupted(i32),
+    /// The drill's backup or restore made no progress for `--stall-timeout`.
+    #[error(transparent)]
+    Stalled(#[from] pra_core::stall::Stalled),
     /// pra-backup's library failed to take the drill's backup (its class is kept).
     #[error("backup failed: {0}")]
     BackupFailed(pra_backup::Error),
@@ -95,6 +98,7 @@ impl ExitStatus for Error {
             Error::Backup(_) => ErrorClass::Repository,
             Error::Io { .. } => ErrorClass::Io,
             Error::Interrupted(_) => ErrorClass::Interrupted,
+            Error::Stalled(e) => e.class(),
             Error::BackupFailed(e) => e.class(),
             Error::Reported(e) => e.class(),
         }
@@ -218,6 +222,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         http_timeout: args.http_timeout,
         keep: args.keep,
         progress: load::progress_wanted() && !args.output.quiet,
+        stall_timeout: args.stall.stall_timeout,
     };
     let clock = Instant::now();
     let mut f = DrillFields {
@@ -238,7 +243,17 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         kept: args.keep,
         ..Default::default()
     };
-    let outcome = drill::run_drill(&plan, &mut f);
+    // What failed after a signal or a stall (a severed session, a stopped child) is its doing.
+    let outcome = drill::run_drill(&plan, &mut f).map_err(|e| {
+        if e.signal().is_some() || matches!(e, Error::Stalled(_)) {
+            return e;
+        }
+        match pra_core::stall::stop_reason() {
+            Some(pra_core::stall::Stop::Signal(sig)) => Error::Interrupted(sig),
+            Some(pra_core::stall::Stop::Stall(s)) => Error::Stalled(s),
+            None => e,
+        }
+    });
     f.duration_s = clock.elapsed().as_secs_f64();
     f.timeline = downsample(std::mem::take(&mut f.timeline), MAX_TIMELINE_POINTS);
     if let Err(e) = &outcome {

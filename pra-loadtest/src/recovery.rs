@@ -34,6 +34,10 @@ pub fn take_backup(plan: &Plan) -> Result<BackupTaken, Error> {
         wait: Duration::from_secs(60),
         pg_bindir: plan.pg_bindir.clone(),
         progress: false,
+        stall_timeout: plan.stall_timeout,
+        // The temporary repository is the drill's own; the user's must exist already.
+        init: !plan.user_repo,
+        run_id: None,
     };
     let started = Instant::now();
     match pra_backup::backup_database(&opts) {
@@ -83,6 +87,7 @@ pub fn restore_into(plan: &Plan, manifest: &Manifest, scratch: &str) -> Result<R
         scratch,
         &pra_restore::LoadOptions {
             pg_bindir: plan.pg_bindir.clone(),
+            stall_timeout: plan.stall_timeout,
             ..pra_restore::LoadOptions::default()
         },
     )

@@ -10,7 +10,8 @@ use crate::figures::rto::RtoSample;
 use crate::period::Period;
 use pra_core::event::kinds::{BackupFields, DrillFields, RestoreFields, VerifyFields};
 use pra_core::event::{Event, Kind, Status};
-use pra_core::manifest::{Manifest, VerifyLevel, VerifyRecord};
+use pra_core::manifest::{Manifest, VerifyLevel};
+use pra_core::verdicts::Verdicts;
 use std::collections::BTreeMap;
 
 /// The stanza of events that name none.
@@ -210,15 +211,13 @@ impl Collector {
         }
     }
 
-    /// Takes a backup's `verify.json` into account.
-    pub fn verify_record(&mut self, stanza: &str, r: &VerifyRecord) {
-        let at = r.verified_at.timestamp_millis();
-        let ok = r.status != Status::Error;
+    /// Takes a backup's `verify.json` (every level's verdict) into account.
+    pub fn verify_record(&mut self, stanza: &str, v: &Verdicts) {
         if let Some(s) = self.stanza(Some(stanza)) {
-            s.verdicts
-                .entry(r.backup_id.clone())
-                .or_default()
-                .record(r.level, at, ok);
+            let levels = s.verdicts.entry(v.backup_id.clone()).or_default();
+            for r in &v.verdicts {
+                levels.record(r.level, r.verified_at.timestamp_millis(), r.passed());
+            }
         }
     }
 }

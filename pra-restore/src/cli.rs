@@ -46,8 +46,19 @@ use std::time::Duration;
 )]
 pub struct Args {
     /// Database to restore into. Must not exist, unless --clean --yes.
-    #[arg(long, env = "PRA_TARGET_DB", value_name = "NAME")]
-    pub target_db: String,
+    #[arg(long, env = "PRA_TARGET_DB", value_name = "NAME",
+          required_unless_present = "all_stanzas")]
+    pub target_db: Option<String>,
+
+    /// Restore every stanza of the repository (a `pra-backup --all-databases` run), each
+    /// into the database it was taken from, after creating the roles and tablespaces of
+    /// the backup's globals that do not exist. With --backup ID, the backups of that
+    /// --all-databases run (its run id, or a backup id) in each stanza that has one;
+    /// with latest or latest-verified, that backup of each stanza. A database that
+    /// exists is replaced only with --clean --yes; `postgres` (the maintenance
+    /// database) is never replaced.
+    #[arg(long, env = "PRA_RESTORE_ALL_STANZAS", conflicts_with_all = ["stanza", "target_db", "report"])]
+    pub all_stanzas: bool,
 
     /// Which backup (one: `all` is refused) and from how recent a window.
     #[command(flatten)]
@@ -75,6 +86,11 @@ pub struct Args {
     /// Restore without ownership and grants (objects belong to the connecting user).
     #[arg(long, env = "PRA_RESTORE_NO_OWNER")]
     pub no_owner: bool,
+
+    /// Do not re-apply the backup's database-level state (owner, comment, privileges,
+    /// ALTER DATABASE … SET and ALTER ROLE … IN DATABASE … SET settings) to the target.
+    #[arg(long, env = "PRA_RESTORE_NO_DB_SETTINGS")]
+    pub no_db_settings: bool,
 
     /// Replace an existing target database (needs --yes). The old one stays in place until
     /// the new one is validated, then is dropped (or kept with --keep-old).
@@ -133,6 +149,10 @@ pub struct Args {
     /// Where pg_restore is.
     #[command(flatten)]
     pub pg_bin: PgBinArgs,
+
+    /// When a restore counts as stalled.
+    #[command(flatten)]
+    pub stall: pra_core::cli::StallArgs,
 
     /// Output and logging.
     #[command(flatten)]

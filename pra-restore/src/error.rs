@@ -61,6 +61,9 @@ pub enum Error {
     /// SIGINT or SIGTERM arrived; the temporary database and files were removed.
     #[error("interrupted by {}", pra_core::signals::signal_name(*.0))]
     Interrupted(i32),
+    /// The restore made no progress for `--stall-timeout`; pg_restore was stopped.
+    #[error(transparent)]
+    Stalled(#[from] pra_core::stall::Stalled),
     /// A failure whose `restore` error event was already emitted: `main` prints it
     /// and exits by it, without a second event.
     #[error(transparent)]
@@ -74,6 +77,24 @@ impl From<pra_core::signals::Interrupted> for Error {
 }
 
 impl Error {
+    /// What really stopped the run when a signal or a stall did: the error seen (a
+    /// stopped pg_restore, a session shut down) is only its consequence.
+    pub fn or_stopped(self) -> Error {
+        if matches!(self, Error::Interrupted(_) | Error::Stalled(_)) {
+            return self;
+        }
+        match pra_core::stall::stop_reason() {
+            Some(stop) => {
+                log::debug!("after {stop:?}: {self}");
+                match stop {
+                    pra_core::stall::Stop::Signal(sig) => Error::Interrupted(sig),
+                    pra_core::stall::Stop::Stall(s) => Error::Stalled(s),
+                }
+            }
+            None => self,
+        }
+    }
+
     /// A database error with what we were doing.
     pub fn db(what: impl Into<String>, e: &postgres::Error) -> Error {
         Error::Db {
@@ -103,6 +124,7 @@ impl ExitStatus for Error {
             Error::Program { .. } => ErrorClass::Child,
             Error::Io { .. } => ErrorClass::Io,
             Error::Interrupted(_) => ErrorClass::Interrupted,
+            Error::Stalled(e) => e.class(),
             Error::Reported(e) => e.class(),
         }
     }

@@ -7,6 +7,7 @@
 //! measured RTO. [`load_dump`] is the library entry other tools call.
 
 mod cli;
+mod dbstate;
 mod error;
 mod load;
 mod offsets;
@@ -18,6 +19,7 @@ mod roles;
 mod select;
 mod server;
 mod validate;
+mod whole;
 
 pub use cli::Args;
 pub use error::Error;

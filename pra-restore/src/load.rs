@@ -13,10 +13,11 @@ use pra_core::fetch::{fetch_file, FetchError};
 use pra_core::manifest::{FileRole, Manifest, ManifestFile};
 use pra_core::repo::Repository;
 use pra_core::signals;
+use pra_core::stall::Watchdog;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Write buffer between the decoder and `pg_restore` or the temporary file.
 const BUF: usize = 1 << 20;
@@ -34,6 +35,8 @@ pub struct LoadOptions {
     pub temp_dir: Option<PathBuf>,
     /// Directory of `pg_restore` (`--pg-bindir`; default: found on PATH).
     pub pg_bindir: Option<PathBuf>,
+    /// Fail when the restore makes no progress for this long (`--stall-timeout`; 0: never).
+    pub stall_timeout: Duration,
 }
 
 impl Default for LoadOptions {
@@ -43,6 +46,7 @@ impl Default for LoadOptions {
             no_owner: false,
             temp_dir: None,
             pg_bindir: None,
+            stall_timeout: pra_core::stall::DEFAULT_STALL_TIMEOUT,
         }
     }
 }
@@ -207,8 +211,10 @@ pub(crate) fn load_prepared(
     if opts.no_owner {
         cmd.args(["--no-owner", "--no-privileges"]);
     }
+    // The decoded bytes fed to pg_restore and its (and its workers') I/O are progress.
+    let watchdog = Watchdog::start(format!("pg_restore into {db}"), opts.stall_timeout);
     match prepared {
-        Prepared::Stream => stream_into(cmd, repo, manifest, file, db),
+        Prepared::Stream => stream_into(cmd, repo, manifest, file, db, &watchdog),
         Prepared::File {
             temp,
             fetch_s,
@@ -219,6 +225,7 @@ pub(crate) fn load_prepared(
                 .arg(opts.jobs.max(1).to_string())
                 .arg(temp.path());
             let (mut child, tail) = spawn(cmd, Stdio::null())?;
+            watchdog.watch_process(child.id());
             crate::progress::phase(&format!("pg_restore -j {} running", opts.jobs));
             let status = signals::wait_child(&mut child, "pg_restore")
                 .map_err(|e| Error::io("waiting for pg_restore", e))?;
@@ -262,16 +269,21 @@ fn stream_into(
     manifest: &Manifest,
     file: &ManifestFile,
     db: &str,
+    watchdog: &Watchdog,
 ) -> Result<LoadStats, Error> {
     let started = Instant::now();
     let (mut child, tail) = spawn(cmd, Stdio::piped())?;
+    watchdog.watch_process(child.id());
+    // A signal or a stall stops pg_restore, which releases a write blocked on its stdin.
+    let stop = signals::stop_child(&child, "pg_restore");
     let fetched = match child.stdin.take() {
         Some(stdin) => {
             let mut sink = Progress::new(
                 BufWriter::with_capacity(BUF, stdin),
                 "restore",
                 file.raw_bytes,
-            );
+            )
+            .with_counter(watchdog.progress());
             let r = fetch_file(repo, manifest, file, &mut sink);
             let flushed = sink.flush();
             // Dropping stdin is pg_restore's end of input.
@@ -290,8 +302,9 @@ fn stream_into(
             source: std::io::Error::other("no stdin pipe to pg_restore"),
         }),
     };
-    let status = signals::wait_child(&mut child, "pg_restore")
-        .map_err(|e| Error::io("waiting for pg_restore", e))?;
+    let status = signals::wait_child(&mut child, "pg_restore");
+    drop(stop);
+    let status = status.map_err(|e| Error::io("waiting for pg_restore", e))?;
     let restore_s = started.elapsed().as_secs_f64();
     match fetched {
         // A corrupt stream explains whatever pg_restore then said: report it first.

@@ -16,6 +16,7 @@ pub struct Progress<W: Write> {
     started: Instant,
     last: Instant,
     enabled: bool,
+    counter: Option<pra_core::stall::Progress>,
 }
 
 impl<W: Write> Progress<W> {
@@ -30,6 +31,15 @@ impl<W: Write> Progress<W> {
             started: now,
             last: now,
             enabled: io::stderr().is_terminal(),
+            counter: None,
+        }
+    }
+
+    /// Also bumps a stall watchdog's counter with every write.
+    pub fn with_counter(self, counter: pra_core::stall::Progress) -> Self {
+        Progress {
+            counter: Some(counter),
+            ..self
         }
     }
 
@@ -68,6 +78,9 @@ impl<W: Write> Write for Progress<W> {
         pra_core::signals::check().map_err(io::Error::other)?;
         let n = self.inner.write(buf)?;
         self.done += n as u64;
+        if let Some(c) = &self.counter {
+            c.bump(n as u64);
+        }
         if self.enabled && self.last.elapsed() >= EVERY {
             self.last = Instant::now();
             self.draw();

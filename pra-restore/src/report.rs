@@ -2,7 +2,7 @@
 //! backup, where to, the timings against the RTO, and the validation table.
 
 use pra_core::event::kinds::RestoreFields;
-use pra_core::event::Event;
+use pra_core::event::{Event, Status};
 use std::fmt::Write;
 
 fn cell(s: &str) -> String {
@@ -57,7 +57,15 @@ pub fn render(event: &Event, f: &RestoreFields) -> String {
     }
     match f.rto_target_s {
         Some(t) => {
-            let verdict = if f.rto_s <= t { "met" } else { "MISSED" };
+            // A failed restore recovered nothing: however fast it failed, the objective
+            // is not met.
+            let verdict = if f.error.is_some() || event.status == Status::Error {
+                "NOT MET (the restore failed)"
+            } else if f.rto_s <= t {
+                "met"
+            } else {
+                "MISSED"
+            };
             let _ = writeln!(
                 md,
                 "\nRTO objective {t:.0} s: **{verdict}** ({:.1} s).",
@@ -113,4 +121,31 @@ pub fn render(event: &Event, f: &RestoreFields) -> String {
         let _ = writeln!(md, "\n## Error\n\n```\n{e}\n```");
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pra_core::event::Kind;
+
+    fn report(status: Status, rto_s: f64, error: Option<&str>) -> String {
+        let f = RestoreFields {
+            target: "app".into(),
+            rto_s,
+            rto_target_s: Some(60.0),
+            error: error.map(String::from),
+            ..Default::default()
+        };
+        let event = Event::new("pra-restore", Kind::Restore, status, "m").with_fields(&f);
+        render(&event, &f)
+    }
+
+    #[test]
+    fn a_failed_restore_never_meets_the_rto() {
+        let failed = report(Status::Error, 2.0, Some("pg_restore failed"));
+        assert!(!failed.contains("**met**"), "{failed}");
+        assert!(failed.contains("NOT MET (the restore failed)"), "{failed}");
+        assert!(report(Status::Ok, 2.0, None).contains("**met**"));
+        assert!(report(Status::Warn, 90.0, None).contains("**MISSED**"));
+    }
 }

@@ -20,6 +20,9 @@ use std::time::Instant;
 /// The tool's name in events and logs.
 pub const TOOL: &str = "pra-restore";
 
+/// Where the events go.
+pub(crate) type Out = EventWriter<std::io::Stdout>;
+
 /// Runs pra-restore: one `restore` event on stdout, after the forwarded input.
 pub fn run(args: Args) -> Result<Exit, Error> {
     args.output.init_logging(TOOL);
@@ -27,23 +30,27 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     let started = Instant::now();
     let mut out = EventWriter::stdout(args.output.format);
     forward_stdin(&mut out, TOOL).map_err(|e| Error::io("forwarding stdin", e))?;
+    if args.all_stanzas {
+        return crate::whole::restore_all(&args, &mut out);
+    }
+    restore_one(&args, &mut out, started)
+}
+
+/// One restore (of `--target-db`), its `restore` event and its `--report`.
+pub(crate) fn restore_one(
+    args: &Args,
+    out: &mut Out,
+    started: Instant,
+) -> Result<Exit, Error> {
     let mut fields = RestoreFields {
-        target: args.target_db.clone(),
+        target: args.target_db.clone().unwrap_or_default(),
         jobs: args.jobs,
         rto_target_s: args.rto.map(|d| d.as_secs_f64()),
         ..Default::default()
     };
     let mut stanza = None;
-    let result = restore(&args, &mut fields, &mut stanza, started).map_err(|e| {
-        match (signals::pending(), &e) {
-            (_, Error::Interrupted(_)) | (None, _) => e,
-            // What failed then (pg_restore stopped, a session ended) is the signal's doing.
-            (Some(sig), _) => {
-                log::debug!("after {}: {e}", signals::signal_name(sig));
-                Error::Interrupted(sig)
-            }
-        }
-    });
+    // What failed after a signal or a stall (pg_restore stopped, a session ended) is its doing.
+    let result = restore(args, &mut fields, &mut stanza, started).map_err(Error::or_stopped);
     fields.rto_s = started.elapsed().as_secs_f64();
     let (status, message) = match &result {
         Ok(()) => {
@@ -53,10 +60,26 @@ pub fn run(args: Args) -> Result<Exit, Error> {
                 Some(t) => format!(" (within the {t:.0} s RTO)"),
                 None => String::new(),
             };
+            // The event is never better than its worst validation step.
+            let warned: Vec<String> = fields
+                .validation
+                .iter()
+                .filter(|c| c.status == Status::Warn)
+                .map(|c| format!("{} {}: {}", c.check, c.target, c.detail))
+                .collect();
+            let warnings = if warned.is_empty() {
+                String::new()
+            } else {
+                format!("; warning: {}", warned.join("; "))
+            };
             (
-                if over { Status::Warn } else { Status::Ok },
+                if over || !warned.is_empty() {
+                    Status::Warn
+                } else {
+                    Status::Ok
+                },
                 format!(
-                    "restored {} into {} in {:.1} s{rto}; {} tables, {} rows validated",
+                    "restored {} into {} in {:.1} s{rto}; {} tables, {} rows validated{warnings}",
                     fields.backup_id.as_deref().unwrap_or("?"),
                     fields.target,
                     fields.rto_s,
@@ -102,7 +125,7 @@ fn restore(
     stanza: &mut Option<String>,
     started: Instant,
 ) -> Result<(), Error> {
-    let target = args.target_db.as_str();
+    let target = args.target_db.as_deref().unwrap_or_default();
     if target.is_empty() || target.contains(server::TEMP_MARK) || target.contains(server::OLD_MARK)
     {
         return Err(Error::Usage(format!(
@@ -117,7 +140,11 @@ fn restore(
     args.pg_bin
         .program("pg_restore")
         .map_err(|e| Error::Usage(e.to_string()))?;
-    let Chosen { repo, manifest } = crate::select::choose(
+    let Chosen {
+        repo,
+        manifest,
+        verified_level,
+    } = crate::select::choose(
         &args.repo.repos,
         args.repo.stanza.as_deref(),
         target,
@@ -125,6 +152,7 @@ fn restore(
     )?;
     *stanza = Some(manifest.stanza.clone());
     fields.backup_id = Some(manifest.id.clone());
+    fields.verified_level = verified_level.map(String::from);
     fields.repo = Some(repo.location());
     fields.source_database = manifest.database.clone();
     let what = format!("backup {}/{}", manifest.stanza, manifest.id);
@@ -139,6 +167,7 @@ fn restore(
         no_owner: args.no_owner,
         temp_dir: args.temp_dir.clone(),
         pg_bindir: args.pg_bin.pg_bindir.clone(),
+        stall_timeout: args.stall.stall_timeout,
     };
     crate::progress::phase(&format!("checking the checksums of {what}"));
     for file in &manifest.files {
@@ -164,13 +193,19 @@ fn restore(
     }
 
     if args.globals || !args.no_owner {
-        let needs = roles::dump_needs(
+        let mut needs = roles::dump_needs(
             &server_settings,
             &repo,
             &manifest,
             prepared.path(),
             opts.pg_bindir.as_deref(),
         )?;
+        // With --globals, the roles the database-level state names are created too.
+        if let (true, false, Some(state)) =
+            (args.globals, args.no_db_settings, &manifest.database_state)
+        {
+            needs.roles.extend(state.roles());
+        }
         prepare_roles(args, &needs, &mut admin, &repo, &manifest, fields)?;
     }
 
@@ -247,14 +282,26 @@ fn restore(
         }
     };
     drop(on_signal);
-    server::mark_restored(
-        &mut admin,
-        target,
-        &format!(
-            "{what} at {}",
-            pra_core::time::format_ts(&pra_core::time::now())
-        ),
-    )?;
+    // The backup's own comment (or none) replaces the provenance note when its
+    // database-level state is applied: the restore event says where it came from.
+    match (&manifest.database_state, args.no_db_settings) {
+        (Some(state), false) => crate::dbstate::apply(&mut admin, state, target, fields)?,
+        (_, no_db_settings) => {
+            fields.db_settings_skipped.push(if no_db_settings {
+                "all (--no-db-settings)".to_string()
+            } else {
+                "all (the backup has no database-level state: taken by an older pra)".to_string()
+            });
+            server::mark_restored(
+                &mut admin,
+                target,
+                &format!(
+                    "{what} at {}",
+                    pra_core::time::format_ts(&pra_core::time::now())
+                ),
+            )?;
+        }
+    }
     if let Some(old) = old {
         if args.keep_old {
             fields.old_database = Some(old);

@@ -5,7 +5,8 @@
 use crate::Error;
 use pra_core::manifest::{BackupKind, Manifest};
 use pra_core::repo::Repository;
-use pra_core::select::{backup_is_verified, only_stanza, Selection};
+use pra_core::select::{backup_is_verified, only_stanza, verified_level, Selection};
+use pra_core::verdicts::level_name;
 
 /// A backup chosen for restore, with the repository it lives in.
 pub struct Chosen {
@@ -13,6 +14,8 @@ pub struct Chosen {
     pub repo: Repository,
     /// Its manifest.
     pub manifest: Manifest,
+    /// The level that makes it verified (`pra_core::select::verified_level`), if it is.
+    pub verified_level: Option<&'static str>,
 }
 
 /// The stanza to restore from: the flag; else the target's name when the repository
@@ -29,7 +32,7 @@ fn stanza_for(repo: &Repository, flag: Option<&str>, target: &str) -> Result<Str
 }
 
 /// The logical backup `selection` names in one repository, if it has it.
-fn find_in(
+pub(crate) fn find_in(
     repo: &Repository,
     stanza: &str,
     selection: &Selection,
@@ -64,7 +67,16 @@ pub fn choose(
         let repo = Repository::open(location)?;
         let stanza = stanza_for(&repo, stanza, target)?;
         if let Some(manifest) = find_in(&repo, &stanza, selection)? {
-            return Ok(Chosen { repo, manifest });
+            let verified_level = repo
+                .read_verify(&stanza, &manifest.id)?
+                .as_ref()
+                .and_then(verified_level)
+                .map(level_name);
+            return Ok(Chosen {
+                repo,
+                manifest,
+                verified_level,
+            });
         }
         looked.push(format!("{} (stanza {stanza})", repo.location()));
     }

@@ -173,20 +173,31 @@ fn count_and_analyze(
 }
 
 fn row_counts(v: &mut Validation, db: &str, manifest: &Manifest, found: &[TableRows]) {
-    if manifest.tables.is_empty() {
+    // Zero tables in the manifest is an empty database (a stock `postgres`), compared
+    // like any other: it must restore to zero tables.
+    let problems = compare_row_counts(&manifest.tables, found);
+    let uncounted = manifest.tables.iter().filter(|t| t.rows.is_none()).count();
+    if !problems.is_empty() {
+        let mut detail = problems[..problems.len().min(SHOWN)].join("; ");
+        if problems.len() > SHOWN {
+            detail.push_str(&format!("; and {} more", problems.len() - SHOWN));
+        }
+        v.push("row_counts", db, false, detail);
+    } else if uncounted > 0 {
         v.checks.push(RestoreCheck {
             check: "row_counts".to_string(),
             target: db.to_string(),
             status: Status::Warn,
             detail: format!(
-                "the manifest has no row counts (backup taken with --count-rows none): {} tables, {} rows restored, not compared",
-                v.tables, v.rows
+                "{} tables, {} rows restored, every table of the manifest present; {uncounted} \
+                 of {} have no row count in the manifest (backup taken with --count-rows \
+                 none or critical), their rows not compared",
+                v.tables,
+                v.rows,
+                manifest.tables.len()
             ),
         });
-        return;
-    }
-    let problems = compare_row_counts(&manifest.tables, found);
-    if problems.is_empty() {
+    } else {
         v.push(
             "row_counts",
             db,
@@ -196,12 +207,6 @@ fn row_counts(v: &mut Validation, db: &str, manifest: &Manifest, found: &[TableR
                 v.tables, v.rows
             ),
         );
-    } else {
-        let mut detail = problems[..problems.len().min(SHOWN)].join("; ");
-        if problems.len() > SHOWN {
-            detail.push_str(&format!("; and {} more", problems.len() - SHOWN));
-        }
-        v.push("row_counts", db, false, detail);
     }
 }
 

@@ -83,6 +83,38 @@ pub struct Args {
     #[arg(long, env = "PRA_ROTATE_ALL_STANZAS")]
     pub all_stanzas: bool,
 
+    /// The retention policy.
+    #[command(flatten)]
+    pub keep: PolicyArgs,
+
+    /// Plan and report, delete nothing (no lock is taken, nothing is written).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Plan as of this time (RFC 3339) instead of now: backups started later are kept,
+    /// incomplete backups are aged from it. With --dry-run: "what will next week's run delete?".
+    #[arg(long, value_name = "TIME", value_parser = pra_core::time::parse_ts)]
+    pub now: Option<DateTime<Utc>>,
+
+    /// Delete incomplete backups (no manifest) whose directory is older than this.
+    #[arg(long, env = "PRA_PRUNE_INCOMPLETE_AFTER", value_name = "DURATION",
+          default_value = "24h", value_parser = parse_retention_duration)]
+    pub prune_incomplete_after: Duration,
+
+    /// How long to wait for the stanza lock held by another writer (a backup).
+    #[arg(long, env = "PRA_ROTATE_LOCK_WAIT", value_name = "DURATION",
+          default_value = "60s", value_parser = pra_core::time::parse_duration)]
+    pub lock_wait: Duration,
+
+    /// Output and logging.
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// The `--keep-*` flags and the calendar's zone: the retention policy, shared with
+/// pra-info (which says whether the policy would keep each backup).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PolicyArgs {
     /// Keep the N newest backups.
     #[arg(long, env = "PRA_KEEP_LAST", value_name = "N", value_parser = parse_count)]
     pub keep_last: Option<Count>,
@@ -117,29 +149,6 @@ pub struct Args {
     /// (the machine's zone: TZ, else /etc/localtime).
     #[arg(long, env = "PRA_ROTATE_TIMEZONE", value_enum, default_value_t = TimezoneArg::Utc)]
     pub timezone: TimezoneArg,
-
-    /// Plan and report, delete nothing (no lock is taken, nothing is written).
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Plan as of this time (RFC 3339) instead of now: backups started later are kept,
-    /// incomplete backups are aged from it. With --dry-run: "what will next week's run delete?".
-    #[arg(long, value_name = "TIME", value_parser = pra_core::time::parse_ts)]
-    pub now: Option<DateTime<Utc>>,
-
-    /// Delete incomplete backups (no manifest) whose directory is older than this.
-    #[arg(long, env = "PRA_PRUNE_INCOMPLETE_AFTER", value_name = "DURATION",
-          default_value = "24h", value_parser = parse_retention_duration)]
-    pub prune_incomplete_after: Duration,
-
-    /// How long to wait for the stanza lock held by another writer (a backup).
-    #[arg(long, env = "PRA_ROTATE_LOCK_WAIT", value_name = "DURATION",
-          default_value = "60s", value_parser = pra_core::time::parse_duration)]
-    pub lock_wait: Duration,
-
-    /// Output and logging.
-    #[command(flatten)]
-    pub out: OutputArgs,
 }
 
 /// Parses `--keep-within` and `--prune-incomplete-after`: a duration as everywhere in pra (`36h`, `30d`), refusing
@@ -167,6 +176,13 @@ pub fn parse_retention_duration(s: &str) -> Result<Duration, String> {
 }
 
 impl Args {
+    /// The retention policy these flags describe.
+    pub fn policy(&self) -> RetentionPolicy {
+        self.keep.policy()
+    }
+}
+
+impl PolicyArgs {
     /// The retention policy these flags describe.
     pub fn policy(&self) -> RetentionPolicy {
         let or_off = |c: Option<Count>| c.unwrap_or(Count::N(0));

@@ -13,7 +13,7 @@ mod cli;
 pub mod policy;
 pub mod rotate;
 
-pub use cli::{Args, TimezoneArg};
+pub use cli::{Args, PolicyArgs, TimezoneArg};
 
 use pra_core::error_class::ErrorClass;
 use pra_core::event::stream::forward_stdin;

@@ -18,7 +18,8 @@
 //! Safety rules that no policy overrides, applied here too:
 //!
 //! - the newest backup is always kept (`newest`),
-//! - the newest backup whose last verification passed is always kept (`newest-verified`),
+//! - the newest verified backup (a passing checksum or restore verdict, `pra_core::select`)
+//!   is always kept (`newest-verified`),
 //! - a backup started after the plan's `now` is kept and not counted by any rule
 //!   (`after-now`): with `--now` in the past it did not exist yet, and a clock in
 //!   the future must not push real backups out of their buckets.
@@ -202,7 +203,7 @@ pub struct BackupInfo {
     pub id: String,
     /// When it started (the manifest's `started_at`).
     pub started_at: DateTime<Utc>,
-    /// True when its last verification passed.
+    /// True when it is verified (`pra_core::select::is_verified`).
     pub verified: bool,
 }
 

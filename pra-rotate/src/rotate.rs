@@ -16,6 +16,8 @@ use pra_core::event::{Event, Kind, Status};
 use pra_core::exit::{Exit, ExitStatus};
 use pra_core::repo::{validate_stanza, LockMode, RepoError, Repository};
 use pra_core::time::format_bytes;
+use pra_core::select::verified_level;
+use pra_core::verdicts::level_name;
 use std::time::{Duration, Instant};
 
 /// How a stanza is rotated (from the flags).
@@ -190,20 +192,25 @@ fn rotate_into(
     // backup (a newer pra may have written it) and is reported.
     let mut infos = Vec::new();
     let mut kept = Vec::new();
+    let mut levels = std::collections::BTreeMap::new();
     for e in entries.iter().filter(|e| e.complete) {
         match repo.read_manifest(stanza, &e.id) {
             Ok(m) => {
-                let verified = match repo.read_verify(stanza, &e.id) {
-                    Ok(v) => v.is_some_and(|v| v.status == Status::Ok),
+                // "Verified" is the one rule of pra_core::select (checksum or restore).
+                let level = match repo.read_verify(stanza, &e.id) {
+                    Ok(v) => v.as_ref().and_then(verified_level),
                     Err(err) => {
                         log::warn!("{stanza}/{}: verify record unreadable: {err}", e.id);
-                        false
+                        None
                     }
                 };
+                if let Some(level) = level {
+                    levels.insert(e.id.clone(), level_name(level).to_string());
+                }
                 infos.push(BackupInfo {
                     id: e.id.clone(),
                     started_at: m.started_at,
-                    verified,
+                    verified: level.is_some(),
                 });
             }
             Err(err) => {
@@ -212,6 +219,7 @@ fn rotate_into(
                 kept.push(KeptBackup {
                     id: e.id.clone(),
                     reasons: vec![format!("unreadable manifest: {err}")],
+                    verified_level: None,
                 });
             }
         }
@@ -221,6 +229,7 @@ fn rotate_into(
     kept.extend(plan.keep.iter().map(|k| KeptBackup {
         id: k.id.clone(),
         reasons: k.reasons.iter().map(ToString::to_string).collect(),
+        verified_level: levels.get(&k.id).cloned(),
     }));
     // Oldest first: an interrupted run has removed the oldest, and the next run
     // finishes with the rest.
@@ -237,6 +246,7 @@ fn rotate_into(
                 kept.push(KeptBackup {
                     id: id.clone(),
                     reasons: vec![format!("locked by {holder}")],
+                    verified_level: levels.get(id).cloned(),
                 });
             }
             Err(NotDeleted::Failed(e)) => report.fail(id, &e),

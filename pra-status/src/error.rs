@@ -32,6 +32,9 @@ pub enum Error {
     /// Writing the events on stdout failed.
     #[error("cannot write to stdout: {0}")]
     Stdout(std::io::Error),
+    /// SIGINT or SIGTERM arrived while the checks ran: no verdict, a death by the signal.
+    #[error("interrupted by {}", pra_core::signals::signal_name(*.0))]
+    Interrupted(i32),
 }
 
 impl ExitStatus for Error {
@@ -43,6 +46,14 @@ impl ExitStatus for Error {
             Error::Repo(e) => e.class(),
             Error::Config(_) => ErrorClass::Config,
             Error::File { .. } | Error::Stdout(_) => ErrorClass::Io,
+            Error::Interrupted(_) => ErrorClass::Interrupted,
+        }
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted(sig) => Some(*sig),
+            _ => None,
         }
     }
 }

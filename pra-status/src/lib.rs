@@ -34,9 +34,18 @@ use std::time::Instant;
 /// Runs the checks and reports them; the result is the plugin state to exit with.
 pub fn run(args: Args) -> Result<PluginState, Error> {
     args.output.init_logging(TOOL);
+    // The checks' threads are abandoned on a signal as at the deadline: nothing to clean up.
+    pra_core::signals::install().map_err(|e| Error::File {
+        what: "installing the signal handler",
+        path: PathBuf::new(),
+        source: e,
+    })?;
     let started = Instant::now();
     let (jobs, mut results) = plan(&args)?;
     results.extend(runner::run_jobs(jobs, args.timeout));
+    if let Some(sig) = pra_core::signals::pending() {
+        return Err(Error::Interrupted(sig));
+    }
     results.sort_by(|a, b| {
         a.order()
             .cmp(&b.order())

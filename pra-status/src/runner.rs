@@ -73,10 +73,13 @@ pub fn run_jobs(jobs: Vec<Job>, timeout: Duration) -> Vec<CheckResult> {
     let mut done = vec![false; expected.len()];
     while done.iter().any(|d| !d) {
         let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
+        // A short wait at a time: SIGINT/SIGTERM end the run at once, whatever the checks.
+        match rx.recv_timeout(left.min(Duration::from_millis(100))) {
             Ok(Msg::Result(i, r)) => results.push((i, *r)),
             Ok(Msg::Done(i)) => done[i] = true,
-            // Timeout, or every sender gone (a thread that could not start).
+            Err(mpsc::RecvTimeoutError::Timeout)
+                if !left.is_zero() && pra_core::signals::pending().is_none() => {}
+            // The deadline, a signal, or every sender gone (a thread that could not start).
             Err(_) => break,
         }
     }

@@ -13,3 +13,5 @@ mod common;
 mod replication;
 #[path = "pra_status/status.rs"]
 mod status;
+#[path = "pra_status/timeouts.rs"]
+mod timeouts;

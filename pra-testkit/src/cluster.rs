@@ -458,6 +458,8 @@ impl PgCluster {
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
+        // A stopped server would ignore its shutdown signal.
+        self.thaw();
         self.kill();
     }
 }

@@ -108,7 +108,13 @@ impl Tool {
     }
 
     /// Runs the tool to completion.
-    pub fn run(mut self) -> ToolRun {
+    pub fn run(self) -> ToolRun {
+        self.spawn().wait()
+    }
+
+    /// Starts the tool, for tests that signal it or act while it runs; [`Running::wait`]
+    /// collects the outcome.
+    pub fn spawn(mut self) -> Running {
         let started = Instant::now();
         let mut child = self
             .cmd
@@ -135,25 +141,68 @@ impl Tool {
             let _ = std::io::Read::read_to_end(&mut stderr, &mut v);
             v
         });
+        Running {
+            tool: self,
+            child,
+            started,
+            readers: (feeder, out_reader, err_reader),
+        }
+    }
+}
+
+/// A tool started by [`Tool::spawn`].
+pub struct Running {
+    tool: Tool,
+    child: std::process::Child,
+    started: Instant,
+    readers: (
+        std::thread::JoinHandle<()>,
+        std::thread::JoinHandle<Vec<u8>>,
+        std::thread::JoinHandle<Vec<u8>>,
+    ),
+}
+
+impl Running {
+    /// Sends `sig` (e.g. `libc::SIGTERM`) to the tool.
+    pub fn signal(&self, sig: i32) {
+        let pid = i32::try_from(self.child.id()).unwrap();
+        // SAFETY: kill(2) on our own child, not yet reaped.
+        unsafe { libc::kill(pid, sig) };
+    }
+
+    /// How long it has been running.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Waits for the tool to finish (at most the run's timeout) and collects its outcome.
+    pub fn wait(self) -> ToolRun {
+        let Running {
+            tool,
+            mut child,
+            started,
+            readers: (feeder, out_reader, err_reader),
+        } = self;
         let status = loop {
             if let Some(s) = child.try_wait().unwrap() {
                 break s;
             }
-            if started.elapsed() > self.timeout {
+            if started.elapsed() > tool.timeout {
                 let _ = child.kill();
                 let _ = child.wait();
                 let stdout = out_reader.join().unwrap();
                 let stderr = err_reader.join().unwrap();
                 panic!(
                     "{} did not finish within {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-                    self.shown,
-                    self.timeout,
+                    tool.shown,
+                    tool.timeout,
                     String::from_utf8_lossy(&stdout),
                     String::from_utf8_lossy(&stderr)
                 );
             }
             std::thread::sleep(Duration::from_millis(10));
         };
+        let elapsed = started.elapsed();
         let _ = feeder.join();
         let stdout = out_reader.join().unwrap();
         let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
@@ -167,17 +216,17 @@ impl Tool {
         }
         use std::os::unix::process::ExitStatusExt;
         let run = ToolRun {
-            command: self.shown,
-            stdin: self.stdin,
+            command: tool.shown,
+            stdin: tool.stdin,
             code: status.code(),
             signal: status.signal(),
             stdout,
             stderr,
             events,
             other_lines,
-            elapsed: started.elapsed(),
+            elapsed,
         };
-        run.check_error_classes(&self.name);
+        run.check_error_classes(&tool.name);
         run
     }
 }

@@ -12,8 +12,8 @@ use std::path::PathBuf;
     about = "Prove pra backups are intact and restorable",
     long_about = "Prove pra backups are intact and restorable.\n\n\
 Which backups: those named by `backup` events on stdin (so `pra-backup | pra-verify` \
-verifies what was just taken), else --backup (default: latest) of --stanza or of \
---all-stanzas.\n\n\
+verifies what was just taken), else --backup (default: latest) of --stanza or, without it, of \
+every stanza of the repository.\n\n\
 Levels:\n  \
 manifest  every file the manifest names exists with its stored size;\n  \
 checksum  (default) the stored sha256, the decoding, the raw sha256 and size, and \
@@ -36,15 +36,15 @@ Exit codes: 0 every backup verified, 1 a backup failed verification, 2 usage err
     mut_arg("backup", |a| a.env("PRA_VERIFY_BACKUP")),
     mut_arg("since", |a| a.env("PRA_VERIFY_SINCE")),
     mut_arg("stanza", |a| a.help(
-        "Stanza whose backups to verify (default: the repository's only stanza; with \
-         several, give --stanza or --all-stanzas)."))
+        "Stanza whose backups to verify (default: every stanza of the repository)."))
 )]
 pub struct Args {
     /// Repository and stanza.
     #[command(flatten)]
     pub repo: RepoArgs,
 
-    /// Verify the backups of every stanza in the repository.
+    /// Verify the backups of every stanza in the repository (also the default without
+    /// --stanza).
     #[arg(long, env = "PRA_VERIFY_ALL_STANZAS", conflicts_with = "stanza")]
     pub all_stanzas: bool,
 
@@ -75,6 +75,10 @@ pub struct Args {
     /// Where pg_restore is (checksum and restore levels).
     #[command(flatten)]
     pub pg_bin: PgBinArgs,
+
+    /// Restore level: when the test restore counts as stalled.
+    #[command(flatten)]
+    pub stall: pra_core::cli::StallArgs,
 
     /// Output and logging.
     #[command(flatten)]

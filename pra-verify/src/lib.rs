@@ -58,6 +58,9 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// SIGINT or SIGTERM arrived; the scratch database was dropped (exit 128 + signal).
+    #[error("interrupted by {}", signals::signal_name(*.0))]
+    Interrupted(i32),
 }
 
 impl ExitStatus for Error {
@@ -71,6 +74,14 @@ impl ExitStatus for Error {
             Error::Scratch(scratch::ScratchError::Sql { .. }) => ErrorClass::Query,
             Error::Scratch(scratch::ScratchError::Busy(_)) => ErrorClass::LockHeld,
             Error::Io { .. } => ErrorClass::Io,
+            Error::Interrupted(_) => ErrorClass::Interrupted,
+        }
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted(sig) => Some(*sig),
+            _ => None,
         }
     }
 }
@@ -140,6 +151,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         server_down,
         jobs: args.jobs,
         checks,
+        stall_timeout: args.stall.stall_timeout,
     };
     let mut exit = Exit::Ok;
     for location in &args.repo.repos {
@@ -159,7 +171,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         };
         for target in targets {
             if let Some(sig) = signals::pending() {
-                return Ok(Exit::Signal(sig));
+                return Err(Error::Interrupted(sig));
             }
             let (event, code) = match target {
                 Target::Missing {
@@ -183,7 +195,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
                 Target::Backup { stanza, id } => {
                     let mut outcome = verify_backup(&plan, &repo, &stanza, &id);
                     if let Some(sig) = outcome.interrupted {
-                        return Ok(Exit::Signal(sig));
+                        return Err(Error::Interrupted(sig));
                     }
                     outcome.fields.leftovers_dropped = std::mem::take(&mut leftovers);
                     let code = record(&repo, &stanza, &id, args.level, &outcome);
@@ -192,6 +204,11 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             };
             exit = exit.max(code);
             out.emit(&event).map_err(io_err("writing events"))?;
+            // A stall stopped the run (connections shut down): the next backups would
+            // only meet the same server.
+            if pra_core::stall::stalled().is_some() {
+                return Ok(Exit::Runtime);
+            }
         }
     }
     Ok(exit)

@@ -8,7 +8,7 @@ use pra_core::conn::{describe_pg_error, ConnSettings};
 use pra_core::manifest::Manifest;
 use pra_core::repo::Repository;
 use pra_core::scratch::{scratch_name, DropStrategy, Scratch, ScratchError};
-use pra_core::signals;
+use pra_core::stall::Stop;
 use pra_restore::{load_dump, LoadOptions};
 
 /// Prefix of every scratch database of pra-verify.
@@ -38,6 +38,8 @@ pub enum NoVerdict {
     Unreachable(String),
     /// A signal arrived.
     Interrupted(i32),
+    /// The test restore stalled (a frozen server): no verdict on the backup.
+    Stalled(String),
 }
 
 /// How the test restore runs.
@@ -50,11 +52,16 @@ pub struct RestoreSettings<'a> {
     pub checks: &'a [String],
     /// Directory of `pg_restore` (`--pg-bindir`).
     pub pg_bindir: Option<&'a std::path::Path>,
+    /// `--stall-timeout`.
+    pub stall_timeout: std::time::Duration,
 }
 
+/// Stops the test restore once a signal or a stall stopped the run: what failed
+/// then is its consequence, not a verdict on the backup.
 fn interrupted() -> Result<(), NoVerdict> {
-    match signals::pending() {
-        Some(sig) => Err(NoVerdict::Interrupted(sig)),
+    match pra_core::stall::stop_reason() {
+        Some(Stop::Signal(sig)) => Err(NoVerdict::Interrupted(sig)),
+        Some(Stop::Stall(s)) => Err(NoVerdict::Stalled(s.to_string())),
         None => Ok(()),
     }
 }
@@ -106,6 +113,7 @@ fn check_in(
         no_owner: true,
         temp_dir: None,
         pg_bindir: settings.pg_bindir.map(std::path::Path::to_path_buf),
+        stall_timeout: settings.stall_timeout,
     };
     log::info!(
         "restoring {}/{} into scratch database {}",

@@ -44,8 +44,9 @@ pub fn from_events(events: &[Event]) -> Option<Vec<(String, String)>> {
     )
 }
 
-/// The stanzas the flags name: `--stanza`, every stanza with `--all-stanzas`, or the
-/// only stanza of the repository when there is just one.
+/// The stanzas the flags name: `--stanza`, else every stanza of the repository
+/// (`--all-stanzas` says so explicitly; a repository of several stanzas, as
+/// `pra-backup --all-databases` makes, is verified whole rather than refused).
 pub fn stanzas(
     repo: &Repository,
     stanza: Option<&str>,
@@ -55,7 +56,7 @@ pub fn stanzas(
         return Ok(vec![s.to_string()]);
     }
     let found = repo.stanzas()?;
-    if all {
+    if all || found.len() > 1 {
         return Ok(found);
     }
     only_stanza(&repo.location(), &found, "--stanza NAME or --all-stanzas")

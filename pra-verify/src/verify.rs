@@ -26,6 +26,8 @@ pub struct Plan {
     pub jobs: u32,
     /// `--check-sql` statements.
     pub checks: Vec<String>,
+    /// `--stall-timeout` of the test restore.
+    pub stall_timeout: std::time::Duration,
 }
 
 /// The result of verifying one backup.
@@ -194,6 +196,7 @@ fn restore_level(plan: &Plan, repo: &Repository, manifest: &Manifest, out: &mut 
         jobs: plan.jobs,
         checks: &plan.checks,
         pg_bindir: plan.pg_bindir.as_deref(),
+        stall_timeout: plan.stall_timeout,
     };
     match test_restore(&settings, repo, manifest) {
         Ok(r) => {
@@ -206,5 +209,6 @@ fn restore_level(plan: &Plan, repo: &Repository, manifest: &Manifest, out: &mut 
         }
         Err(NoVerdict::Unreachable(e)) => out.no_verdict(ErrorClass::Connection, e),
         Err(NoVerdict::Interrupted(sig)) => out.interrupted = Some(sig),
+        Err(NoVerdict::Stalled(why)) => out.no_verdict(ErrorClass::Timeout, why),
     }
 }

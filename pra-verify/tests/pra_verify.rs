@@ -7,7 +7,15 @@
 mod common;
 #[path = "pra_verify/detection.rs"]
 mod detection;
+#[path = "pra_verify/objstore.rs"]
+mod objstore;
 #[path = "pra_verify/restore.rs"]
 mod restore;
 #[path = "pra_verify/tls.rs"]
 mod tls;
+#[path = "pra_verify/verdicts.rs"]
+mod verdicts;
+#[path = "pra_verify/server.rs"]
+mod server;
+#[path = "pra_verify/timeouts.rs"]
+mod timeouts;

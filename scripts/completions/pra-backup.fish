@@ -15,8 +15,10 @@ complete -c pra-backup -l retries -d 'Retries of a backup that failed for a tran
 complete -c pra-backup -l retry-delay -d 'Delay before a retry' -r
 complete -c pra-backup -l wait -d 'Wait this long for the stanza lock held by another backup instead of failing at once' -r
 complete -c pra-backup -l pg-bindir -d 'Directory of the PostgreSQL client programs (pg_dump, pg_dumpall, pg_restore), to pick a version (default: found on PATH)' -r -F
+complete -c pra-backup -l stall-timeout -d 'Fail (error class timeout, exit 3) when a dump, restore, upload or download makes no progress for this long; a lock wait and a slow but moving transfer are not stalls. 0 disables the check' -r
 complete -c pra-backup -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'
 complete -c pra-backup -s q -l quiet -d 'Only errors on stderr'
 complete -c pra-backup -l all-databases -d 'Back up every connectable non-template database of the server, one stanza each (named after the database; --stanza is refused)'
+complete -c pra-backup -l init -d 'Create the repository if it does not exist (its directory, never the parents; then pra.json); a no-op on an existing repository, so scripts may always pass it. Without it a missing location, an empty directory (an unmounted disk) or one without pra.json is refused (exit 3), so a typo never becomes a new repository'
 complete -c pra-backup -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pra-backup -s V -l version -d 'Print version'

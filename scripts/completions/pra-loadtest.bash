@@ -23,7 +23,7 @@ _pra__loadtest() {
 
     case "${cmd}" in
         pra__loadtest)
-            opts="-d -v -q -h -V --dbname --format --verbose --quiet --stanza --pg-bindir --duration --clients --scale --workload --rpo --rto --max-slowdown --app-url --http-timeout --max-app-failures --report --keep --repo --help --version"
+            opts="-d -v -q -h -V --dbname --format --verbose --quiet --stanza --pg-bindir --stall-timeout --duration --clients --scale --workload --rpo --rto --max-slowdown --app-url --http-timeout --max-app-failures --report --keep --repo --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -46,6 +46,10 @@ _pra__loadtest() {
                     return 0
                     ;;
                 --pg-bindir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stall-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

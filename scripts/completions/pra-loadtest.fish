@@ -3,6 +3,7 @@ complete -c pra-loadtest -l format -d 'Output format on stdout: json (pra.v1 lin
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
 complete -c pra-loadtest -l stanza -d 'Stanza: the name one database\'s backups are kept under (default: the database name)' -r
 complete -c pra-loadtest -l pg-bindir -d 'Directory of the PostgreSQL client programs (pg_dump, pg_dumpall, pg_restore), to pick a version (default: found on PATH)' -r -F
+complete -c pra-loadtest -l stall-timeout -d 'Fail (error class timeout, exit 3) when a dump, restore, upload or download makes no progress for this long; a lock wait and a slow but moving transfer are not stalls. 0 disables the check' -r
 complete -c pra-loadtest -l duration -d 'How long the load runs in all: a third as the baseline, then the backup, the restore and the rest of the time under load' -r
 complete -c pra-loadtest -l clients -d 'Concurrent client connections running the transaction' -r
 complete -c pra-loadtest -l scale -d 'Size of the built-in tables: 1 = 100,000 accounts (as pgbench); fractions allowed (0.1 = 10,000). Ignored with --workload' -r

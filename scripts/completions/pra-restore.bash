@@ -23,7 +23,7 @@ _pra__restore() {
 
     case "${cmd}" in
         pra__restore)
-            opts="-d -v -q -h -V --target-db --dbname --jobs --globals --no-owner --clean --yes --keep-old --temp-dir --critical-table --check-url --http-timeout --check-timeout --rto --report --pg-bindir --format --verbose --quiet --backup --since --repo --stanza --help --version"
+            opts="-d -v -q -h -V --target-db --all-stanzas --dbname --jobs --globals --no-owner --no-db-settings --clean --yes --keep-old --temp-dir --critical-table --check-url --http-timeout --check-timeout --rto --report --pg-bindir --stall-timeout --format --verbose --quiet --backup --since --repo --stanza --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,6 +74,10 @@ _pra__restore() {
                     return 0
                     ;;
                 --pg-bindir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stall-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -9,14 +9,17 @@ complete -c pra-restore -l check-timeout -d 'Former name of --http-timeout (and 
 complete -c pra-restore -l rto -d 'Recovery time objective: the event is `warn` when the restore takes longer' -r
 complete -c pra-restore -l report -d 'Write a Markdown restore report to this file' -r -F
 complete -c pra-restore -l pg-bindir -d 'Directory of the PostgreSQL client programs (pg_dump, pg_dumpall, pg_restore), to pick a version (default: found on PATH)' -r -F
+complete -c pra-restore -l stall-timeout -d 'Fail (error class timeout, exit 3) when a dump, restore, upload or download makes no progress for this long; a lock wait and a slow but moving transfer are not stalls. 0 disables the check' -r
 complete -c pra-restore -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
 complete -c pra-restore -l backup -d 'Which backup: an id (20261125T110000Z), `latest` (the newest complete one) or `latest-verified` (the newest whose last verification passed at the checksum or restore level); `all` is refused: a restore is of one backup.' -r
 complete -c pra-restore -l since -d 'Only backups started within this window before now are candidates (`7d`, `36h`)' -r
 complete -c pra-restore -l repo -d 'Backup repository: a path or file:// URL. Several values (or a comma-separated PRA_REPO): the first that holds the backup is used.' -r
 complete -c pra-restore -l stanza -d 'Stanza to restore from (default: the target database name when the repository has that stanza, else the repository\'s only stanza).' -r
+complete -c pra-restore -l all-stanzas -d 'Restore every stanza of the repository (a `pra-backup --all-databases` run), each into the database it was taken from, after creating the roles and tablespaces of the backup\'s globals that do not exist. With --backup ID, the backups of that --all-databases run (its run id, or a backup id) in each stanza that has one; with latest or latest-verified, that backup of each stanza. A database that exists is replaced only with --clean --yes; `postgres` (the maintenance database) is never replaced'
 complete -c pra-restore -l globals -d 'Create the roles (and tablespaces) the backup needs that do not exist yet, from the backup\'s globals; existing ones are left alone and reported'
 complete -c pra-restore -l no-owner -d 'Restore without ownership and grants (objects belong to the connecting user)'
+complete -c pra-restore -l no-db-settings -d 'Do not re-apply the backup\'s database-level state (owner, comment, privileges, ALTER DATABASE … SET and ALTER ROLE … IN DATABASE … SET settings) to the target'
 complete -c pra-restore -l clean -d 'Replace an existing target database (needs --yes). The old one stays in place until the new one is validated, then is dropped (or kept with --keep-old)'
 complete -c pra-restore -l yes -d 'Confirm --clean'
 complete -c pra-restore -l keep-old -d 'With --clean: keep the replaced database as <target>__pra_old_<time> instead of dropping it'

@@ -23,7 +23,7 @@ _pra__verify() {
 
     case "${cmd}" in
         pra__verify)
-            opts="-d -v -q -h -V --repo --all-stanzas --level --dbname --check-sql --jobs --pg-bindir --format --verbose --quiet --backup --since --stanza --help --version"
+            opts="-d -v -q -h -V --repo --all-stanzas --level --dbname --check-sql --jobs --pg-bindir --stall-timeout --format --verbose --quiet --backup --since --stanza --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -54,6 +54,10 @@ _pra__verify() {
                     return 0
                     ;;
                 --pg-bindir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stall-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -7,11 +7,12 @@ use pra_testkit::{tool, PgCluster, Tool};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// pra-backup aimed at the cluster and the repository.
+/// pra-backup aimed at the cluster and the repository (created by `--init` if needed).
 pub fn backup(c: &PgCluster, repo: &Path) -> Tool {
     tool(env!("CARGO_BIN_EXE_pra-backup"))
         .envs(c.env())
         .env("PRA_PG_BINDIR", c.bindir())
+        .arg("--init")
         .arg("--repo")
         .arg(repo)
 }

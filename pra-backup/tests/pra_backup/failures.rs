@@ -54,6 +54,7 @@ fn unreachable_server_fails_after_retries_and_leaves_nothing() {
             "1",
             "--retry-delay",
             "100ms",
+            "--init",
             "--repo",
         ])
         .arg(repo.path())
@@ -83,6 +84,7 @@ fn missing_pg_dump_is_a_configuration_error_naming_the_flag_not_retried() {
             "3",
             "--retry-delay",
             "10s",
+            "--init",
             "--repo",
         ])
         .arg(repo.path())

@@ -2,6 +2,7 @@
 //! `sslmode` (`allow` and `prefer` retry the other way when the server refuses),
 //! never TLS on a Unix socket, and failures worded like libpq's, with its hints.
 
+use super::liveness::{connect_within, Attempt};
 use super::tls::{self, SslMode};
 use super::{describe_pg_error, os_user, ConnError, ConnSettings};
 use postgres::config::{ChannelBinding, SslMode as PgSslMode, TargetSessionAttrs};
@@ -27,6 +28,9 @@ impl Target {
 
     /// Adds this host to a `postgres::Config`.
     pub(super) fn add_to(&self, cfg: &mut postgres::Config) {
+        if !self.is_socket() {
+            super::liveness::remember_port(self.port);
+        }
         if let Some(h) = &self.host {
             cfg.host(h);
         }
@@ -132,6 +136,7 @@ impl ConnSettings {
         cfg.user(&self.user());
         cfg.dbname(&self.dbname());
         cfg.connect_timeout(self.connect_timeout());
+        self.liveness.apply(&mut cfg);
         cfg.application_name(self.application_name.as_deref().unwrap_or("pra"));
         if let Some(o) = &self.options {
             cfg.options(o);
@@ -199,7 +204,7 @@ impl ConnSettings {
         }
         let mut last = None;
         for (i, &with_tls) in attempts.iter().enumerate() {
-            let result = match (with_tls, tls) {
+            let connector = match (with_tls, tls) {
                 (true, Some(connector)) => {
                     // Prefer lets tokio-postgres go plain when the server has no TLS.
                     cfg.ssl_mode(if mode == SslMode::Prefer {
@@ -207,16 +212,28 @@ impl ConnSettings {
                     } else {
                         PgSslMode::Require
                     });
-                    cfg.connect(connector.clone())
+                    Some(connector.clone())
                 }
                 _ => {
                     cfg.ssl_mode(PgSslMode::Disable);
-                    cfg.connect(postgres::NoTls)
+                    None
                 }
             };
-            let e = match result {
-                Ok(client) => return Ok(client),
-                Err(e) => e,
+            let timeout = self.connect_timeout();
+            let e = match connect_within(cfg.clone(), connector, timeout) {
+                Attempt::Done(Ok(client)) => return Ok(client),
+                Attempt::Done(Err(e)) => e,
+                // libpq's words; the next host of the list is still tried.
+                Attempt::TimedOut => {
+                    return Err(format!(
+                        "{} failed: timeout expired (connect_timeout {} s)",
+                        t.describe(),
+                        timeout.as_secs()
+                    ))
+                }
+                Attempt::Abandoned => {
+                    return Err(format!("{} abandoned: the run is stopping", t.describe()))
+                }
             };
             // As libpq: the other way is tried when the server refused this one
             // (pg_hba.conf), and for prefer also when the TLS handshake failed.

@@ -15,10 +15,13 @@
 
 mod connect;
 pub mod conninfo;
+mod liveness;
 mod params;
 pub mod pgpass;
 pub mod service;
 pub mod tls;
+
+pub use liveness::{sever_all, CONNECT_TIMEOUT_ENV, DEFAULT_CONNECT_TIMEOUT};
 
 use crate::error_class::ErrorClass;
 use crate::exit::ExitStatus;
@@ -63,6 +66,9 @@ pub struct ConnSettings {
     password: Option<String>,
     passfile: Option<PathBuf>,
     connect_timeout: Option<u64>,
+    /// `PRA_CONNECT_TIMEOUT`: pra's default when libpq's settings give none.
+    default_connect_timeout: Option<u64>,
+    liveness: liveness::Liveness,
     application_name: Option<String>,
     options: Option<String>,
     target_session_attrs: Option<String>,
@@ -121,9 +127,14 @@ impl ConnSettings {
         &self.tls
     }
 
-    /// The connection timeout, default 10 s (a tool run from cron must not hang).
+    /// The connection timeout: `connect_timeout`/`PGCONNECT_TIMEOUT`, else
+    /// `PRA_CONNECT_TIMEOUT`, else 30 s (a tool run from cron must not hang; 0 means
+    /// that default, not libpq's "forever").
     pub fn connect_timeout(&self) -> Duration {
-        Duration::from_secs(self.connect_timeout.filter(|&s| s > 0).unwrap_or(10))
+        self.connect_timeout
+            .or(self.default_connect_timeout)
+            .filter(|&s| s > 0)
+            .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs)
     }
 
     /// The same settings for another database on the same server.

@@ -116,13 +116,22 @@ impl ConnSettings {
         if s.user.is_none() {
             s.user = env("USER").or_else(|| env("LOGNAME"));
         }
+        if let Some(v) = env(super::CONNECT_TIMEOUT_ENV) {
+            let secs = v.trim().parse::<u64>().map_err(|_| {
+                ConnError::Invalid(format!(
+                    "{}: invalid value {v:?} (seconds)",
+                    super::CONNECT_TIMEOUT_ENV
+                ))
+            })?;
+            s.default_connect_timeout = Some(secs);
+        }
         s.tls.validate().map_err(ConnError::Invalid)?;
         s.targets()?;
         Ok(s)
     }
 
     pub(super) fn set(&mut self, key: &str, value: String) -> Result<(), String> {
-        if self.tls.set(key, value.clone())? {
+        if self.tls.set(key, value.clone())? || self.liveness.set(key, &value)? {
             return Ok(());
         }
         let one_of = |allowed: &[&str]| {

@@ -4,7 +4,7 @@
 //! reader's consumer.
 
 use super::kinds::{
-    BackupFields, CheckFields, DrillFields, InputFields, NotifyFields, ReportFields, RestoreFields,
+    BackupFields, CheckFields, DrillFields, InfoFields, InputFields, NotifyFields, ReportFields, RestoreFields,
     RotateFields, StatusFields, VerifyFields,
 };
 use super::{Event, Kind, Status};
@@ -85,13 +85,14 @@ fn every_protocol_example_decodes_into_the_event_types() {
                 Kind::Drill => decodes_as::<DrillFields>(&ev),
                 Kind::Input => decodes_as::<InputFields>(&ev),
                 Kind::Report => decodes_as::<ReportFields>(&ev),
+                Kind::Info => decodes_as::<InfoFields>(&ev),
                 ref other => panic!("an example of kind {other} this test does not know"),
             }
             kinds.push(ev.kind.as_str().to_string());
         }
     }
     for kind in [
-        "backup", "verify", "restore", "rotate", "notify", "check", "drill", "input",
+        "backup", "verify", "restore", "rotate", "notify", "check", "drill", "input", "info",
     ] {
         assert!(
             kinds.iter().any(|k| k == kind),

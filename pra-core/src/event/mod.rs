@@ -90,6 +90,8 @@ pub enum Kind {
     Wal,
     /// A compliance report over the event history (pra-report).
     Report,
+    /// What a repository holds (pra-info).
+    Info,
     /// A problem with an input line (any tool reading stdin).
     Input,
     /// A kind this version does not know; forwarded untouched.
@@ -110,6 +112,7 @@ impl Kind {
             Kind::Drill => "drill",
             Kind::Wal => "wal",
             Kind::Report => "report",
+            Kind::Info => "info",
             Kind::Input => "input",
             Kind::Other(s) => s,
         }
@@ -128,6 +131,7 @@ impl Kind {
             "drill" => Kind::Drill,
             "wal" => Kind::Wal,
             "report" => Kind::Report,
+            "info" => Kind::Info,
             "input" => Kind::Input,
             other => Kind::Other(other.to_string()),
         }

@@ -108,7 +108,10 @@ mod tests {
 
         std::fs::create_dir(&typo).unwrap();
         let err = Repository::open_existing(loc).unwrap_err().to_string();
-        assert!(err.contains("empty directory") && err.contains("--init"), "{err}");
+        assert!(
+            err.contains("empty directory") && err.contains("--init"),
+            "{err}"
+        );
         assert_eq!(
             Repository::open_existing(loc).unwrap_err().exit(),
             crate::exit::Exit::Runtime
@@ -128,7 +131,11 @@ mod tests {
         let repo = Repository::create(loc).unwrap();
         let first = repo.info().unwrap().unwrap();
         let again = Repository::create(&format!("file://{loc}")).unwrap();
-        assert_eq!(again.info().unwrap().unwrap(), first, "a no-op the second time");
+        assert_eq!(
+            again.info().unwrap().unwrap(),
+            first,
+            "a no-op the second time"
+        );
         assert!(Repository::open_existing(loc).is_ok());
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&repo_dir).unwrap().permissions().mode();

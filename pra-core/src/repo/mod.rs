@@ -14,19 +14,25 @@
 
 mod create;
 pub mod id;
+#[cfg(feature = "object-store")]
+pub mod lease;
 pub mod local;
+#[cfg(feature = "object-store")]
+pub mod object;
 pub mod storage;
 
 pub use create::INIT_FLAG;
 pub use id::{backup_id_for, is_valid_backup_id, validate_stanza};
 pub use local::LocalStorage;
-pub use storage::{FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage};
+#[cfg(feature = "object-store")]
+pub use object::ObjectStorage;
+pub use storage::{Capabilities, FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage};
 
 use crate::error_class::ErrorClass;
 use crate::exit::ExitStatus;
 use crate::manifest::{FormatError, Manifest, VerifyRecord};
-use crate::verdicts::Verdicts;
 use crate::redact::redact_url;
+use crate::verdicts::Verdicts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -106,9 +112,7 @@ impl ExitStatus for RepoError {
             RepoError::Io { .. }
             | RepoError::NotFound(_)
             | RepoError::Missing { .. }
-            | RepoError::Format(_) => {
-                ErrorClass::Repository
-            }
+            | RepoError::Format(_) => ErrorClass::Repository,
         }
     }
 }
@@ -149,8 +153,8 @@ fn backup_key(stanza: &str, id: &str) -> String {
 }
 
 impl Repository {
-    /// Opens a repository at a path or `file://` URL. Object storage (`s3://` …)
-    /// is refused with a clear error until its backend exists.
+    /// Opens a repository at a path, a `file://` URL, or (feature `object-store`)
+    /// `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix`.
     ///
     /// Opening does not create anything; the first write does ([`Repository::init`]).
     pub fn open(location: &str) -> Result<Repository, RepoError> {
@@ -160,13 +164,17 @@ impl Repository {
                 reason: "empty; give --repo PATH or set PRA_REPO".to_string(),
             });
         }
+        #[cfg(feature = "object-store")]
+        if object::is_object_url(location) {
+            return Repository::with_storage(Box::new(ObjectStorage::open(location)?));
+        }
         let path = if let Some(rest) = location.strip_prefix("file://") {
             rest.to_string()
         } else if let Some((scheme, _)) = location.split_once("://") {
             return Err(RepoError::Location {
                 location: redact_url(location),
                 reason: format!(
-                    "{scheme}:// repositories are not supported yet (use a local path or file://)"
+                    "{scheme}:// repositories are not supported by this build (use a local path, file://, s3://, gs:// or az://)"
                 ),
             });
         } else {

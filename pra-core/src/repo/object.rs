@@ -74,7 +74,7 @@ fn scrub(text: &str) -> String {
         .iter()
         .filter_map(|v| std::env::var(v).ok())
         .filter(|v| v.len() >= 4)
-        .map(|v| (v, crate::redact::REDACTED.to_string()))
+        .map(|v| (v, crate::redact::MASK.to_string()))
         .collect();
     let pairs: Vec<(&str, String)> = secrets
         .iter()
@@ -83,10 +83,14 @@ fn scrub(text: &str) -> String {
     crate::redact::scrub(text, &pairs)
 }
 
-fn store_error(key: &str, e: object_store::Error) -> RepoError {
+/// What to check, by kind of failure, for the one-line error an operator reads.
+fn hint(e: &object_store::Error) -> &'static str {
     match e {
-        object_store::Error::NotFound { .. } => RepoError::NotFound(key.to_string()),
-        other => RepoError::io(key, io::Error::other(scrub(&other.to_string()))),
+        object_store::Error::Unauthenticated { .. } | object_store::Error::PermissionDenied { .. } => {
+            "check the credentials in the environment (docs/STORAGE.md)"
+        }
+        object_store::Error::NotFound { .. } => "does the bucket (or container) exist?",
+        _ => "check the endpoint, the bucket and the credentials in the environment, and the clock (docs/STORAGE.md)",
     }
 }
 
@@ -97,8 +101,10 @@ fn retry_config() -> RetryConfig {
             max_backoff: Duration::from_secs(10),
             base: 2.0,
         },
-        max_retries: 6,
-        retry_timeout: Duration::from_secs(120),
+        // 0.2 + 0.4 + … + 3.2 s: a blip is ridden out, a server that is down is
+        // reported within seconds rather than holding a cron slot.
+        max_retries: 5,
+        retry_timeout: Duration::from_secs(60),
     }
 }
 
@@ -106,13 +112,18 @@ impl ObjectStorage {
     /// Opens `s3://bucket/prefix`, `gs://bucket/prefix` or `az://container/prefix`,
     /// credentials and endpoint from the environment. Nothing is contacted yet.
     pub fn open(url: &str) -> Result<ObjectStorage, RepoError> {
+        ObjectStorage::open_with(url, &[])
+    }
+
+    /// [`ObjectStorage::open`] with settings on top of the environment, named as the
+    /// environment variables (`AWS_ENDPOINT_URL`, `GOOGLE_BASE_URL`, …): tests reach
+    /// their loopback servers without changing the process environment.
+    pub fn open_with(url: &str, settings: &[(String, String)]) -> Result<ObjectStorage, RepoError> {
         let bad = |reason: &str| RepoError::Location {
             location: crate::redact::redact_url(url),
             reason: reason.to_string(),
         };
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| bad("not a URL"))?;
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("not a URL"))?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() || bucket.contains('@') || bucket.contains(':') {
             return Err(bad(
@@ -120,18 +131,49 @@ impl ObjectStorage {
             ));
         }
         let prefix = prefix.trim_matches('/').to_string();
+        let setting = |prefix: &str| {
+            settings
+                .iter()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                .collect::<Vec<_>>()
+        };
         let built: Result<Arc<dyn ObjectStore>, object_store::Error> = match scheme {
-            "s3" => object_store::aws::AmazonS3Builder::from_env()
+            "s3" => setting("AWS_")
+                .into_iter()
+                .fold(
+                    object_store::aws::AmazonS3Builder::from_env(),
+                    |b, (k, v)| match k.parse() {
+                        Ok(key) => b.with_config(key, v),
+                        Err(_) => b,
+                    },
+                )
                 .with_bucket_name(bucket)
                 .with_retry(retry_config())
                 .build()
                 .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
-            "gs" => object_store::gcp::GoogleCloudStorageBuilder::from_env()
+            "gs" => setting("GOOGLE_")
+                .into_iter()
+                .fold(
+                    object_store::gcp::GoogleCloudStorageBuilder::from_env(),
+                    |b, (k, v)| match k.parse() {
+                        Ok(key) => b.with_config(key, v),
+                        Err(_) => b,
+                    },
+                )
                 .with_bucket_name(bucket)
                 .with_retry(retry_config())
                 .build()
                 .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
-            "az" => object_store::azure::MicrosoftAzureBuilder::from_env()
+            "az" => setting("AZURE_")
+                .into_iter()
+                .fold(
+                    object_store::azure::MicrosoftAzureBuilder::from_env(),
+                    |b, (k, v)| match k.parse() {
+                        Ok(key) => b.with_config(key, v),
+                        Err(_) => b,
+                    },
+                )
                 .with_container_name(bucket)
                 .with_retry(retry_config())
                 .build()
@@ -164,6 +206,22 @@ impl ObjectStorage {
         }
     }
 
+    /// A failure on `key`, named with the repository URL; `NotFound` stays a
+    /// [`RepoError::NotFound`] (an absent object is an answer, not a failure).
+    fn error(&self, key: &str, e: object_store::Error) -> RepoError {
+        match e {
+            object_store::Error::NotFound { .. } => RepoError::NotFound(key.to_string()),
+            other => self.failure(key, other),
+        }
+    }
+
+    /// A failure on `key` whatever its kind (a write answered "not found" means a
+    /// missing bucket, not a missing object).
+    fn failure(&self, key: &str, e: object_store::Error) -> RepoError {
+        let msg = format!("{}; {}", scrub(&e.to_string()), hint(&e));
+        RepoError::io(&format!("{}/{key}", self.describe()), io::Error::other(msg))
+    }
+
     fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
     }
@@ -173,7 +231,7 @@ impl ObjectStorage {
         let payload = PutPayload::from(bytes.to_vec());
         self.block_on(self.store.put(&self.path(key), payload))
             .map(drop)
-            .map_err(|e| store_error(key, e))
+            .map_err(|e| self.failure(key, e))
     }
 
     /// The objects under `prefix/` at any depth, with their size and time.
@@ -183,7 +241,7 @@ impl ObjectStorage {
             let mut out = Vec::new();
             let mut s = self.store.list(Some(&path));
             while let Some(item) = s.next().await {
-                out.push(item.map_err(|e| store_error(prefix, e))?);
+                out.push(item.map_err(|e| self.failure(prefix, e))?);
             }
             Ok(out)
         })
@@ -193,7 +251,7 @@ impl ObjectStorage {
         let path = self.path(prefix);
         let at = (!path.as_ref().is_empty()).then_some(&path);
         self.block_on(self.store.list_with_delimiter(at))
-            .map_err(|e| store_error(prefix, e))
+            .map_err(|e| self.failure(prefix, e))
     }
 
     /// The objects directly under `prefix` whose names start with `start` (leases).
@@ -230,19 +288,21 @@ impl Storage for ObjectStorage {
         match self.block_on(self.store.put_opts(&self.path(key), payload, opts)) {
             Ok(_) => Ok(true),
             Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
-            Err(e) => Err(store_error(key, e)),
+            Err(e) => Err(self.failure(key, e)),
         }
     }
 
     fn read_range(&self, key: &str, range: std::ops::Range<u64>) -> Result<Vec<u8>, RepoError> {
-        let size = self.size(key)?.ok_or_else(|| RepoError::NotFound(key.to_string()))?;
+        let size = self
+            .size(key)?
+            .ok_or_else(|| RepoError::NotFound(key.to_string()))?;
         let range = range.start.min(size)..range.end.min(size);
         if range.is_empty() {
             return Ok(Vec::new());
         }
         self.block_on(self.store.get_range(&self.path(key), range))
             .map(|b| b.to_vec())
-            .map_err(|e| store_error(key, e))
+            .map_err(|e| self.error(key, e))
     }
 
     fn create(&self, key: &str) -> Result<Box<dyn StagedFile>, RepoError> {
@@ -257,7 +317,7 @@ impl Storage for ObjectStorage {
     fn open(&self, key: &str) -> Result<Box<dyn Read + Send>, RepoError> {
         let got = self
             .block_on(self.store.get(&self.path(key)))
-            .map_err(|e| store_error(key, e))?;
+            .map_err(|e| self.error(key, e))?;
         Ok(Box::new(ObjectReader {
             rt: self.rt.clone(),
             stream: got.into_stream(),
@@ -270,7 +330,7 @@ impl Storage for ObjectStorage {
         match self.block_on(self.store.head(&self.path(key))) {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(store_error(key, e)),
+            Err(e) => Err(self.error(key, e)),
         }
     }
 
@@ -278,7 +338,7 @@ impl Storage for ObjectStorage {
         match self.block_on(self.store.head(&self.path(key))) {
             Ok(meta) => return Ok(Some(meta.last_modified.into())),
             Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(store_error(key, e)),
+            Err(e) => return Err(self.error(key, e)),
         }
         // A "directory": the newest object under it, as a local directory's mtime.
         Ok(self
@@ -325,7 +385,7 @@ impl Storage for ObjectStorage {
     fn delete(&self, key: &str) -> Result<(), RepoError> {
         match self.block_on(self.store.delete(&self.path(key))) {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(store_error(key, e)),
+            Err(e) => Err(self.error(key, e)),
         }
     }
 
@@ -334,7 +394,7 @@ impl Storage for ObjectStorage {
         for meta in self.list_all(prefix)? {
             match self.block_on(self.store.delete(&meta.location)) {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => freed += meta.size,
-                Err(e) => return Err(store_error(prefix, e)),
+                Err(e) => return Err(self.error(prefix, e)),
             }
         }
         Ok(freed)
@@ -409,11 +469,11 @@ impl StagedFile for ObjectStaged {
                 let path = self.storage.path(&key);
                 self.storage
                     .block_on(upload.finish())
-                    .map_err(|e| store_error(&key, e))?;
+                    .map_err(|e| self.storage.failure(&key, e))?;
                 let meta = self
                     .storage
                     .block_on(self.storage.store.head(&path))
-                    .map_err(|e| store_error(&key, e))?;
+                    .map_err(|e| self.storage.failure(&key, e))?;
                 Ok(meta.size)
             }
             None => {
@@ -430,7 +490,11 @@ impl Drop for ObjectStaged {
     fn drop(&mut self) {
         if let Some(upload) = self.upload.take() {
             if let Err(e) = self.storage.block_on(upload.abort()) {
-                log::warn!("could not abort the upload of {}: {}", self.key, scrub(&e.to_string()));
+                log::warn!(
+                    "could not abort the upload of {}: {}",
+                    self.key,
+                    scrub(&e.to_string())
+                );
             }
         }
     }

@@ -212,6 +212,10 @@ pub fn hint(code: u16, answer: &str) -> Option<&'static str> {
             "the bot knows no such chat: fix --telegram-chat-id (PRA_TELEGRAM_CHAT_ID), and \
              add the bot to the chat (or, for a person, have them start it)"
         }
+        // The text itself, which no setting fixes.
+        400 if answer.contains("parse entities") || answer.contains("too long") => {
+            "the Bot API refused the text pra-notify built: please report it as a bug"
+        }
         400 => "check --telegram-chat-id (PRA_TELEGRAM_CHAT_ID)",
         _ => return None,
     })

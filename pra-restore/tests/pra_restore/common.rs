@@ -132,6 +132,8 @@ pub fn backup(c: &PgCluster, repo_dir: &Path, db: &str, stanza: &str, codec: Cod
         system_identifier: sysid,
         database: Some(db.to_string()),
         database_size_bytes: None,
+        database_state: pra_core::dbstate::read_database_state(&mut client, db).unwrap(),
+        run_id: None,
         wal_lsn: None,
         timeline: None,
         files: vec![dump, globals],

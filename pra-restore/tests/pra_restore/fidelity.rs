@@ -1,7 +1,8 @@
 //! The project's own fidelity schema (pra-testkit/sql/fidelity.sql) round-trips onto
 //! a FRESH cluster through backup -> pra-restore --globals: identical digests (rows,
 //! sequences, large objects, policies, comments, extensions, partitions, inheritance,
-//! persistence), owners and grants. Needs nothing beside the clone.
+//! persistence), owners and grants, and the database-level state (owner, privileges,
+//! comment, settings). Needs nothing beside the clone.
 
 use crate::common;
 
@@ -14,7 +15,6 @@ use pra_testkit::{
     database_digest, database_settings, load_fidelity, object_owners, tool, PgCluster,
     FIDELITY_ROLES,
 };
-use std::collections::BTreeMap;
 
 #[test]
 fn fidelity_schema_round_trips_onto_a_fresh_cluster() {
@@ -46,33 +46,14 @@ fn fidelity_schema_round_trips_onto_a_fresh_cluster() {
         diff_maps(&owners, &object_owners(&fresh, "fid")),
         Vec::<String>::new()
     );
-    known_gap_database_level_state(&source, &fresh);
-}
-
-/// KNOWN GAP, issue 18 item 4: pra-backup runs pg_dump without `--create`, so the
-/// database's owner, privileges, comment and `ALTER DATABASE … SET` / `ALTER ROLE …
-/// IN DATABASE … SET` settings are not in the backup, and the restored database has
-/// none of them. This asserts exactly that difference, so that it is visible here
-/// rather than ignored; when item 4 lands this fails: replace it by an equality check.
-fn known_gap_database_level_state(source: &PgCluster, fresh: &PgCluster) {
-    let want = database_settings(source, "fid");
-    let got = database_settings(fresh, "fid");
-    let lost: BTreeMap<&str, &str> = want
-        .iter()
-        .filter(|(k, v)| got.get(*k) != Some(*v))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let keys: Vec<&str> = lost.keys().copied().collect();
+    // Database-level state (issue 18 item 4): owner, privileges, comment and both
+    // kinds of settings are restored under the target name.
     assert_eq!(
-        keys,
-        [
-            "acl",
-            "comment",
-            "owner",
-            "setting:*",
-            "setting:pra_fid_reader"
-        ],
-        "issue 18 item 4 (database-level state) changed what a restore carries: \
-         source {want:?}, restored {got:?}; make this an equality check"
+        database_settings(&fresh, "fid"),
+        database_settings(&source, "fid"),
+        "{}",
+        run.dump()
     );
+    assert!(f.db_settings_applied.contains(&"owner pra_fid_owner".to_string()));
+    assert!(f.db_settings_skipped.is_empty(), "{:?}", f.db_settings_skipped);
 }

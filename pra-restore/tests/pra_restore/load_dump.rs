@@ -60,6 +60,7 @@ fn load_dump_streams_and_uses_a_temp_file_with_jobs() {
                 no_owner: false,
                 temp_dir: Some(temp.path().to_path_buf()),
                 pg_bindir: Some(c.bindir().to_path_buf()),
+                ..LoadOptions::default()
             },
         )
         .unwrap();

@@ -66,6 +66,8 @@ impl Repo {
                     system_identifier: "7300000000000000000".into(),
                     database: Some(stanza.to_string()),
                     database_size_bytes: None,
+                    database_state: None,
+                    run_id: None,
                     wal_lsn: None,
                     timeline: None,
                     files: vec![ManifestFile {

@@ -9,6 +9,7 @@ use pra_core::event::Status;
 use pra_core::exit::ExitStatus;
 use pra_core::repo::Repository;
 use pra_core::time::{format_bytes, format_duration, format_ts};
+use pra_core::verdicts::Standing;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
@@ -181,13 +182,18 @@ pub fn backup_verified(repo: &Repository, stanza: &str, max_age: Duration) -> Ch
                 .because(e.class())
         }
     };
+    // The newest backup that is verified or has a standing failure decides; a
+    // manifest-level pass only says the files are there (pra_core::verdicts).
     let mut found = None;
     for b in backups.iter().rev().filter(|b| b.complete) {
         match repo.read_verify(stanza, &b.id) {
-            Ok(Some(rec)) => {
-                found = Some(rec);
-                break;
-            }
+            Ok(Some(verdicts)) => match verdicts.standing() {
+                Standing::Verified(v) | Standing::Failed(v) => {
+                    found = Some((b.id.clone(), v.clone()));
+                    break;
+                }
+                Standing::Unverified => {}
+            },
             Ok(None) => {}
             Err(e) => {
                 return CheckResult::error("backup_verified", format!("{stanza}/{}: {e}", b.id))
@@ -195,24 +201,24 @@ pub fn backup_verified(repo: &Repository, stanza: &str, max_age: Duration) -> Ch
             }
         }
     }
-    let Some(rec) = found else {
+    let Some((backup_id, rec)) = found else {
         return CheckResult::error(
             "backup_verified",
-            format!("{stanza}: no backup has been verified (run pra-verify)"),
+            format!(
+                "{stanza}: no backup has been verified at the checksum or restore level \
+                 (run pra-verify)"
+            ),
         )
         .thresholds(&limits);
     };
     let age = seconds_since(rec.verified_at);
-    let level = serde_json::to_value(rec.level)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let level = rec.level_name();
     let (status, message) = if rec.status == Status::Error {
         (
             Status::Error,
             format!(
                 "{stanza}: verification of {} ({level}) FAILED {} ago: {}",
-                rec.backup_id,
+                backup_id,
                 age_words(age),
                 if rec.problems.is_empty() {
                     "no detail".to_string()
@@ -226,7 +232,7 @@ pub fn backup_verified(repo: &Repository, stanza: &str, max_age: Duration) -> Ch
             limits.evaluate(age).max(rec.status),
             format!(
                 "{stanza}: {} verified ({level}) {} ago (max {})",
-                rec.backup_id,
+                backup_id,
                 age_words(age),
                 format_duration(max_age)
             ),
@@ -240,7 +246,7 @@ pub fn backup_verified(repo: &Repository, stanza: &str, max_age: Duration) -> Ch
         })
         .value(age, "s")
         .thresholds(&limits)
-        .detail("backup_id", rec.backup_id.clone())
+        .detail("backup_id", backup_id)
         .detail("level", level)
         .detail("result", rec.status.as_str())
         .detail("verified_at", format_ts(&rec.verified_at));

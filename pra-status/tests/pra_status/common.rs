@@ -46,6 +46,8 @@ pub fn synthetic_backup(repo: &Repository, stanza: &str, finished: DateTime<Utc>
         system_identifier: "7300000000000000000".into(),
         database: Some(stanza.to_string()),
         database_size_bytes: Some(1 << 20),
+        database_state: None,
+        run_id: None,
         wal_lsn: None,
         timeline: Some(1),
         files: vec![ManifestFile {

@@ -276,9 +276,6 @@ impl TocReader {
             .lines()
             .filter(|l| !l.trim().is_empty() && !l.starts_with(';'))
             .count() as u64;
-        if entries == 0 {
-            return Err("pg_restore --list found no entries in the table of contents".into());
-        }
         Ok(entries)
     }
 }
@@ -315,7 +312,8 @@ pub fn check_file(
             let tee = toc.as_mut().and_then(|t| t.child.stdin.take());
             let (raw, decoded, stored) = check_framed(frames, tee);
             let stored = stored.map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
-            return conclude(file, stored, raw, decoded, toc);
+            return conclude(file, stored, raw, decoded, toc)
+                .and_then(|d| compare_toc(manifest, file, d));
         }
         source = Box::new(io::Cursor::new(head).chain(rest));
     }
@@ -350,7 +348,26 @@ pub fn check_file(
         .join()
         .map_err(|_| corrupt(file, "the reading thread failed"))?
         .map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
-    conclude(file, stored, raw, decode_result, toc)
+    conclude(file, stored, raw, decode_result, toc).and_then(|d| compare_toc(manifest, file, d))
+}
+
+/// An empty table of contents is what an empty database dumps (a stock server's
+/// `postgres`): valid exactly when the manifest recorded zero tables.
+fn compare_toc(
+    manifest: &Manifest,
+    file: &ManifestFile,
+    d: FileDigests,
+) -> Result<FileDigests, FetchError> {
+    match (d.toc_entries, manifest.tables.len()) {
+        (Some(0), n) if n > 0 => Err(corrupt(
+            file,
+            format!(
+                "pg_restore --list found no entries in the table of contents, but the \
+                 manifest lists {n} table(s)"
+            ),
+        )),
+        _ => Ok(d),
+    }
 }
 
 /// The verdict, with problems in order of how plainly they explain the damage.

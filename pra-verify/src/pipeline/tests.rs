@@ -36,6 +36,8 @@ fn backup_encoded(opts: EncodeOptions, data: &[u8]) -> (tempfile::TempDir, Repos
         system_identifier: "1".into(),
         database: None,
         database_size_bytes: None,
+        database_state: None,
+        run_id: None,
         wal_lsn: None,
         timeline: None,
         files: vec![ManifestFile {

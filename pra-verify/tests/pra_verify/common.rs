@@ -33,6 +33,7 @@ pub fn take_backup(c: &PgCluster, repo: &Path, db: &str) -> ToolRun {
     let run = tool(backup_bin().to_str().unwrap())
         .envs(c.env())
         .env("PRA_PG_BINDIR", c.bindir())
+        .arg("--init")
         .arg("--repo")
         .arg(repo)
         .args(["-d", db])

@@ -59,6 +59,7 @@ fn backup_verify_restore_round_trip_over_tls_only() {
 
     let taken = tool(sibling_bin("pra-backup").to_str().unwrap())
         .envs(env.clone())
+        .arg("--init")
         .arg("--repo")
         .arg(&repo)
         .args(["-d", "app"])

@@ -9,6 +9,7 @@
 mod backup;
 mod check;
 mod drill;
+mod info;
 mod input;
 mod notify;
 mod report;
@@ -19,6 +20,7 @@ mod verify;
 pub use backup::{BackupFields, FileSummary};
 pub use check::{AvailabilityFields, CheckFields, StatusFields};
 pub use drill::{DrillFields, LoadPhase, SlaCheck, TimelinePoint};
+pub use info::{InfoFields, InfoItem, InfoVerdict};
 pub use input::InputFields;
 pub use notify::NotifyFields;
 pub use report::{

@@ -23,6 +23,11 @@ pub struct RestoreFields {
     /// The backup restored. Absent when the run failed before choosing one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_id: Option<String>,
+    /// The level of the verdict that makes the backup verified (`checksum` or
+    /// `restore`); absent when it is not verified. `--backup latest-verified` only
+    /// picks backups that have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_level: Option<String>,
     /// The repository, secrets redacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
@@ -78,6 +83,14 @@ pub struct RestoreFields {
     /// Roles the backup needs that do not exist (restore refused, or `--no-owner`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles_missing: Vec<String>,
+    /// Database-level state of the backup re-applied to the target (`owner NAME`,
+    /// `comment`, `privileges`, `setting NAME`, `setting NAME for ROLE`).
+    #[serde(default)]
+    pub db_settings_applied: Vec<String>,
+    /// Database-level state not applied, with why (`--no-db-settings`, a missing role,
+    /// a backup of an older pra that did not record it).
+    #[serde(default)]
+    pub db_settings_skipped: Vec<String>,
     /// Temporary databases of earlier interrupted runs that this run dropped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cleaned_temp_databases: Vec<String>,

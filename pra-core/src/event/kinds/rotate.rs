@@ -14,6 +14,10 @@ pub struct KeptBackup {
     /// `after-now`, `unreadable manifest: …`, `locked by …`).
     #[serde(default)]
     pub reasons: Vec<String>,
+    /// The level of the verdict that makes it verified (`checksum` or `restore`);
+    /// absent when it is not verified (`pra_core::verdicts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_level: Option<String>,
 }
 
 /// A backup that could not be deleted.

@@ -1,0 +1,56 @@
+//! A repository is created explicitly (issue 18, item 6): without `--init` a typo in
+//! `--repo` or an empty mount point is refused, naming the path and the flag, and
+//! nothing is created; `--init` never creates the parents and is a no-op the second time.
+
+use crate::common::*;
+use pra_core::error_class::ErrorClass;
+use pra_core::event::{Kind, Status};
+use pra_testkit::{tool, PgCluster, Tool};
+use std::path::Path;
+
+/// pra-backup without `--init` (the shared helper passes it).
+fn backup_no_init(c: &PgCluster, repo: &Path) -> Tool {
+    tool(env!("CARGO_BIN_EXE_pra-backup"))
+        .envs(c.env())
+        .env("PRA_PG_BINDIR", c.bindir())
+        .arg("--repo")
+        .arg(repo)
+        .args(["-d", "init_app"])
+}
+
+#[test]
+fn without_init_a_missing_or_empty_repository_is_refused_and_init_creates_it_once() {
+    let c = PgCluster::start();
+    c.create_db("init_app");
+    let home = tempfile::tempdir().unwrap();
+
+    for (repo, words) in [
+        (home.path().join("bakcups"), "does not exist"),
+        (home.path().to_path_buf(), "empty directory"),
+    ] {
+        let run = backup_no_init(&c, &repo).run();
+        run.code_is(3);
+        run.stderr_contains(repo.to_str().unwrap());
+        run.stderr_contains(words);
+        run.stderr_contains("pra-backup --init");
+        let ev = run.one(Kind::Backup);
+        run.check(
+            ev.status == Status::Error && ev.class() == Some(ErrorClass::Repository),
+            "a `repository` error event",
+        );
+        run.check(all_files(home.path()).is_empty(), "nothing created");
+    }
+
+    let unmounted = home.path().join("mnt/backup/pra");
+    let run = backup(&c, &unmounted).args(["-d", "init_app"]).run();
+    run.code_is(3);
+    run.stderr_contains("parent directory");
+    run.check(!home.path().join("mnt").exists(), "no parent created");
+
+    let repo = home.path().join("pra");
+    backup(&c, &repo).args(["-d", "init_app"]).run().success();
+    let created = std::fs::read(repo.join("pra.json")).unwrap();
+    backup(&c, &repo).args(["-d", "init_app"]).run().success();
+    assert_eq!(std::fs::read(repo.join("pra.json")).unwrap(), created);
+    backup_no_init(&c, &repo).run().success();
+}

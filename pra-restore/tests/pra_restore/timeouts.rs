@@ -1,0 +1,96 @@
+//! A hung server never hangs pra-restore (issue 26): with the cluster frozen by
+//! SIGSTOP, the connection gives up after PRA_CONNECT_TIMEOUT, a restore that stops
+//! moving fails after --stall-timeout with error class `timeout`, and SIGTERM ends
+//! a restore blocked on the frozen server within seconds. Once the server resumes,
+//! the next run drops the temporary database the frozen server kept it from
+//! dropping, and nothing else is left.
+
+use crate::common::{self, PRA_RESTORE};
+use pra_core::codec::Codec;
+use pra_core::error_class::ErrorClass;
+use pra_core::event::Kind;
+use pra_testkit::{tool, wait_until, PgCluster, Tool};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn restore(c: &PgCluster, repo: &Path, target: &str) -> Tool {
+    tool(PRA_RESTORE)
+        .args(["--stanza", "big", "--target-db", target, "--stall-timeout", "3s"])
+        .arg("--repo")
+        .arg(repo)
+        .envs(c.env())
+        .env("PRA_CONNECT_TIMEOUT", "2")
+        .timeout(Duration::from_secs(60))
+}
+
+fn copying(c: &PgCluster, target: &str) -> bool {
+    c.psql(
+        "postgres",
+        &format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE '{target}\\_\\_pra\\_restore\\_%' \
+             AND query ILIKE 'COPY%'"
+        ),
+    ) != "0"
+}
+
+/// After the thaw: a new run drops what the frozen server kept, and restores.
+fn assert_recovers(c: &PgCluster, repo: &Path, target: &str) {
+    restore(c, repo, target).run().success();
+    let left: Vec<String> = c
+        .databases()
+        .into_iter()
+        .filter(|d| d.starts_with(target) && d != target)
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "no temporary database left");
+}
+
+#[test]
+fn a_frozen_server_bounds_every_wait_of_a_restore() {
+    let c = PgCluster::start();
+    let repo = tempfile::tempdir().unwrap();
+    c.create_db("big");
+    c.psql(
+        "big",
+        "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS a FROM generate_series(1, 300000) g; \
+         ALTER TABLE big ADD PRIMARY KEY (id)",
+    );
+    common::backup(&c, repo.path(), "big", "big", Codec::Zstd);
+
+    // Frozen before the connection: the connect timeout.
+    let frozen = c.freeze();
+    let run = restore(&c, repo.path(), "r1").run();
+    run.code_is(3);
+    assert_eq!(run.one(Kind::Restore).class(), Some(ErrorClass::Connection));
+    run.check(run.elapsed < Duration::from_secs(2 + 3), "within the connect timeout");
+    frozen.thaw();
+
+    // Frozen mid-restore: the stall timeout.
+    let running = restore(&c, repo.path(), "r2").spawn();
+    wait_until("pg_restore copying", Duration::from_secs(60), || copying(&c, "r2"));
+    let frozen = c.freeze();
+    let since = Instant::now();
+    let run = running.wait();
+    run.code_is(3);
+    let ev = run.one(Kind::Restore);
+    assert_eq!(ev.class(), Some(ErrorClass::Timeout), "{}", run.dump());
+    assert!(ev.message.contains("made no progress"), "{}", run.dump());
+    run.check(since.elapsed() < Duration::from_secs(3 + 5), "within the stall timeout");
+    frozen.thaw();
+    assert_recovers(&c, repo.path(), "r2");
+
+    // Frozen mid-restore, then SIGTERM: ended within 5 s, by the signal.
+    let running = restore(&c, repo.path(), "r3")
+        .args(["--stall-timeout", "10m"])
+        .spawn();
+    wait_until("pg_restore copying", Duration::from_secs(60), || copying(&c, "r3"));
+    let frozen = c.freeze();
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Instant::now();
+    running.signal(libc::SIGTERM);
+    let run = running.wait();
+    run.check(sent.elapsed() < Duration::from_secs(5), "ended within 5 s of SIGTERM");
+    assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
+    assert_eq!(run.one(Kind::Restore).class(), Some(ErrorClass::Interrupted));
+    frozen.thaw();
+    assert_recovers(&c, repo.path(), "r3");
+}

@@ -1,0 +1,94 @@
+//! A hung server never hangs pra-verify's restore level (issue 26): with the cluster
+//! frozen by SIGSTOP, the connection gives up after PRA_CONNECT_TIMEOUT, a test
+//! restore that stops moving fails after --stall-timeout with error class `timeout`
+//! (no verdict on the backup: a frozen server says nothing about it), and SIGTERM
+//! ends a test restore blocked on the frozen server within seconds. Once the server
+//! resumes, the next run drops the scratch database the frozen server kept, and
+//! verifies.
+
+use crate::common::*;
+use pra_core::error_class::ErrorClass;
+use pra_core::event::{Kind, Status};
+use pra_testkit::{wait_until, PgCluster, Tool};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn restore_level(c: &PgCluster, repo: &Path) -> Tool {
+    verify(c, repo)
+        .args(["--stanza", "app", "--level", "restore", "-d", "postgres"])
+        .args(["--stall-timeout", "3s"])
+        .env("PRA_CONNECT_TIMEOUT", "2")
+        .timeout(Duration::from_secs(60))
+}
+
+fn test_restore_copying(c: &PgCluster) -> bool {
+    c.psql(
+        "postgres",
+        "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'pra\\_verify\\_%' \
+         AND query ILIKE 'COPY % FROM stdin%'",
+    ) != "0"
+}
+
+/// After the thaw: the next run drops what the frozen server kept, and passes.
+fn assert_recovers(c: &PgCluster, repo: &Path) {
+    let run = restore_level(c, repo).run();
+    run.success();
+    assert_eq!(scratch_dbs(c), Vec::<String>::new());
+}
+
+#[test]
+fn a_frozen_server_bounds_every_wait_of_a_test_restore() {
+    let c = PgCluster::start();
+    let repo = tempfile::tempdir().unwrap();
+    c.create_db("app");
+    c.psql(
+        "app",
+        "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS a FROM generate_series(1, 300000) g; \
+         ALTER TABLE big ADD PRIMARY KEY (id)",
+    );
+    take_backup(&c, repo.path(), "app");
+
+    // Frozen before the connection: the connect timeout, no verdict.
+    let frozen = c.freeze();
+    let run = restore_level(&c, repo.path()).run();
+    run.code_is(3);
+    let (ev, _) = verify_fields(&run);
+    assert_eq!(ev.status, Status::Error);
+    assert_eq!(ev.class(), Some(ErrorClass::Connection), "{}", run.dump());
+    run.check(run.elapsed < Duration::from_secs(2 + 3), "within the connect timeout");
+    frozen.thaw();
+
+    // Frozen mid-restore: the stall timeout, no verdict.
+    let running = restore_level(&c, repo.path()).spawn();
+    wait_until("the test restore copying", Duration::from_secs(60), || {
+        test_restore_copying(&c)
+    });
+    let frozen = c.freeze();
+    let since = Instant::now();
+    let run = running.wait();
+    run.code_is(3);
+    let ev = run.one(Kind::Verify);
+    assert_eq!(ev.class(), Some(ErrorClass::Timeout), "{}", run.dump());
+    assert!(ev.message.contains("made no progress"), "{}", run.dump());
+    run.check(since.elapsed() < Duration::from_secs(3 + 5), "within the stall timeout");
+    frozen.thaw();
+    assert_recovers(&c, repo.path());
+
+    // Frozen mid-restore, then SIGTERM: ended within 5 s, by the signal, with an event.
+    let running = restore_level(&c, repo.path())
+        .args(["--stall-timeout", "10m"])
+        .spawn();
+    wait_until("the test restore copying", Duration::from_secs(60), || {
+        test_restore_copying(&c)
+    });
+    let frozen = c.freeze();
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Instant::now();
+    running.signal(libc::SIGTERM);
+    let run = running.wait();
+    run.check(sent.elapsed() < Duration::from_secs(5), "ended within 5 s of SIGTERM");
+    assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
+    assert_eq!(run.one(Kind::Verify).class(), Some(ErrorClass::Interrupted));
+    frozen.thaw();
+    assert_recovers(&c, repo.path());
+}
