@@ -120,7 +120,8 @@ export PRA_REPO="$REPO"
 
 step "1. pra-backup | pra-verify --level restore | pra-rotate --keep-last 3 | pra-notify"
 T=$(date +%s.%N)
-pra-backup -d app \
+# --init: the first backup creates the repository (a no-op once it exists).
+pra-backup -d app --init \
   | pra-verify --level restore \
   | pra-rotate --keep-last 3 \
   | pra-notify --webhook "http://127.0.0.1:$WEBPORT/hook" --min-status ok \

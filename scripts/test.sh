@@ -64,6 +64,30 @@ if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
     || python3 -m pip install --quiet --break-system-packages aiosmtpd
 fi
 
+# Object-storage test servers (pra-testkit/src/objstore.rs): S3 is moto's server mode
+# (PyPI), Azure is Azurite (npm; its container is created with PyPI azure-storage-blob).
+pip_install() {
+  python3 -m pip install --quiet "$@" 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages "$@"
+}
+if ! command -v moto_server >/dev/null 2>&1; then
+  say "installing moto[server] (S3 test server)"
+  pip_install 'moto[server]'
+fi
+if ! python3 -c 'import azure.storage.blob' >/dev/null 2>&1; then
+  say "installing azure-storage-blob (creates the Azurite test container)"
+  pip_install azure-storage-blob
+fi
+if ! command -v azurite-blob >/dev/null 2>&1; then
+  if ! command -v npm >/dev/null 2>&1; then
+    say "installing nodejs and npm (for Azurite)"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
+  fi
+  say "installing azurite (Azure Blob test server)"
+  as_root npm install -g --silent azurite
+fi
+
 # The tests that skip their third-party dataset part append their name here.
 PRA_SKIPPED_LOG=$(mktemp /tmp/pra-test-skipped.XXXXXX)
 export PRA_SKIPPED_LOG

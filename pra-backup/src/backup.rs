@@ -500,7 +500,8 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
             Repository::create(location)
         } else {
             Repository::open_existing(location)
-        };
+        }
+        .and_then(|r| Repository::check_writer(location, &opts.stanza, TOOL).map(|()| r));
         match opened {
             Ok(r) => opened_repos.push(r),
             Err(e) if several => down.push((pra_core::redact::redact_url(location), e.into())),

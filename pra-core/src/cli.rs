@@ -18,7 +18,8 @@ use std::io::Write;
 /// flag, its variable and its syntax stay defined here once.
 #[derive(Debug, Clone, Args)]
 pub struct RepoArgs {
-    /// Backup repository: a path or file:// URL (object storage to come).
+    /// Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or
+    /// gs://bucket/prefix (credentials from the providers' variables: docs/STORAGE.md).
     /// Several values (or a comma-separated PRA_REPO): each is used, in the order given.
     #[arg(
         long = "repo",
@@ -42,8 +43,8 @@ pub struct RepoArgs {
 #[derive(Debug, Clone, Args)]
 pub struct BackupArgs {
     /// Which backup: an id (20261125T110000Z), `latest` (the newest complete one),
-    /// `latest-verified` (the newest whose last verification passed at the checksum or
-    /// restore level) or `all`.
+    /// `latest-verified` (the newest with a passing checksum or restore verdict that no
+    /// failure stands against, docs/VERIFY.md) or `all`.
     #[arg(
         long,
         value_name = crate::select::SELECTOR_FORMS,

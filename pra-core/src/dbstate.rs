@@ -200,7 +200,10 @@ impl DatabaseState {
             // From nothing, then each grant in the recorded order: the same ACL.
             let mut sql = vec![
                 format!("REVOKE ALL ON DATABASE {db} FROM PUBLIC"),
-                format!("REVOKE ALL ON DATABASE {db} FROM {}", quote_ident(&self.owner)),
+                format!(
+                    "REVOKE ALL ON DATABASE {db} FROM {}",
+                    quote_ident(&self.owner)
+                ),
             ];
             let mut roles = vec![self.owner.clone()];
             for g in grants {

@@ -3,8 +3,8 @@
 //! pra-verify and pra-restore accept the same words and mean the same by them.
 
 use crate::manifest::VerifyLevel;
-use crate::verdicts::Verdicts;
 use crate::repo::{is_valid_backup_id, RepoError, Repository};
+use crate::verdicts::Verdicts;
 use chrono::{DateTime, Utc};
 use std::fmt;
 use std::str::FromStr;
@@ -130,8 +130,8 @@ impl Selection {
         match &self.backup {
             BackupSelector::Latest | BackupSelector::All => format!("no complete backup{window}"),
             BackupSelector::LatestVerified => format!(
-                "no complete backup{window} whose last verification passed at the checksum or \
-                 restore level (run pra-verify, or use --backup latest)"
+                "no complete backup{window} with a passing checksum or restore verdict that no \
+                 failure stands against (run pra-verify, or use --backup latest)"
             ),
             BackupSelector::Id(id) if window.is_empty() => {
                 format!("backup {id}: no manifest (no such backup, or an incomplete one)")
@@ -149,6 +149,40 @@ impl Selection {
             )),
             _ => Ok(()),
         }
+    }
+}
+
+/// How many backup ids an error lists ("its newest backups: …").
+const KNOWN_SHOWN: usize = 5;
+
+/// The newest few of `ids` (oldest first), newest first: `a, b, c (newest 5 of 40)`.
+pub fn newest_few(ids: &[String]) -> String {
+    let shown: Vec<&str> = ids.iter().rev().take(KNOWN_SHOWN).map(String::as_str).collect();
+    if ids.len() > shown.len() {
+        format!("{} (newest {} of {})", shown.join(", "), shown.len(), ids.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// What exists, for an error when a selection found nothing in `stanza` (whose complete
+/// backups are `ids`, oldest first): its newest backups, or, when it has none, the
+/// stanzas the repository does hold, so that a typo is seen at once.
+pub fn what_exists(repo: &Repository, stanza: &str, ids: &[String]) -> String {
+    if !ids.is_empty() {
+        return format!("its newest backups: {}", newest_few(ids));
+    }
+    match repo.stanzas() {
+        Ok(all) if all.iter().any(|s| s == stanza) => {
+            format!("stanza {stanza} has no complete backup")
+        }
+        Ok(all) if all.is_empty() => format!("repository {} holds no stanza", repo.location()),
+        Ok(all) => format!(
+            "repository {} has no stanza {stanza:?}; its stanzas: {}",
+            repo.location(),
+            all.join(", ")
+        ),
+        Err(e) => format!("the stanzas cannot be listed: {e}"),
     }
 }
 
@@ -176,6 +210,23 @@ mod tests {
             backup: s.parse().unwrap(),
             since: since.map(|d| crate::time::parse_duration(d).unwrap()),
         }
+    }
+
+    #[test]
+    fn newest_few_lists_the_newest_first_and_says_how_many_exist() {
+        let ids: Vec<String> = (0..7).map(|i| format!("2026112{i}T030000Z")).collect();
+        assert_eq!(
+            newest_few(&ids),
+            "20261126T030000Z, 20261125T030000Z, 20261124T030000Z, 20261123T030000Z, \
+             20261122T030000Z (newest 5 of 7)"
+        );
+        assert_eq!(newest_few(&ids[..2]), "20261121T030000Z, 20261120T030000Z");
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repository::create(tmp.path().to_str().unwrap()).unwrap();
+        repo.new_backup("app", crate::time::now()).unwrap();
+        let typo = what_exists(&repo, "ap", &[]);
+        assert!(typo.contains("no stanza \"ap\"; its stanzas: app"), "{typo}");
+        assert!(what_exists(&repo, "app", &[]).contains("no complete backup"));
     }
 
     fn ids() -> Vec<String> {

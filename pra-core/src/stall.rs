@@ -84,12 +84,16 @@ impl Progress {
     }
 }
 
+type Source = Box<dyn Fn() -> u64 + Send>;
+
 /// Watches a [`Progress`] counter while it lives; dropping it ends the watch.
 pub struct Watchdog {
     progress: Progress,
     done: Arc<AtomicBool>,
     /// A child whose I/O (with its descendants') counts as progress; 0 for none.
     child: Arc<AtomicU32>,
+    /// Another count whose change is progress ([`Watchdog::with_source`]).
+    source: Arc<Mutex<Option<Source>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -100,13 +104,25 @@ impl Watchdog {
         let progress = Progress::default();
         let done = Arc::new(AtomicBool::new(false));
         let child = Arc::new(AtomicU32::new(0));
+        let source: Arc<Mutex<Option<Source>>> = Arc::new(Mutex::new(None));
         let thread = (!timeout.is_zero())
             .then(|| {
                 let (progress, done, what) = (progress.clone(), done.clone(), what.into());
-                let child = child.clone();
+                let (child, source) = (child.clone(), source.clone());
+                let value = move || {
+                    let extra = source
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .as_ref()
+                        .map_or(0, |f| f());
+                    progress
+                        .value()
+                        .wrapping_add(tree_io(child.load(Ordering::SeqCst)))
+                        .wrapping_add(extra)
+                };
                 std::thread::Builder::new()
                     .name("stall-watchdog".into())
-                    .spawn(move || watch(&what, timeout, &progress, &done, &child))
+                    .spawn(move || watch(&what, timeout, &value, &done))
                     .map_err(|e| log::warn!("cannot start the stall watchdog: {e}"))
                     .ok()
             })
@@ -115,8 +131,21 @@ impl Watchdog {
             progress,
             done,
             child,
+            source,
             thread,
         }
+    }
+
+    /// Starts watching `what` with `timeout`, where a change of `source()` (a count
+    /// kept elsewhere: transactions committed by a load) also counts as progress.
+    pub fn with_source(
+        what: impl Into<String>,
+        timeout: Duration,
+        source: impl Fn() -> u64 + Send + 'static,
+    ) -> Watchdog {
+        let dog = Watchdog::start(what, timeout);
+        *dog.source.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(source));
+        dog
     }
 
     /// Counts the I/O of process `pid` and its descendants as progress (`pg_restore
@@ -142,9 +171,8 @@ impl Drop for Watchdog {
 }
 
 /// The watchdog's loop: a short tick so that dropping the watchdog is quick.
-fn watch(what: &str, timeout: Duration, progress: &Progress, done: &AtomicBool, child: &AtomicU32) {
+fn watch(what: &str, timeout: Duration, value: &dyn Fn() -> u64, done: &AtomicBool) {
     let tick = (timeout / 10).clamp(Duration::from_millis(10), Duration::from_millis(250));
-    let value = || progress.value().wrapping_add(tree_io(child.load(Ordering::SeqCst)));
     let mut seen = value();
     let mut since = Instant::now();
     while !done.load(Ordering::SeqCst) {

@@ -160,9 +160,10 @@ impl Verdicts {
             .iter()
             .filter(|f| !f.passed())
             .filter(|f| {
-                !self.verdicts.iter().any(|p| {
-                    p.passed() && p.level > f.level && p.verified_at > f.verified_at
-                })
+                !self
+                    .verdicts
+                    .iter()
+                    .any(|p| p.passed() && p.level > f.level && p.verified_at > f.verified_at)
             })
             .max_by_key(|f| f.verified_at);
         if let Some(f) = standing_failure {

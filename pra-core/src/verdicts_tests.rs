@@ -39,25 +39,52 @@ use VerifyLevel::{Checksum, Manifest, Restore};
 /// `Some((level, true))` verified at that level, `Some((level, false))` failed there.
 #[test]
 fn the_rules_of_docs_verify_md() {
-    type Row = (&'static [(VerifyLevel, Status, u32)], Option<(VerifyLevel, bool)>);
+    type Row = (
+        &'static [(VerifyLevel, Status, u32)],
+        Option<(VerifyLevel, bool)>,
+    );
     let rows: &[Row] = &[
         (&[], None),
         (&[(Manifest, Pass, 1)], None),
         (&[(Checksum, Pass, 1)], Some((Checksum, true))),
         (&[(Restore, Pass, 1)], Some((Restore, true))),
         // The scenario: a weaker pass never erases a failure.
-        (&[(Checksum, Fail, 1), (Manifest, Pass, 2)], Some((Checksum, false))),
-        (&[(Restore, Fail, 1), (Checksum, Pass, 2)], Some((Restore, false))),
+        (
+            &[(Checksum, Fail, 1), (Manifest, Pass, 2)],
+            Some((Checksum, false)),
+        ),
+        (
+            &[(Restore, Fail, 1), (Checksum, Pass, 2)],
+            Some((Restore, false)),
+        ),
         // A pass at the same level replaces the failure; a stronger newer pass erases it.
-        (&[(Checksum, Fail, 1), (Checksum, Pass, 2)], Some((Checksum, true))),
-        (&[(Checksum, Fail, 1), (Restore, Pass, 2)], Some((Restore, true))),
+        (
+            &[(Checksum, Fail, 1), (Checksum, Pass, 2)],
+            Some((Checksum, true)),
+        ),
+        (
+            &[(Checksum, Fail, 1), (Restore, Pass, 2)],
+            Some((Restore, true)),
+        ),
         // A newer failure at any level stands over older passes.
-        (&[(Restore, Pass, 1), (Manifest, Fail, 2)], Some((Manifest, false))),
-        (&[(Checksum, Pass, 1), (Checksum, Fail, 2)], Some((Checksum, false))),
+        (
+            &[(Restore, Pass, 1), (Manifest, Fail, 2)],
+            Some((Manifest, false)),
+        ),
+        (
+            &[(Checksum, Pass, 1), (Checksum, Fail, 2)],
+            Some((Checksum, false)),
+        ),
         // A weaker pass never replaces a stronger verdict.
-        (&[(Restore, Pass, 1), (Manifest, Pass, 2)], Some((Restore, true))),
+        (
+            &[(Restore, Pass, 1), (Manifest, Pass, 2)],
+            Some((Restore, true)),
+        ),
         // An older result arriving late does not replace a newer one.
-        (&[(Checksum, Pass, 5), (Checksum, Fail, 2)], Some((Checksum, true))),
+        (
+            &[(Checksum, Pass, 5), (Checksum, Fail, 2)],
+            Some((Checksum, true)),
+        ),
     ];
     for (steps, want) in rows {
         let v = after(steps);
@@ -73,7 +100,11 @@ fn the_rules_of_docs_verify_md() {
 
 #[test]
 fn keeps_one_verdict_per_level_and_round_trips() {
-    let v = after(&[(Checksum, Fail, 1), (Manifest, Pass, 2), (Manifest, Pass, 3)]);
+    let v = after(&[
+        (Checksum, Fail, 1),
+        (Manifest, Pass, 2),
+        (Manifest, Pass, 3),
+    ]);
     assert_eq!(v.verdicts.len(), 2);
     assert_eq!(v.get(Manifest).unwrap().verified_at, at(3));
     assert_eq!(v.get(Checksum).unwrap().problems, ["sha256 mismatch"]);

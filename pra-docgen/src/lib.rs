@@ -19,6 +19,7 @@ pub fn commands() -> Vec<clap::Command> {
         pra_verify::Args::command(),
         pra_restore::Args::command(),
         pra_rotate::Args::command(),
+        pra_info::Args::command(),
         pra_notify::Args::command(),
         pra_status::Args::command(),
         pra_loadtest::Args::command(),

@@ -55,6 +55,10 @@ pub fn render() -> String {
             "grandfather-father-son retention that never deletes the backup you need",
         ),
         (
+            "pra-info(1)",
+            "what a repository holds: backups, sizes, verdicts per level, retention, leftovers, locks",
+        ),
+        (
             "pra-notify(1)",
             "alerts to Slack, Telegram, Discord, Teams, Mattermost, webhooks, e-mail and SMS, on state changes",
         ),
@@ -116,7 +120,7 @@ pub fn render() -> String {
 
     r.control("SH", ["SEE ALSO"]);
     r.text([roman(
-        "pra-backup(1), pra-verify(1), pra-restore(1), pra-rotate(1), pra-notify(1), pra-status(1), pra-loadtest(1), pra-report(1)",
+        "pra-backup(1), pra-verify(1), pra-restore(1), pra-rotate(1), pra-info(1), pra-notify(1), pra-status(1), pra-loadtest(1), pra-report(1)",
     )]);
     r.render()
 }

@@ -25,8 +25,8 @@ use std::io::IsTerminal;
         set -a; . /etc/pra/pra.env; set +a\n  \
         pra-info\n  \
         pra-info --stanza app --since 7d\n  \
-        pra-info --backup latest-verified --format json | jq -r .fields.id\n  \
-        pra-info --keep-daily 7 --keep-weekly 4 --format json | jq -r 'select(.fields.retention == \"delete\") | .fields.id'\n\n\
+        pra-info --backup latest-verified --format json | jq -r 'select(.item == \"backup\") | .id'\n  \
+        pra-info --keep-daily 7 --keep-weekly 4 --format json | jq -r 'select(.retention == \"delete\") | .id'\n\n\
         Exit codes: 0 listed, 2 bad flag, unknown stanza or backup (the message lists those \
         that exist), 3 no repository at --repo or storage error.",
     mut_arg("backup", |a| a

@@ -28,19 +28,6 @@ pub struct Query {
     pub now: DateTime<Utc>,
 }
 
-/// How many ids an "unknown backup" error lists.
-const KNOWN_SHOWN: usize = 5;
-
-/// The newest few names of `all` (oldest first), for an error that says what exists.
-pub fn newest_few(all: &[String]) -> String {
-    let shown: Vec<&str> = all.iter().rev().take(KNOWN_SHOWN).map(String::as_str).collect();
-    match all.len() {
-        0 => "none".to_string(),
-        n if n > shown.len() => format!("{} (newest {} of {n})", shown.join(", "), shown.len()),
-        _ => shown.join(", "),
-    }
-}
-
 fn age_s(now: DateTime<Utc>, t: DateTime<Utc>) -> f64 {
     (now - t).num_milliseconds() as f64 / 1000.0
 }
@@ -141,7 +128,7 @@ fn stanza_events(
         return Err(Error::UnknownBackup {
             stanza: stanza.to_string(),
             what: query.selection.nothing_found(),
-            known: newest_few(&ids),
+            known: pra_core::select::what_exists(repo, stanza, &ids),
         });
     }
 

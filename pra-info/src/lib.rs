@@ -36,13 +36,13 @@ pub enum Error {
         known: String,
     },
     /// `--backup ID` names no complete backup of the stanza.
-    #[error("stanza {stanza}: {what}; its newest backups: {known}")]
+    #[error("stanza {stanza}: {what}; {known}")]
     UnknownBackup {
         /// The stanza.
         stanza: String,
         /// What was not found, in words.
         what: String,
-        /// The newest few ids that exist.
+        /// What exists instead: the newest few ids.
         known: String,
     },
     /// The repository is missing or unreadable.

@@ -88,6 +88,7 @@ fn write_rows(out: &mut impl Write, rows: &[[String; 9]]) -> io::Result<()> {
 pub fn write(out: &mut impl Write, events: &[Event]) -> io::Result<()> {
     let mut rows: Vec<[String; 9]> = Vec::new();
     let mut in_stanza = false;
+    let mut first = true;
     for ev in events {
         let Ok(f) = ev.fields_as::<InfoFields>() else {
             continue;
@@ -103,9 +104,10 @@ pub fn write(out: &mut impl Write, events: &[Event]) -> io::Result<()> {
                     rows.clear();
                 }
                 in_stanza = item == InfoItem::Stanza;
-                if !in_stanza {
+                if !in_stanza && !first {
                     writeln!(out)?;
                 }
+                first = false;
                 writeln!(out, "{}", ev.message)?;
             }
         }

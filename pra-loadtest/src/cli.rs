@@ -42,7 +42,7 @@ use std::time::Duration;
         2 bad flag or configuration, 3 runtime failure (database unreachable, backup failed, \
         storage error), 130/143 interrupted by SIGINT/SIGTERM (cleaned up).",
     mut_arg("repos", |a| a.required(false).help(
-        "Repository for the drill's backup (a path or file:// URL; several, comma-separated, \
+        "Repository for the drill's backup (a path, file://, s3://, az:// or gs:// URL; several, comma-separated, \
          get copies). Default: a temporary directory, removed at the end. The drill's backup \
          is deleted from it at the end unless --keep."))
 )]

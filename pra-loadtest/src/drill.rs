@@ -2,6 +2,7 @@
 //! load, the rest of the load, RPO, and cleanup — the last one on every path out
 //! (success, failure, SIGINT/SIGTERM), unless `--keep`.
 
+use pra_core::stall::Watchdog;
 use crate::load::{Load, Phase};
 use crate::probe::Probe;
 use crate::recovery::{self, BackupTaken};
@@ -154,8 +155,16 @@ fn drive(
         Arc::clone(&plan.workload),
         plan.progress,
     )?;
+    // A server that froze stops every transaction: the drill is then stalled, and the
+    // sessions blocked on it are shut down so that the load can stop.
+    let watchdog = Watchdog::with_source(
+        "the drill's load (no transaction committed)",
+        plan.stall_timeout,
+        load.committed_source(),
+    );
     let mut restore_error = None;
     let under_load = phases_under_load(plan, f, admin, created, &mut load, &mut restore_error);
+    drop(watchdog);
     let figures = load.stop();
     let [baseline, during, after] = figures.phases;
     f.slowdown_ratio =

@@ -166,6 +166,12 @@ impl Load {
         self.shared.committed.load(Ordering::Relaxed)
     }
 
+    /// The committed count, readable from another thread (a stall watchdog's source).
+    pub fn committed_source(&self) -> impl Fn() -> u64 + Send + 'static {
+        let shared = Arc::clone(&self.shared);
+        move || shared.committed.load(Ordering::Relaxed)
+    }
+
     /// The first transaction error, if any.
     pub fn first_error(&self) -> Option<String> {
         lock(&self.shared.first_error).clone()

@@ -11,3 +11,5 @@ mod drill;
 mod pgbench;
 #[path = "pra_loadtest/workload.rs"]
 mod workload;
+#[path = "pra_loadtest/timeouts.rs"]
+mod timeouts;

@@ -66,8 +66,8 @@ fn parse_percent(s: &str) -> Result<f64, String> {
     long_about = LONG_ABOUT,
     after_help = EXAMPLES,
     mut_arg("repos", |a| a.required(false).help(
-        "Backup repository to read manifests and verification verdicts from (a path or \
-         file:// URL), so that a report can be made from the repository alone. Several \
+        "Backup repository to read manifests and verification verdicts from (a path, file://, \
+         s3://, az:// or gs:// URL), so that a report can be made from the repository alone. Several \
          values (or a comma-separated PRA_REPO): each is read."
     )),
     mut_arg("stanza", |a| a.help("Report on this stanza only (default: every stanza seen)."))

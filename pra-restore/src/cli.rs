@@ -27,18 +27,21 @@ use std::time::Duration;
         pra-restore --repo /var/backups/pra --stanza app --target-db app_restored\n  \
         pra-restore --repo /var/backups/pra --stanza app --target-db app --clean --yes --globals --jobs 2 \\\n      \
         --critical-table public.payments --check-url http://127.0.0.1:8080/health --rto 30m --report restore.md\n  \
-        pra-restore --repo /var/backups/pra --stanza app --backup latest-verified --target-db app_check --no-owner\n\n\
+        pra-restore --repo /var/backups/pra --stanza app --backup latest-verified --target-db app_check --no-owner\n  \
+        pra-restore --repo /var/backups/pra --all-stanzas --backup latest-verified --jobs 2\n\n\
         Exit codes: 0 restored and validated (also when over --rto: the event says warn); \
         1 validation failed (database kept under its temporary name) or the backup is corrupt \
         (nothing created); 2 usage error, target database exists, or roles missing; \
         3 runtime failure (server unreachable, repository unreadable, pg_restore failed).",
     mut_arg("backup", |a| a.env("PRA_RESTORE_BACKUP").value_name("ID|latest|latest-verified").help(
         "Which backup: an id (20261125T110000Z), `latest` (the newest complete one) or \
-         `latest-verified` (the newest whose last verification passed at the checksum or \
-         restore level); `all` is refused: a restore is of one backup.")),
+         `latest-verified` (the newest with a passing checksum or restore verdict that no \
+         failure stands against, docs/VERIFY.md); `all` is refused: a restore is of one \
+         backup. With --all-stanzas an id may also be the run id of a pra-backup \
+         --all-databases run.")),
     mut_arg("since", |a| a.env("PRA_RESTORE_SINCE")),
     mut_arg("repos", |a| a.help(
-        "Backup repository: a path or file:// URL. Several values (or a comma-separated \
+        "Backup repository: a path, file://, s3://, az:// or gs:// URL (docs/STORAGE.md). Several values (or a comma-separated \
          PRA_REPO): the first that holds the backup is used.")),
     mut_arg("stanza", |a| a.help(
         "Stanza to restore from (default: the target database name when the repository \
@@ -46,8 +49,12 @@ use std::time::Duration;
 )]
 pub struct Args {
     /// Database to restore into. Must not exist, unless --clean --yes.
-    #[arg(long, env = "PRA_TARGET_DB", value_name = "NAME",
-          required_unless_present = "all_stanzas")]
+    #[arg(
+        long,
+        env = "PRA_TARGET_DB",
+        value_name = "NAME",
+        required_unless_present = "all_stanzas"
+    )]
     pub target_db: Option<String>,
 
     /// Restore every stanza of the repository (a `pra-backup --all-databases` run), each

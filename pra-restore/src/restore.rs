@@ -37,11 +37,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
 }
 
 /// One restore (of `--target-db`), its `restore` event and its `--report`.
-pub(crate) fn restore_one(
-    args: &Args,
-    out: &mut Out,
-    started: Instant,
-) -> Result<Exit, Error> {
+pub(crate) fn restore_one(args: &Args, out: &mut Out, started: Instant) -> Result<Exit, Error> {
     let mut fields = RestoreFields {
         target: args.target_db.clone().unwrap_or_default(),
         jobs: args.jobs,

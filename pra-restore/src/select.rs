@@ -78,7 +78,17 @@ pub fn choose(
                 verified_level,
             });
         }
-        looked.push(format!("{} (stanza {stanza})", repo.location()));
+        let ids: Vec<String> = repo
+            .backups(&stanza)?
+            .into_iter()
+            .filter(|b| b.complete)
+            .map(|b| b.id)
+            .collect();
+        looked.push(format!(
+            "{} (stanza {stanza}: {})",
+            repo.location(),
+            pra_core::select::what_exists(&repo, &stanza, &ids)
+        ));
     }
     Err(Error::Usage(format!(
         "{} in {}",

@@ -94,11 +94,7 @@ fn choose_run(
 
 /// The stanza's logical backup the selection names; an id names a backup or the run
 /// (`run_id`) of a `pra-backup --all-databases`.
-fn pick(
-    repo: &Repository,
-    stanza: &str,
-    selection: &Selection,
-) -> Result<Option<Manifest>, Error> {
+fn pick(repo: &Repository, stanza: &str, selection: &Selection) -> Result<Option<Manifest>, Error> {
     if let BackupSelector::Id(id) = &selection.backup {
         return Ok(repo
             .complete_backups(stanza)?

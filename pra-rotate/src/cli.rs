@@ -39,8 +39,9 @@ boundaries in UTC by default, so the result is the same on every machine; \
 /etc/localtime), daylight saving included (the repeated hour when clocks go back is \
 one hourly bucket).\n\n\
 Safety rules no policy overrides:\n  \
-- the newest complete backup and the newest backup whose last verification passed \
-(verify.json, status ok) of each stanza are always kept;\n  \
+- the newest complete backup and the newest verified backup (a passing checksum or \
+restore verdict in verify.json that no failure stands against; kept[].verified_level \
+says which) of each stanza are always kept;\n  \
 - a run with no keep option is refused (exit 2): it would delete everything;\n  \
 - a backup locked by a running tool (pra-verify, pra-restore hold a shared lock) is \
 never touched: it is reported as kept, `locked by …`;\n  \

@@ -120,6 +120,10 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             args.repo.stanza.iter().cloned().collect()
         };
         for stanza in &stanzas {
+            if !opts.dry_run {
+                // The wrong OS user is told who owns what, not "Permission denied".
+                Repository::check_writer(location, stanza, TOOL)?;
+            }
             let (event, stanza_exit) = rotate::rotate_stanza(&repo, stanza, &policy, &opts);
             out.emit(&event).map_err(Error::Stream)?;
             exit = exit.max(stanza_exit);

@@ -160,7 +160,7 @@ pub enum Reason {
     Yearly,
     /// Safety: the newest backup.
     Newest,
-    /// Safety: the newest backup whose last verification passed.
+    /// Safety: the newest verified backup (`pra_core::select::is_verified`).
     NewestVerified,
     /// Safety: started after the time the plan is made for.
     AfterNow,

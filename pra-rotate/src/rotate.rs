@@ -15,8 +15,8 @@ use pra_core::event::kinds::{FailedDelete, KeptBackup, RotateFields};
 use pra_core::event::{Event, Kind, Status};
 use pra_core::exit::{Exit, ExitStatus};
 use pra_core::repo::{validate_stanza, LockMode, RepoError, Repository};
-use pra_core::time::format_bytes;
 use pra_core::select::verified_level;
+use pra_core::time::format_bytes;
 use pra_core::verdicts::level_name;
 use std::time::{Duration, Instant};
 

@@ -6,41 +6,94 @@
 //! A missing server is a loud failure naming the install command (scripts/test.sh
 //! installs it), never a skipped test.
 
+use pra_core::repo::ObjectStorage;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The bucket every server is started with.
+/// The bucket (or container) every server is started with.
 pub const BUCKET: &str = "pra-test";
 
-/// A running S3-compatible server with the bucket [`BUCKET`]; killed when dropped.
-pub struct S3Server {
-    /// Its port on 127.0.0.1.
-    pub port: u16,
+/// A server process listening on a port of 127.0.0.1, its output in a log file;
+/// killed when dropped.
+struct Spawned {
+    port: u16,
     child: Child,
     log: tempfile::NamedTempFile,
 }
 
-impl S3Server {
-    /// Starts moto's server mode and creates the bucket.
-    pub fn start() -> S3Server {
+impl Spawned {
+    /// Starts `cmd` with `port_flag PORT` and waits until it listens (30 s); a missing
+    /// program fails naming `install`.
+    fn start(mut cmd: Command, port_flag: &str, install: &str) -> Spawned {
         let port = crate::cluster::free_port();
         let log = tempfile::NamedTempFile::new().unwrap();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let what = cmd.get_program().to_string_lossy().into_owned();
+        let child = cmd
+            .args([port_flag, &port.to_string()])
             .stdout(log.reopen().unwrap())
             .stderr(log.reopen().unwrap())
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!(
-                    "moto_server is needed for the S3 tests: {e}\n\
-                     install it with: python3 -m pip install 'moto[server]' (scripts/test.sh does)"
-                )
+                panic!("{what} is needed: {e}\ninstall it with: {install} (scripts/test.sh does)")
             });
-        let mut server = S3Server { port, child, log };
-        wait_listening(&mut server.child, port, server.log.path(), "moto_server");
+        let mut spawned = Spawned { port, child, log };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = spawned.child.try_wait() {
+                panic!(
+                    "{what} exited ({status}) before serving:\n{}",
+                    spawned.log_text()
+                );
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return spawned;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} did not listen on port {port} within 30 s:\n{}",
+                spawned.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `(name, value)` pairs as owned strings.
+fn owned<const N: usize>(pairs: [(&str, String); N]) -> Vec<(String, String)> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// A running S3-compatible server with the bucket [`BUCKET`]; killed when dropped.
+pub struct S3Server {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    process: Spawned,
+}
+
+impl S3Server {
+    /// Starts moto's server mode and creates the bucket.
+    pub fn start() -> S3Server {
+        let mut cmd = Command::new("moto_server");
+        cmd.args(["-H", "127.0.0.1"]);
+        let process = Spawned::start(cmd, "-p", "python3 -m pip install 'moto[server]'");
+        let server = S3Server {
+            port: process.port,
+            process,
+        };
         let status = server.request("PUT", &format!("/{BUCKET}"), b"");
         assert!(
             status == 200,
@@ -52,7 +105,7 @@ impl S3Server {
 
     /// What the server printed.
     pub fn server_log(&self) -> String {
-        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+        self.process.log_text()
     }
 
     /// One unsigned HTTP request (moto does not check signatures); the status code.
@@ -82,7 +135,7 @@ impl S3Server {
 
     /// The environment a tool needs to reach this server (standard `AWS_*` names).
     pub fn env(&self) -> Vec<(String, String)> {
-        [
+        owned([
             (
                 "AWS_ENDPOINT_URL",
                 format!("http://127.0.0.1:{}", self.port),
@@ -91,22 +144,12 @@ impl S3Server {
             ("AWS_ACCESS_KEY_ID", "pra-test-key".to_string()),
             ("AWS_SECRET_ACCESS_KEY", "pra-test-secret".to_string()),
             ("AWS_REGION", "us-east-1".to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+        ])
     }
 
     /// The storage driver on `prefix`, for in-process tests.
-    pub fn storage(&self, prefix: &str) -> pra_core::repo::ObjectStorage {
-        pra_core::repo::ObjectStorage::open_with(&self.url(prefix), &self.env()).unwrap()
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    pub fn storage(&self, prefix: &str) -> ObjectStorage {
+        ObjectStorage::open_with(&self.url(prefix), &self.env()).unwrap()
     }
 }
 
@@ -119,39 +162,25 @@ const AZURITE_KEY: &str =
 pub struct AzuriteServer {
     /// Its port on 127.0.0.1.
     pub port: u16,
-    child: Child,
-    log: tempfile::NamedTempFile,
+    _process: Spawned,
     _data: tempfile::TempDir,
 }
 
 impl AzuriteServer {
     /// Starts `azurite-blob` and creates the container.
     pub fn start() -> AzuriteServer {
-        let port = crate::cluster::free_port();
-        let log = tempfile::NamedTempFile::new().unwrap();
         let data = tempfile::tempdir().unwrap();
-        let child = Command::new("azurite-blob")
-            .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
-            .arg("--location")
+        let mut cmd = Command::new("azurite-blob");
+        cmd.arg("--location")
             .arg(data.path())
             .args(["--skipApiVersionCheck", "--loose", "--silent"])
-            .stdout(log.reopen().unwrap())
-            .stderr(log.reopen().unwrap())
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "azurite-blob is needed for the Azure tests: {e}\n\
-                     install it with: npm install -g azurite (scripts/test.sh does)"
-                )
-            });
-        let mut server = AzuriteServer {
-            port,
-            child,
-            log,
+            .args(["--blobHost", "127.0.0.1"]);
+        let process = Spawned::start(cmd, "--blobPort", "npm install -g azurite");
+        let server = AzuriteServer {
+            port: process.port,
+            _process: process,
             _data: data,
         };
-        wait_listening(&mut server.child, port, server.log.path(), "azurite-blob");
         let script = format!(
             "from azure.storage.blob import BlobServiceClient\n\
              BlobServiceClient.from_connection_string('{}').create_container('{BUCKET}')\n",
@@ -185,7 +214,7 @@ impl AzuriteServer {
 
     /// The environment a tool needs to reach this server (standard `AZURE_*` names).
     pub fn env(&self) -> Vec<(String, String)> {
-        [
+        owned([
             ("AZURE_STORAGE_ACCOUNT_NAME", AZURITE_ACCOUNT.to_string()),
             ("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY.to_string()),
             (
@@ -193,40 +222,11 @@ impl AzuriteServer {
                 format!("http://127.0.0.1:{}/{AZURITE_ACCOUNT}", self.port),
             ),
             ("AZURE_ALLOW_HTTP", "true".to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+        ])
     }
 
     /// The storage driver on `prefix`, for in-process tests.
-    pub fn storage(&self, prefix: &str) -> pra_core::repo::ObjectStorage {
-        pra_core::repo::ObjectStorage::open_with(&self.url(prefix), &self.env()).unwrap()
+    pub fn storage(&self, prefix: &str) -> ObjectStorage {
+        ObjectStorage::open_with(&self.url(prefix), &self.env()).unwrap()
     }
-}
-
-impl Drop for AzuriteServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Waits until `child` listens on `port` (30 s), failing loudly with its log.
-fn wait_listening(child: &mut Child, port: u16, log: &std::path::Path, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let log_text = || std::fs::read_to_string(log).unwrap_or_default();
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited ({status}) before serving:\n{}", log_text());
-        }
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!(
-        "{what} did not listen on port {port} within 30 s:\n{}",
-        log_text()
-    );
 }

@@ -170,6 +170,16 @@ impl Running {
         unsafe { libc::kill(pid, sig) };
     }
 
+    /// True while the tool has not exited.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// How long it has been running.
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()

@@ -24,7 +24,12 @@ pub fn run_all(storage: &dyn Storage) {
 pub fn commit_makes_visible(st: &dyn Storage) {
     let mut f = st.create("visible/b/data").unwrap();
     f.write_all(b"hello").unwrap();
-    assert_eq!(st.size("visible/b/data").unwrap(), None, "{}", st.describe());
+    assert_eq!(
+        st.size("visible/b/data").unwrap(),
+        None,
+        "{}",
+        st.describe()
+    );
     assert!(st.list_files("visible/b").unwrap().is_empty());
     assert_eq!(f.commit().unwrap(), 5);
     assert_eq!(st.size("visible/b/data").unwrap(), Some(5));
@@ -33,6 +38,9 @@ pub fn commit_makes_visible(st: &dyn Storage) {
     assert_eq!(names.len(), 1);
     assert_eq!((names[0].name.as_str(), names[0].size), ("data", 5));
     assert_eq!(st.list_dirs("visible").unwrap(), vec!["b".to_string()]);
+    let tree: Vec<_> = st.list_tree("visible").unwrap();
+    assert_eq!(tree.len(), 1);
+    assert_eq!((tree[0].name.as_str(), tree[0].size), ("b/data", 5));
 }
 
 /// An upload dropped without a commit (an error, a kill) leaves no object.
@@ -85,7 +93,10 @@ pub fn put_if_absent_has_one_winner(st: &dyn Storage) {
         let handles: Vec<_> = (0..8)
             .map(|i| s.spawn(move || st.put_if_absent("pia/key", format!("{i}").as_bytes())))
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap().unwrap()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
     });
     assert_eq!(wins.iter().filter(|w| **w).count(), 1, "{wins:?}");
     let winner = wins.iter().position(|w| *w).unwrap();
@@ -121,6 +132,14 @@ pub fn listing_is_complete_past_a_page(st: &dyn Storage) {
     assert_eq!(files.len(), 1003, "{}", st.describe());
     assert_eq!(files[0].name, "f00000");
     assert_eq!(files[1002].name, "f01002");
+    assert_eq!(
+        st.list_tree("")
+            .unwrap()
+            .iter()
+            .filter(|f| f.name.starts_with("many/"))
+            .count(),
+        1003
+    );
     assert_eq!(st.delete_prefix("many").unwrap(), 1004);
     assert!(st.list_files("many").unwrap().is_empty());
 }
@@ -130,7 +149,10 @@ pub fn delete_and_head(st: &dyn Storage) {
     st.write("del/a", b"abc").unwrap();
     assert_eq!(st.size("del/a").unwrap(), Some(3));
     assert!(st.modified("del/a").unwrap().is_some());
-    assert!(st.modified("del").unwrap().is_some(), "a prefix with objects has a time");
+    assert!(
+        st.modified("del").unwrap().is_some(),
+        "a prefix with objects has a time"
+    );
     st.delete("del/a").unwrap();
     st.delete("del/a").unwrap();
     assert_eq!(st.size("del/a").unwrap(), None);
@@ -139,13 +161,20 @@ pub fn delete_and_head(st: &dyn Storage) {
 
 /// A backup id is reserved once.
 pub fn reserve_dir_once(st: &dyn Storage) {
-    assert!(st.create_dir_exclusive("dirs/backup/20260101T000000Z").unwrap());
-    assert!(!st.create_dir_exclusive("dirs/backup/20260101T000000Z").unwrap());
+    assert!(st
+        .create_dir_exclusive("dirs/backup/20260101T000000Z")
+        .unwrap());
+    assert!(!st
+        .create_dir_exclusive("dirs/backup/20260101T000000Z")
+        .unwrap());
     assert_eq!(
         st.list_dirs("dirs/backup").unwrap(),
         vec!["20260101T000000Z".to_string()]
     );
-    assert!(st.list_files("dirs/backup/20260101T000000Z").unwrap().is_empty());
+    assert!(st
+        .list_files("dirs/backup/20260101T000000Z")
+        .unwrap()
+        .is_empty());
 }
 
 /// Exclusive excludes everyone, shared excludes writers; the refusal names the holder;
@@ -195,7 +224,10 @@ pub fn leases_expire(st: &dyn Storage) {
     let me = LockHolder::this_process("pra-test");
     match st.lock("leases/s.lock", &me, LockMode::Exclusive, Duration::ZERO) {
         Err(RepoError::Locked { holder, .. }) => {
-            assert!(holder.contains("elsewhere") && holder.contains("4242"), "{holder}")
+            assert!(
+                holder.contains("elsewhere") && holder.contains("4242"),
+                "{holder}"
+            )
         }
         other => panic!("a live lease was not respected: {:?}", other.map(|_| ())),
     }

@@ -8,7 +8,7 @@ use pra_core::conn::{describe_pg_error, ConnSettings};
 use pra_core::manifest::Manifest;
 use pra_core::repo::Repository;
 use pra_core::scratch::{scratch_name, DropStrategy, Scratch, ScratchError};
-use pra_core::stall::Stop;
+use pra_core::stall::{Stop, Watchdog};
 use pra_restore::{load_dump, LoadOptions};
 
 /// Prefix of every scratch database of pra-verify.
@@ -78,17 +78,25 @@ pub fn test_restore(
         scratch: name.clone(),
         ..RestoreReport::default()
     };
+    // Our own statements on a server that froze would wait forever: each phase
+    // without a progress counter of its own is bounded by --stall-timeout as a whole.
+    let bound = |what: String| Watchdog::start(what, settings.stall_timeout);
+    let creating = bound(format!("creating scratch database {name}"));
     let scratch =
         Scratch::create(settings.server, &name, DropStrategy::Auto).map_err(|e| match e {
             ScratchError::Sql { .. } => {
                 NoVerdict::Unreachable(format!("cannot create scratch database: {e}"))
             }
             other => NoVerdict::Unreachable(other.to_string()),
-        })?;
+        });
+    drop(creating);
     interrupted()?;
+    let scratch = scratch?;
     let result = check_in(settings, repo, manifest, &scratch, &mut report);
     // Dropped here, before the verdict, also when checking failed.
+    let dropping = bound(format!("dropping scratch database {name}"));
     let dropped = scratch.drop_now();
+    drop(dropping);
     interrupted()?;
     result?;
     if let Err(e) = dropped {
@@ -129,6 +137,12 @@ fn check_in(
                 pra_restore::Error::Conn(_) | pra_restore::Error::Repo(_) => {
                     Err(NoVerdict::Unreachable(e.to_string()))
                 }
+                // pg_restore could not reach the server: nothing said about the backup.
+                pra_restore::Error::Program { ref stderr, .. }
+                    if stderr.contains("connection to server") =>
+                {
+                    Err(NoVerdict::Unreachable(e.to_string()))
+                }
                 other => {
                     report.problems.push(format!(
                         "test restore into {} failed: {other}",
@@ -140,6 +154,10 @@ fn check_in(
         }
     }
     interrupted()?;
+    let _checking = Watchdog::start(
+        format!("checking scratch database {}", scratch.name()),
+        settings.stall_timeout,
+    );
     let mut client = scratch
         .settings()
         .connect()

@@ -99,7 +99,11 @@ pub fn for_stanza(
         return Ok(vec![Target::Missing {
             stanza: stanza.to_string(),
             id,
-            problem: format!("stanza {stanza}: {}", selection.nothing_found()),
+            problem: format!(
+                "stanza {stanza}: {}; {}",
+                selection.nothing_found(),
+                pra_core::select::what_exists(repo, stanza, &complete)
+            ),
         }]);
     }
     Ok(picked

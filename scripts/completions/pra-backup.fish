@@ -1,4 +1,4 @@
-complete -c pra-backup -l repo -d 'Backup repository: a path or file:// URL (object storage to come). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
+complete -c pra-backup -l repo -d 'Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or gs://bucket/prefix (credentials from the providers\' variables: docs/STORAGE.md). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
 complete -c pra-backup -l stanza -d 'Stanza: the name one database\'s backups are kept under (default: the database name)' -r
 complete -c pra-backup -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app?sslmode=verify-full), as libpq: unset parts come from the service (service=NAME or PGSERVICE), then PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE, PGSSLROOTCERT and the other PG* variables' -r
 complete -c pra-backup -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'

@@ -9,7 +9,7 @@ complete -c pra-report -l markdown -d 'Write the report as Markdown tables (for 
 complete -c pra-report -l title -d 'Title of the report' -r
 complete -c pra-report -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
-complete -c pra-report -l repo -d 'Backup repository to read manifests and verification verdicts from (a path or file:// URL), so that a report can be made from the repository alone. Several values (or a comma-separated PRA_REPO): each is read.' -r
+complete -c pra-report -l repo -d 'Backup repository to read manifests and verification verdicts from (a path, file://, s3://, az:// or gs:// URL), so that a report can be made from the repository alone. Several values (or a comma-separated PRA_REPO): each is read.' -r
 complete -c pra-report -l stanza -d 'Report on this stanza only (default: every stanza seen).' -r
 complete -c pra-report -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'
 complete -c pra-report -s q -l quiet -d 'Only errors on stderr'

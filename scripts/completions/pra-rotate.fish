@@ -1,4 +1,4 @@
-complete -c pra-rotate -l repo -d 'Backup repository: a path or file:// URL (object storage to come). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
+complete -c pra-rotate -l repo -d 'Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or gs://bucket/prefix (credentials from the providers\' variables: docs/STORAGE.md). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
 complete -c pra-rotate -l keep-last -d 'Keep the N newest backups' -r
 complete -c pra-rotate -l keep-hourly -d 'Keep the newest backup of each of the last N hours that have one' -r
 complete -c pra-rotate -l keep-daily -d 'Keep the newest backup of each of the last N days that have one' -r

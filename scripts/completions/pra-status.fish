@@ -19,7 +19,7 @@ complete -c pra-status -l availability-target -d 'Availability below this percen
 complete -c pra-status -l history-interval -d 'The expected time between two runs (the cron interval); a longer silence in the history is a gap, counted as unknown (default: the median interval of the history)' -r
 complete -c pra-status -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
-complete -c pra-status -l repo -d 'Backup repository to check (path or file://); several values (or a comma-separated PRA_REPO) check each. Without it the backup checks are skipped.' -r
+complete -c pra-status -l repo -d 'Backup repository to check (path, file://, s3://, az:// or gs://); several values (or a comma-separated PRA_REPO) check each. Without it the backup checks are skipped.' -r
 complete -c pra-status -l all-stanzas -d 'Check every stanza found in the repository (wins over --stanza, so that a PRA_STANZA in the environment does not get in the way)'
 complete -c pra-status -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'
 complete -c pra-status -s q -l quiet -d 'Only errors on stderr'

@@ -1,4 +1,4 @@
-complete -c pra-verify -l repo -d 'Backup repository: a path or file:// URL (object storage to come). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
+complete -c pra-verify -l repo -d 'Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or gs://bucket/prefix (credentials from the providers\' variables: docs/STORAGE.md). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
 complete -c pra-verify -l level -d 'How deep to verify' -r -f -a "manifest\t'Every file exists with its stored size'
 checksum\t'Stored and raw sha256 match, the codec decodes, the dump\'s table of contents reads'
 restore\t'A test restore into a scratch database with row counts compared'"
@@ -9,7 +9,7 @@ complete -c pra-verify -l pg-bindir -d 'Directory of the PostgreSQL client progr
 complete -c pra-verify -l stall-timeout -d 'Fail (error class timeout, exit 3) when a dump, restore, upload or download makes no progress for this long; a lock wait and a slow but moving transfer are not stalls. 0 disables the check' -r
 complete -c pra-verify -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
-complete -c pra-verify -l backup -d 'Which backup: an id (20261125T110000Z), `latest` (the newest complete one), `latest-verified` (the newest whose last verification passed at the checksum or restore level) or `all`' -r
+complete -c pra-verify -l backup -d 'Which backup: an id (20261125T110000Z), `latest` (the newest complete one), `latest-verified` (the newest with a passing checksum or restore verdict that no failure stands against, docs/VERIFY.md) or `all`' -r
 complete -c pra-verify -l since -d 'Only backups started within this window before now are candidates (`7d`, `36h`)' -r
 complete -c pra-verify -l stanza -d 'Stanza whose backups to verify (default: every stanza of the repository).' -r
 complete -c pra-verify -l all-stanzas -d 'Verify the backups of every stanza in the repository (also the default without --stanza)'

@@ -23,7 +23,10 @@ fn the_manifest_records_database_state_and_the_run() {
          GRANT CONNECT ON DATABASE app TO pra_app_reader",
     );
     let dir = tempfile::tempdir().unwrap();
-    backup(&c, dir.path()).arg("--all-databases").run().success();
+    backup(&c, dir.path())
+        .arg("--all-databases")
+        .run()
+        .success();
     let app = only_manifest(dir.path(), "app");
     let state = app.database_state.clone().expect("database_state recorded");
     assert_eq!(state.owner, "pra_app_owner");
@@ -34,10 +37,9 @@ fn the_manifest_records_database_state_and_the_run() {
         value: "5s".into(),
     }));
     assert!(
-        state
-            .privileges
-            .as_ref()
-            .is_some_and(|p| p.iter().any(|g| g.grantee.as_deref() == Some("pra_app_reader"))),
+        state.privileges.as_ref().is_some_and(|p| p
+            .iter()
+            .any(|g| g.grantee.as_deref() == Some("pra_app_reader"))),
         "{state:?}"
     );
     let live = read_database_state(&mut c.connect("postgres"), "app").unwrap();
@@ -48,6 +50,9 @@ fn the_manifest_records_database_state_and_the_run() {
     assert_eq!(app.run_id, postgres.run_id, "one run id for the whole run");
     // A single-database backup belongs to no run.
     let single = tempfile::tempdir().unwrap();
-    backup(&c, single.path()).args(["-d", "app"]).run().success();
+    backup(&c, single.path())
+        .args(["-d", "app"])
+        .run()
+        .success();
     assert_eq!(only_manifest(single.path(), "app").run_id, None);
 }

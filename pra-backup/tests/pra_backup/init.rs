@@ -54,3 +54,40 @@ fn without_init_a_missing_or_empty_repository_is_refused_and_init_creates_it_onc
     assert_eq!(std::fs::read(repo.join("pra.json")).unwrap(), created);
     backup_no_init(&c, &repo).run().success();
 }
+
+/// Issue 18, item 8: after a run as root, the postgres job is told who ran, who owns
+/// the stanza and what to do, not a bare "Permission denied".
+#[test]
+fn the_wrong_os_user_is_told_who_owns_the_repository_and_what_to_do() {
+    use std::os::unix::fs::PermissionsExt;
+    let c = PgCluster::start();
+    c.create_db("init_app");
+    let home = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let repo = home.path().join("pra");
+    // As root (the tests' user): the stanza's directories are root's, 0700.
+    backup(&c, &repo).args(["-d", "init_app"]).run().success();
+    // The repository itself is postgres's, as the install made it.
+    let chown = std::process::Command::new("chown")
+        .args(["postgres:"])
+        .arg(&repo)
+        .arg(repo.join("pra.json"))
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let run = tool("setpriv")
+        .args(["--reuid", "postgres", "--regid", "postgres", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_pra-backup"))
+        .envs(c.env())
+        .arg("--repo")
+        .arg(&repo)
+        .args(["-d", "init_app"])
+        .run();
+    run.code_is(3);
+    run.stderr_contains("runs as OS user postgres");
+    run.stderr_contains("is owned by root");
+    run.stderr_contains("a run as root created it");
+    run.stderr_contains(&format!("chown -R postgres: {}", repo.display()));
+    let ev = run.one(Kind::Backup);
+    run.check(ev.class() == Some(ErrorClass::Repository), "a `repository` error");
+}

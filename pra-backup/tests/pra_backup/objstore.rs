@@ -22,6 +22,18 @@ fn s3_backup(c: &PgCluster, server: &S3Server, prefix: &str) -> Tool {
         .args(["--repo", &server.url(prefix)])
 }
 
+/// pra-backup with `--init`, its S3 endpoint a port where nothing listens.
+fn backup_to_nothing(c: &PgCluster, port: u16) -> Tool {
+    tool(env!("CARGO_BIN_EXE_pra-backup"))
+        .envs(c.env())
+        .env("PRA_PG_BINDIR", c.bindir())
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ALLOW_HTTP", "true")
+        .env("AWS_ACCESS_KEY_ID", "k")
+        .env("AWS_SECRET_ACCESS_KEY", "very-secret-value")
+        .arg("--init")
+}
+
 fn open(server: &S3Server, prefix: &str) -> Repository {
     Repository::with_storage(Box::new(server.storage(prefix))).unwrap()
 }
@@ -80,6 +92,7 @@ fn backup_to_s3_restores_with_identical_digests() {
 
 #[test]
 fn an_upload_killed_midway_leaves_no_manifest_and_the_next_backup_succeeds() {
+    // Also: two processes on one stanza, the second refused by the lease of the first.
     let c = PgCluster::start();
     c.create_db("s3kill");
     c.psql(
@@ -97,7 +110,17 @@ fn an_upload_killed_midway_leaves_no_manifest_and_the_next_backup_succeeds() {
         assert!(Instant::now() < deadline, "no backup reserved in 60 s");
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(1500));
+    // Meanwhile a second process is refused by the first one's lease, which it names.
+    let second = s3_backup(&c, &server, "kill")
+        .args(["-d", "s3kill", "--wait", "1s"])
+        .run();
+    second.code_is(3);
+    second.stderr_contains(&format!("pid {}", running.pid()));
+    let ev = second.one(Kind::Backup);
+    second.check(
+        ev.class() == Some(ErrorClass::LockHeld),
+        "a lock_held error",
+    );
     running.signal(libc::SIGKILL);
     let run = running.wait();
     run.check(
@@ -174,15 +197,8 @@ fn a_live_lease_of_another_host_is_respected_and_an_expired_one_taken_over() {
 fn an_endpoint_that_is_down_is_one_error_naming_the_repository() {
     let c = PgCluster::start();
     c.create_db("s3down");
-    let port = pra_testkit::free_port();
-    let run = tool(env!("CARGO_BIN_EXE_pra-backup"))
-        .envs(c.env())
-        .env("PRA_PG_BINDIR", c.bindir())
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ALLOW_HTTP", "true")
-        .env("AWS_ACCESS_KEY_ID", "k")
-        .env("AWS_SECRET_ACCESS_KEY", "very-secret-value")
-        .args(["--init", "--repo", "s3://nowhere/x", "-d", "s3down"])
+    let run = backup_to_nothing(&c, pra_testkit::free_port())
+        .args(["--repo", "s3://nowhere/x", "-d", "s3down"])
         .run();
     run.code_is(3);
     run.stderr_contains("s3://nowhere/x");
@@ -224,14 +240,8 @@ fn several_repositories_each_written_and_one_down_leaves_the_backup_on_the_other
     // on the local repository, reported `warn`, exit 1.
     let port = server.port;
     drop(server);
-    let run = tool(env!("CARGO_BIN_EXE_pra-backup"))
-        .envs(c.env())
-        .env("PRA_PG_BINDIR", c.bindir())
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ALLOW_HTTP", "true")
-        .env("AWS_ACCESS_KEY_ID", "k")
-        .env("AWS_SECRET_ACCESS_KEY", "s")
-        .args(["--init", "--repo", "s3://pra-test/multi", "--repo"])
+    let run = backup_to_nothing(&c, port)
+        .args(["--repo", "s3://pra-test/multi", "--repo"])
         .arg(&local)
         .args(["-d", "s3multi"])
         .run();

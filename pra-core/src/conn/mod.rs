@@ -276,19 +276,9 @@ impl fmt::Display for ConnSettings {
 
 /// The name of the effective operating-system user, as libpq defaults `user` to it.
 fn os_user() -> Option<String> {
-    // SAFETY: getpwuid returns a pointer into static storage or NULL; we copy the
-    // name out before any other call could overwrite it.
-    unsafe {
-        let pw = libc::getpwuid(libc::geteuid());
-        if pw.is_null() || (*pw).pw_name.is_null() {
-            return None;
-        }
-        Some(
-            std::ffi::CStr::from_ptr((*pw).pw_name)
-                .to_string_lossy()
-                .into_owned(),
-        )
-    }
+    Some(crate::repo::access::user_name(
+        crate::repo::access::effective_uid(),
+    ))
 }
 
 /// The most useful words of a `postgres` error: the server's message when there is one,

@@ -86,6 +86,16 @@ impl Repository {
         repo.init()?;
         Ok(repo)
     }
+
+    /// Checks, for a local repository, that this OS user may write `stanza`
+    /// ([`super::access::check_writable`]): a writer calls it before it starts, so
+    /// that the wrong user is told who owns what. Object storage answers for itself.
+    pub fn check_writer(location: &str, stanza: &str, tool: &str) -> Result<(), RepoError> {
+        match local_dir(location) {
+            Some(dir) => super::access::check_writable(Path::new(dir), stanza, tool),
+            None => Ok(()),
+        }
+    }
 }
 
 fn is_empty_dir(dir: &Path) -> bool {

@@ -12,6 +12,7 @@
 //! [`Repository`] speaks in stanzas, backups, manifests and locks; the bytes go
 //! through a [`Storage`] backend ([`LocalStorage`] for paths and `file://`).
 
+pub mod access;
 mod create;
 pub mod id;
 #[cfg(feature = "object-store")]
@@ -19,6 +20,8 @@ pub mod lease;
 pub mod local;
 #[cfg(feature = "object-store")]
 pub mod object;
+#[cfg(feature = "object-store")]
+mod object_stream;
 pub mod storage;
 
 pub use create::INIT_FLAG;
@@ -88,6 +91,14 @@ pub enum RepoError {
         /// What is there instead, and what to do.
         reason: String,
     },
+    /// This OS user may not write a file of the repository (another user owns it).
+    #[error("permission denied on {path}: {reason}")]
+    Permission {
+        /// The file or directory.
+        path: String,
+        /// Who runs, who owns it, and what to do.
+        reason: String,
+    },
     /// A stanza or backup id that cannot be a name in the repository.
     #[error("invalid name: {0}")]
     InvalidName(String),
@@ -112,6 +123,7 @@ impl ExitStatus for RepoError {
             RepoError::Io { .. }
             | RepoError::NotFound(_)
             | RepoError::Missing { .. }
+            | RepoError::Permission { .. }
             | RepoError::Format(_) => ErrorClass::Repository,
         }
     }
@@ -269,8 +281,31 @@ impl Repository {
     /// The backups of a stanza, oldest first, complete or not.
     pub fn backups(&self, stanza: &str) -> Result<Vec<BackupEntry>, RepoError> {
         validate_stanza(stanza)?;
+        let prefix = format!("{stanza}/backup");
+        let ids = self.storage.list_dirs(&prefix)?;
+        if !self.storage.capabilities().directories {
+            // Two paginated listings instead of a request per backup: rotate and status
+            // stay fast on a bucket of thousands of backups.
+            let manifests: std::collections::HashSet<String> = self
+                .storage
+                .list_tree(&prefix)?
+                .into_iter()
+                .filter_map(|f| {
+                    f.name
+                        .strip_suffix(&format!("/{MANIFEST_FILE}"))
+                        .map(str::to_string)
+                })
+                .collect();
+            return Ok(ids
+                .into_iter()
+                .map(|id| BackupEntry {
+                    complete: manifests.contains(&id),
+                    id,
+                })
+                .collect());
+        }
         let mut out = Vec::new();
-        for id in self.storage.list_dirs(&format!("{stanza}/backup"))? {
+        for id in ids {
             let complete = self
                 .storage
                 .size(&format!("{}/{MANIFEST_FILE}", backup_key(stanza, &id)))?

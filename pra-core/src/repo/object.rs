@@ -1,5 +1,6 @@
 //! The object-storage driver: `s3://bucket/prefix`, `gs://bucket/prefix` and
-//! `az://container/prefix` through the `object_store` crate.
+//! `az://container/prefix` through the `object_store` crate (its byte streams are in
+//! `object_stream.rs`).
 //!
 //! Keys are flat; a "directory" is a prefix that exists while an object is under it
 //! (a reserved backup id is a hidden `.reserved` object). A file is staged as a
@@ -11,6 +12,7 @@
 //! scrubbed of them. Locks are leases ([`super::lease`]).
 
 use super::lease;
+use super::object_stream::{ObjectReader, ObjectStaged};
 use super::storage::{
     Capabilities, FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage,
 };
@@ -19,22 +21,16 @@ use futures::StreamExt;
 use object_store::path::Path as ObjPath;
 use object_store::{
     BackoffConfig, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig,
-    WriteMultipart,
 };
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-
-/// Parts of a multipart upload: 16 MiB × S3's 10 000 parts = 160 GiB per file.
-const PART: usize = 16 << 20;
-/// Parts uploading at once while the next one fills.
-const IN_FLIGHT: usize = 2;
 
 /// A repository in a bucket (or container) under a prefix.
 #[derive(Clone)]
 pub struct ObjectStorage {
-    store: Arc<dyn ObjectStore>,
-    rt: Arc<tokio::runtime::Runtime>,
+    pub(super) store: Arc<dyn ObjectStore>,
+    pub(super) rt: Arc<tokio::runtime::Runtime>,
     /// The key prefix inside the bucket, without slashes at either end ("" = root).
     prefix: String,
     /// The URL as given, for people (it holds no secret: credentials never go in it).
@@ -69,7 +65,7 @@ const SECRET_VARS: &[&str] = &[
 ];
 
 /// A message from the object store with every credential of the environment masked.
-fn scrub(text: &str) -> String {
+pub(super) fn scrub(text: &str) -> String {
     let secrets: Vec<(String, String)> = SECRET_VARS
         .iter()
         .filter_map(|v| std::env::var(v).ok())
@@ -138,46 +134,38 @@ impl ObjectStorage {
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
                 .collect::<Vec<_>>()
         };
+        // The three builders share their shape but not a trait: one macro configures
+        // any of them from the environment, the settings, the bucket and the retries.
+        macro_rules! build {
+            ($builder:expr, $vars:literal, $with_bucket:ident) => {
+                setting($vars)
+                    .into_iter()
+                    .fold($builder, |b, (k, v)| match k.parse() {
+                        Ok(key) => b.with_config(key, v),
+                        Err(_) => b,
+                    })
+                    .$with_bucket(bucket)
+                    .with_retry(retry_config())
+                    .build()
+                    .map(|s| Arc::new(s) as Arc<dyn ObjectStore>)
+            };
+        }
         let built: Result<Arc<dyn ObjectStore>, object_store::Error> = match scheme {
-            "s3" => setting("AWS_")
-                .into_iter()
-                .fold(
-                    object_store::aws::AmazonS3Builder::from_env(),
-                    |b, (k, v)| match k.parse() {
-                        Ok(key) => b.with_config(key, v),
-                        Err(_) => b,
-                    },
-                )
-                .with_bucket_name(bucket)
-                .with_retry(retry_config())
-                .build()
-                .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
-            "gs" => setting("GOOGLE_")
-                .into_iter()
-                .fold(
-                    object_store::gcp::GoogleCloudStorageBuilder::from_env(),
-                    |b, (k, v)| match k.parse() {
-                        Ok(key) => b.with_config(key, v),
-                        Err(_) => b,
-                    },
-                )
-                .with_bucket_name(bucket)
-                .with_retry(retry_config())
-                .build()
-                .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
-            "az" => setting("AZURE_")
-                .into_iter()
-                .fold(
-                    object_store::azure::MicrosoftAzureBuilder::from_env(),
-                    |b, (k, v)| match k.parse() {
-                        Ok(key) => b.with_config(key, v),
-                        Err(_) => b,
-                    },
-                )
-                .with_container_name(bucket)
-                .with_retry(retry_config())
-                .build()
-                .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
+            "s3" => build!(
+                object_store::aws::AmazonS3Builder::from_env(),
+                "AWS_",
+                with_bucket_name
+            ),
+            "gs" => build!(
+                object_store::gcp::GoogleCloudStorageBuilder::from_env(),
+                "GOOGLE_",
+                with_bucket_name
+            ),
+            "az" => build!(
+                object_store::azure::MicrosoftAzureBuilder::from_env(),
+                "AZURE_",
+                with_container_name
+            ),
             other => return Err(bad(&format!("unknown scheme {other}://"))),
         };
         let store = built.map_err(|e| bad(&scrub(&e.to_string())))?;
@@ -197,7 +185,7 @@ impl ObjectStorage {
         })
     }
 
-    fn path(&self, key: &str) -> ObjPath {
+    pub(super) fn path(&self, key: &str) -> ObjPath {
         let key = key.trim_matches('/');
         match (self.prefix.is_empty(), key.is_empty()) {
             (true, _) => ObjPath::from(key),
@@ -217,12 +205,12 @@ impl ObjectStorage {
 
     /// A failure on `key` whatever its kind (a write answered "not found" means a
     /// missing bucket, not a missing object).
-    fn failure(&self, key: &str, e: object_store::Error) -> RepoError {
+    pub(super) fn failure(&self, key: &str, e: object_store::Error) -> RepoError {
         let msg = format!("{}; {}", scrub(&e.to_string()), hint(&e));
         RepoError::io(&format!("{}/{key}", self.describe()), io::Error::other(msg))
     }
 
-    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+    pub(super) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
     }
 
@@ -306,24 +294,18 @@ impl Storage for ObjectStorage {
     }
 
     fn create(&self, key: &str) -> Result<Box<dyn StagedFile>, RepoError> {
-        Ok(Box::new(ObjectStaged {
-            storage: self.clone(),
-            key: key.to_string(),
-            buf: Vec::new(),
-            upload: None,
-        }))
+        Ok(Box::new(ObjectStaged::new(self.clone(), key)))
     }
 
     fn open(&self, key: &str) -> Result<Box<dyn Read + Send>, RepoError> {
         let got = self
             .block_on(self.store.get(&self.path(key)))
             .map_err(|e| self.error(key, e))?;
-        Ok(Box::new(ObjectReader {
-            rt: self.rt.clone(),
-            stream: got.into_stream(),
-            chunk: bytes::Bytes::new(),
-            key: key.to_string(),
-        }))
+        Ok(Box::new(ObjectReader::new(
+            self.rt.clone(),
+            got.into_stream(),
+            key,
+        )))
     }
 
     fn size(&self, key: &str) -> Result<Option<u64>, RepoError> {
@@ -375,6 +357,27 @@ impl Storage for ObjectStorage {
         Ok(out)
     }
 
+    fn list_tree(&self, prefix: &str) -> Result<Vec<FileInfo>, RepoError> {
+        let base = self.path(prefix);
+        let mut out: Vec<FileInfo> = self
+            .list_all(prefix)?
+            .into_iter()
+            .filter_map(|m| {
+                let parts: Vec<String> = m
+                    .location
+                    .prefix_match(&base)?
+                    .map(|p| p.as_ref().to_string())
+                    .collect();
+                parts.iter().all(|p| visible(p)).then(|| FileInfo {
+                    name: parts.join("/"),
+                    size: m.size,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
     fn create_dir_exclusive(&self, key: &str) -> Result<bool, RepoError> {
         if !self.list_all(key)?.is_empty() {
             return Ok(false);
@@ -408,124 +411,5 @@ impl Storage for ObjectStorage {
         wait: Duration,
     ) -> Result<Box<dyn LockGuard>, RepoError> {
         lease::acquire(self, key, holder, mode, wait)
-    }
-}
-
-/// A file being uploaded: buffered until one part is full, then a multipart upload.
-/// Dropped without a commit, the upload is aborted and nothing appears.
-struct ObjectStaged {
-    storage: ObjectStorage,
-    key: String,
-    buf: Vec<u8>,
-    upload: Option<WriteMultipart>,
-}
-
-impl ObjectStaged {
-    fn io_error(&self, e: object_store::Error) -> io::Error {
-        io::Error::other(format!("{}: {}", self.key, scrub(&e.to_string())))
-    }
-}
-
-impl Write for ObjectStaged {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.upload.is_none() {
-            self.buf.extend_from_slice(data);
-            if self.buf.len() < PART {
-                return Ok(data.len());
-            }
-            let path = self.storage.path(&self.key);
-            let mp = self
-                .storage
-                .block_on(self.storage.store.put_multipart(&path))
-                .map_err(|e| self.io_error(e))?;
-            let mut upload = WriteMultipart::new_with_chunk_size(mp, PART);
-            let _rt = self.storage.rt.enter();
-            upload.write(&std::mem::take(&mut self.buf));
-            self.upload = Some(upload);
-            return Ok(data.len());
-        }
-        let rt = self.storage.rt.clone();
-        if let Some(upload) = self.upload.as_mut() {
-            let ready = rt.block_on(upload.wait_for_capacity(IN_FLIGHT));
-            if let Err(e) = ready {
-                return Err(self.io_error(e));
-            }
-            let _rt = rt.enter();
-            upload.write(data);
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl StagedFile for ObjectStaged {
-    fn commit(mut self: Box<Self>) -> Result<u64, RepoError> {
-        let key = self.key.clone();
-        match self.upload.take() {
-            Some(upload) => {
-                let path = self.storage.path(&key);
-                self.storage
-                    .block_on(upload.finish())
-                    .map_err(|e| self.storage.failure(&key, e))?;
-                let meta = self
-                    .storage
-                    .block_on(self.storage.store.head(&path))
-                    .map_err(|e| self.storage.failure(&key, e))?;
-                Ok(meta.size)
-            }
-            None => {
-                let bytes = std::mem::take(&mut self.buf);
-                let size = bytes.len() as u64;
-                self.storage.put(&key, &bytes)?;
-                Ok(size)
-            }
-        }
-    }
-}
-
-impl Drop for ObjectStaged {
-    fn drop(&mut self) {
-        if let Some(upload) = self.upload.take() {
-            if let Err(e) = self.storage.block_on(upload.abort()) {
-                log::warn!(
-                    "could not abort the upload of {}: {}",
-                    self.key,
-                    scrub(&e.to_string())
-                );
-            }
-        }
-    }
-}
-
-/// A download read in the chunks the server sends (bounded memory).
-struct ObjectReader {
-    rt: Arc<tokio::runtime::Runtime>,
-    stream: futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
-    chunk: bytes::Bytes,
-    key: String,
-}
-
-impl Read for ObjectReader {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.chunk.is_empty() {
-            match self.rt.block_on(self.stream.next()) {
-                None => return Ok(0),
-                Some(Ok(b)) => self.chunk = b,
-                Some(Err(e)) => {
-                    return Err(io::Error::other(format!(
-                        "{}: {}",
-                        self.key,
-                        scrub(&e.to_string())
-                    )))
-                }
-            }
-        }
-        let n = out.len().min(self.chunk.len());
-        out[..n].copy_from_slice(&self.chunk[..n]);
-        let _ = self.chunk.split_to(n);
-        Ok(n)
     }
 }

@@ -129,6 +129,24 @@ pub trait Storage: Send + Sync {
         wait: Duration,
     ) -> Result<Box<dyn LockGuard>, RepoError>;
 
+    /// The visible files under `prefix` at any depth, named by their path below it
+    /// (`<id>/manifest.json`): one paginated listing on object storage, where asking
+    /// object by object would cost a request per backup.
+    fn list_tree(&self, prefix: &str) -> Result<Vec<FileInfo>, RepoError> {
+        let mut out = Vec::new();
+        for dir in self.list_dirs(prefix)? {
+            for f in self.list_tree(&format!("{prefix}/{dir}"))? {
+                out.push(FileInfo {
+                    name: format!("{dir}/{}", f.name),
+                    size: f.size,
+                });
+            }
+        }
+        out.extend(self.list_files(prefix)?);
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
     /// Reads a whole (small) file.
     fn read(&self, key: &str) -> Result<Vec<u8>, RepoError> {
         let mut buf = Vec::new();

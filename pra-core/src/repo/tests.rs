@@ -132,13 +132,18 @@ fn newer_repository_format_is_refused() {
 }
 
 #[test]
-fn object_storage_is_refused_clearly_with_secrets_redacted() {
+fn credentials_in_an_object_storage_url_are_refused_and_redacted() {
     let e = Repository::open("s3://AKIA:supersecret@bucket/prefix").unwrap_err();
     let msg = e.to_string();
+    assert!(!msg.contains("supersecret"), "{msg}");
+    #[cfg(feature = "object-store")]
     assert!(
-        msg.contains("not supported yet") && !msg.contains("supersecret"),
+        msg.contains("credentials come from the environment"),
         "{msg}"
     );
+    #[cfg(not(feature = "object-store"))]
+    assert!(msg.contains("not supported by this build"), "{msg}");
+    assert_eq!(e.exit(), crate::exit::Exit::Usage);
 }
 
 const CHILD_VAR: &str = "PRA_TEST_LOCK_CHILD";

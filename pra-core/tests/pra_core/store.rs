@@ -41,19 +41,3 @@ fn azure_driver_passes_the_suite() {
     store_suite::run_all(&st);
     store_suite::leases_expire(&st);
 }
-
-#[test]
-fn gcs_probe_tmp() {
-    let env = vec![
-        ("GOOGLE_BASE_URL".to_string(), "http://127.0.0.1:19023".to_string()),
-        ("GOOGLE_SKIP_SIGNATURE".to_string(), "true".to_string()),
-        ("GOOGLE_ALLOW_HTTP".to_string(), "true".to_string()),
-    ];
-    let st = pra_core::repo::ObjectStorage::open_with("gs://pra-test/suite", &env).unwrap();
-    st.write("a/b", b"hello").unwrap();
-    eprintln!("read: {:?}", st.read("a/b").map(|b| String::from_utf8_lossy(&b).to_string()));
-    eprintln!("list: {:?}", st.list_files("a"));
-    eprintln!("pia: {:?}", st.put_if_absent("a/c", b"x"));
-    eprintln!("pia2: {:?}", st.put_if_absent("a/c", b"x"));
-    store_suite::run_all(&st);
-}

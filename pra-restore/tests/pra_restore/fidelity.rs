@@ -54,6 +54,12 @@ fn fidelity_schema_round_trips_onto_a_fresh_cluster() {
         "{}",
         run.dump()
     );
-    assert!(f.db_settings_applied.contains(&"owner pra_fid_owner".to_string()));
-    assert!(f.db_settings_skipped.is_empty(), "{:?}", f.db_settings_skipped);
+    assert!(f
+        .db_settings_applied
+        .contains(&"owner pra_fid_owner".to_string()));
+    assert!(
+        f.db_settings_skipped.is_empty(),
+        "{:?}",
+        f.db_settings_skipped
+    );
 }

@@ -89,20 +89,43 @@ fn all_stanzas_restores_a_whole_run_with_globals_and_database_state() {
         run.dump()
     );
     assert_eq!(ev[0].2.backup_id.as_deref(), Some(run_ids[0].as_str()));
-    assert_eq!(database_digest(&fresh, "app").diff(&app_then), Vec::<String>::new());
+    assert_eq!(
+        database_digest(&fresh, "app").diff(&app_then),
+        Vec::<String>::new()
+    );
     // Globals first: a login role that owns nothing exists too.
     assert_eq!(
-        fresh.psql("postgres", "SELECT count(*) FROM pg_roles WHERE rolname = 'pra_login_only'").trim(),
+        fresh
+            .psql(
+                "postgres",
+                "SELECT count(*) FROM pg_roles WHERE rolname = 'pra_login_only'"
+            )
+            .trim(),
         "1"
     );
-    assert_eq!(database_settings(&fresh, "crm"), crm_state, "{}", run.dump());
-    assert!(ev[1].2.db_settings_applied.contains(&"setting work_mem".to_string()));
+    assert_eq!(
+        database_settings(&fresh, "crm"),
+        crm_state,
+        "{}",
+        run.dump()
+    );
+    assert!(ev[1]
+        .2
+        .db_settings_applied
+        .contains(&"setting work_mem".to_string()));
 
     // The empty postgres database restores as a valid backup: zero tables compared, ok.
     let empty = restore(
         &fresh,
         dir.path(),
-        &["--stanza", "postgres", "--backup", &run_ids[2], "--target-db", "restored_empty"],
+        &[
+            "--stanza",
+            "postgres",
+            "--backup",
+            &run_ids[2],
+            "--target-db",
+            "restored_empty",
+        ],
     );
     empty.success();
     let e = empty.one(Kind::Restore);
@@ -121,7 +144,13 @@ fn all_stanzas_restores_a_whole_run_with_globals_and_database_state() {
     let plain = restore(
         &fresh,
         dir.path(),
-        &["--stanza", "crm", "--target-db", "crm_plain", "--no-db-settings"],
+        &[
+            "--stanza",
+            "crm",
+            "--target-db",
+            "crm_plain",
+            "--no-db-settings",
+        ],
     );
     plain.success();
     let f: RestoreFields = plain.one(Kind::Restore).fields_as().unwrap();

@@ -3,22 +3,25 @@
 //! moving fails after --stall-timeout with error class `timeout`, and SIGTERM ends
 //! a restore blocked on the frozen server within seconds. Once the server resumes,
 //! the next run drops the temporary database the frozen server kept it from
-//! dropping, and nothing else is left.
+//! dropping, and nothing else is left. A --check-url endpoint that never answers
+//! fails its check after --http-timeout.
 
 use crate::common::{self, PRA_RESTORE};
 use pra_core::codec::Codec;
 use pra_core::error_class::ErrorClass;
 use pra_core::event::Kind;
-use pra_testkit::{tool, wait_until, PgCluster, Tool};
+use pra_core::event::kinds::RestoreFields;
+use pra_testkit::{tool, wait_until, HttpServer, PgCluster, Reply, Tool};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn restore(c: &PgCluster, repo: &Path, target: &str) -> Tool {
     tool(PRA_RESTORE)
-        .args(["--stanza", "big", "--target-db", target, "--stall-timeout", "3s"])
+        .args(["--stanza", "big", "--target-db", target])
         .arg("--repo")
         .arg(repo)
         .envs(c.env())
+        .env("PRA_STALL_TIMEOUT", "3s")
         .env("PRA_CONNECT_TIMEOUT", "2")
         .timeout(Duration::from_secs(60))
 }
@@ -76,7 +79,6 @@ fn a_frozen_server_bounds_every_wait_of_a_restore() {
     assert!(ev.message.contains("made no progress"), "{}", run.dump());
     run.check(since.elapsed() < Duration::from_secs(3 + 5), "within the stall timeout");
     frozen.thaw();
-    assert_recovers(&c, repo.path(), "r2");
 
     // Frozen mid-restore, then SIGTERM: ended within 5 s, by the signal.
     let running = restore(&c, repo.path(), "r3")
@@ -92,5 +94,25 @@ fn a_frozen_server_bounds_every_wait_of_a_restore() {
     assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
     assert_eq!(run.one(Kind::Restore).class(), Some(ErrorClass::Interrupted));
     frozen.thaw();
+    assert_recovers(&c, repo.path(), "r2");
     assert_recovers(&c, repo.path(), "r3");
+
+    // A --check-url endpoint that accepts and never answers: a failed check after
+    // --http-timeout, not a hung restore.
+    let app = HttpServer::scripted(vec![Reply::Hang; 4]);
+    let run = restore(&c, repo.path(), "r4")
+        .args(["--check-url", &app.url("/health"), "--http-timeout", "1s"])
+        .run();
+    run.code_is(1);
+    let f: RestoreFields = run.one(Kind::Restore).fields_as().unwrap();
+    let failed: Vec<&str> = f
+        .validation
+        .iter()
+        .filter(|v| v.check == "check_url")
+        .map(|v| v.detail.as_str())
+        .collect();
+    assert!(
+        failed.len() == 1 && failed[0].starts_with("no answer"),
+        "{failed:?}"
+    );
 }

@@ -73,6 +73,23 @@ fn newest_verified_and_locked_backups_are_never_deleted() {
     r.verify("app", &ids[1], Status::Ok);
     // A newer verification that failed does not make a backup "verified".
     r.verify("app", &ids[3], Status::Error);
+    // Nor does a manifest-level pass after it: the checksum failure stands (issue 18).
+    r.repo
+        .write_verify(
+            "app",
+            &pra_core::manifest::VerifyRecord {
+                format: pra_core::manifest::VERIFY_FORMAT,
+                backup_id: ids[3].clone(),
+                level: pra_core::manifest::VerifyLevel::Manifest,
+                status: Status::Ok,
+                verified_at: Utc::now() + Span::seconds(1),
+                duration_s: 0.1,
+                problems: vec![],
+                tool_version: pra_core::VERSION.into(),
+                extra: Default::default(),
+            },
+        )
+        .unwrap();
     // pra-verify reading ids[2] right now: a shared lock held by this process.
     let reader = r
         .repo
@@ -88,6 +105,16 @@ fn newest_verified_and_locked_backups_are_never_deleted() {
     );
     assert_eq!(reasons(&f, &ids[5]), ["last", "newest"]);
     assert_eq!(reasons(&f, &ids[1]), ["newest-verified"]);
+    let level = |id: &str| {
+        f.kept
+            .iter()
+            .find(|k| k.id == id)
+            .unwrap()
+            .verified_level
+            .clone()
+    };
+    assert_eq!(level(&ids[1]).as_deref(), Some("checksum"));
+    assert_eq!(level(&ids[5]), None);
     let locked = reasons(&f, &ids[2]);
     run.check(
         locked.len() == 1 && locked[0].starts_with("locked by "),

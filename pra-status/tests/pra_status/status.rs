@@ -48,6 +48,22 @@ fn health_checks_on_a_real_cluster() {
         now - chrono::Duration::minutes(1),
         &["dump.pgc.zst: stored sha256 mismatch"],
     );
+    // A manifest-level pass afterwards does not hide the failure (issue 18).
+    repo.write_verify(
+        "broken",
+        &pra_core::manifest::VerifyRecord {
+            format: pra_core::manifest::VERIFY_FORMAT,
+            backup_id: broken.clone(),
+            level: pra_core::manifest::VerifyLevel::Manifest,
+            status: Status::Ok,
+            verified_at: now - chrono::Duration::seconds(30),
+            duration_s: 0.1,
+            problems: vec![],
+            tool_version: pra_core::VERSION.into(),
+            extra: Default::default(),
+        },
+    )
+    .unwrap();
     let server = http_server();
     let http = server.url("");
     let repo_arg = repo_path.to_str().unwrap().to_string();
@@ -290,7 +306,10 @@ fn health_checks_on_a_real_cluster() {
     run.code_is(2);
     let (f, s, m) = check(&run, "backup_verified", Some("broken"));
     run.check(
-        s == Status::Error && m.contains("sha256 mismatch") && f.details["result"] == "error",
+        s == Status::Error
+            && m.contains("sha256 mismatch")
+            && f.details["result"] == "error"
+            && f.details["level"] == "checksum",
         "failed verify",
     );
     let (_, s, _) = check(&run, "backup_verified", Some("app"));

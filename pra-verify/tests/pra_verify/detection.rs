@@ -150,7 +150,8 @@ fn every_damage_is_detected_and_intact_backups_pass() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        rec.get(pra_core::manifest::VerifyLevel::Checksum).map(|v| v.status),
+        rec.get(pra_core::manifest::VerifyLevel::Checksum)
+            .map(|v| v.status),
         Some(Status::Ok),
         "a newer checksum verdict replaces the older one"
     );
@@ -192,6 +193,15 @@ fn selection_and_unreachable_repository() {
             .contains("no manifest"),
         "says the manifest is missing",
     );
+    // …and lists the backups that do exist (issue 18, item 9), and the stanzas for a typo.
+    let problem = verify_fields(&missing).1.problem.unwrap_or_default();
+    missing.check(
+        problem.contains(&format!("its newest backups: {}", latest(&repo, "app").id)),
+        "lists the newest backups",
+    );
+    let typo = verify(&c, &repo).args(["--stanza", "ap"]).run();
+    let problem = verify_fields(&typo).1.problem.unwrap_or_default();
+    typo.check(problem.contains("its stanzas: "), "lists the stanzas");
 
     // A corrupt manifest.json is named.
     let m = latest(&repo, "app");

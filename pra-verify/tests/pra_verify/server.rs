@@ -20,7 +20,10 @@ fn an_all_databases_run_verifies_including_the_empty_postgres_database() {
         .run();
     taken.success();
     let empty = latest(&repo, "postgres");
-    assert!(empty.tables.is_empty(), "a stock postgres database has no table");
+    assert!(
+        empty.tables.is_empty(),
+        "a stock postgres database has no table"
+    );
 
     for level in ["checksum", "restore"] {
         let run = verify(&c, &repo)

@@ -32,7 +32,9 @@ fn a_manifest_pass_never_erases_a_checksum_failure() {
     bytes[mid] ^= 0x10;
     std::fs::write(&dump, &bytes).unwrap();
     verify(&c, &repo)
-        .args(["--stanza", "app", "--backup", &newer.id, "--level", "checksum"])
+        .args([
+            "--stanza", "app", "--backup", &newer.id, "--level", "checksum",
+        ])
         .run()
         .code_is(1);
     let manifest_pass = verify(&c, &repo)
