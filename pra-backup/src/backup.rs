@@ -46,6 +46,8 @@ pub struct BackupOptions {
     /// Create a repository that does not exist yet (`--init`); without it a missing or
     /// empty location is refused.
     pub init: bool,
+    /// With `init`: a group-readable repository (`--group-readable`).
+    pub group_readable: bool,
     /// The `--all-databases` run this backup belongs to (recorded in the manifest).
     pub run_id: Option<String>,
 }
@@ -497,7 +499,7 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
     let mut opened_repos = Vec::new();
     for location in &opts.repos {
         let opened = if opts.init {
-            Repository::create(location)
+            Repository::create_with(location, opts.group_readable)
         } else {
             Repository::open_existing(location)
         }

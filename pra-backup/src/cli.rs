@@ -105,6 +105,12 @@ pub struct Args {
     #[arg(long, env = "PRA_INIT")]
     pub init: bool,
 
+    /// With --init: files group-readable (0640, directories 0750) instead of private,
+    /// for a monitoring user in the owner's group running pra-status or pra-info.
+    /// Recorded in pra.json, so every later writer keeps it.
+    #[arg(long, env = "PRA_REPO_GROUP_READABLE", requires = "init")]
+    pub group_readable: bool,
+
     /// Where pg_dump and pg_dumpall are.
     #[command(flatten)]
     pub pg_bin: PgBinArgs,

@@ -58,19 +58,7 @@ impl Error {
     /// What really stopped the run when a signal or a stall did: the error seen
     /// (a severed connection, a killed pg_dump) is only its consequence.
     pub fn or_stopped(self) -> Error {
-        if self.signal().is_some() || matches!(self, Error::Stalled(_)) {
-            return self;
-        }
-        match pra_core::stall::stop_reason() {
-            Some(stop) => {
-                log::debug!("after {stop:?}: {self}");
-                match stop {
-                    pra_core::stall::Stop::Signal(sig) => Error::Interrupted(sig),
-                    pra_core::stall::Stop::Stall(s) => Error::Stalled(s),
-                }
-            }
-            None => self,
-        }
+        pra_core::stall::blame(self, Error::Interrupted, Error::Stalled)
     }
 }
 

@@ -116,6 +116,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             progress: progress::wanted(args.output.quiet),
             stall_timeout: args.stall.stall_timeout,
             init: args.init,
+            group_readable: args.group_readable,
             run_id: run_id.clone(),
         };
         match backup_with_retries(&opts, args.retries, args.retry_delay) {

@@ -157,9 +157,19 @@ const KNOWN_SHOWN: usize = 5;
 
 /// The newest few of `ids` (oldest first), newest first: `a, b, c (newest 5 of 40)`.
 pub fn newest_few(ids: &[String]) -> String {
-    let shown: Vec<&str> = ids.iter().rev().take(KNOWN_SHOWN).map(String::as_str).collect();
+    let shown: Vec<&str> = ids
+        .iter()
+        .rev()
+        .take(KNOWN_SHOWN)
+        .map(String::as_str)
+        .collect();
     if ids.len() > shown.len() {
-        format!("{} (newest {} of {})", shown.join(", "), shown.len(), ids.len())
+        format!(
+            "{} (newest {} of {})",
+            shown.join(", "),
+            shown.len(),
+            ids.len()
+        )
     } else {
         shown.join(", ")
     }
@@ -225,7 +235,10 @@ mod tests {
         let repo = Repository::create(tmp.path().to_str().unwrap()).unwrap();
         repo.new_backup("app", crate::time::now()).unwrap();
         let typo = what_exists(&repo, "ap", &[]);
-        assert!(typo.contains("no stanza \"ap\"; its stanzas: app"), "{typo}");
+        assert!(
+            typo.contains("no stanza \"ap\"; its stanzas: app"),
+            "{typo}"
+        );
         assert!(what_exists(&repo, "app", &[]).contains("no complete backup"));
     }
 

@@ -69,6 +69,29 @@ pub fn stop_reason() -> Option<Stop> {
         .or_else(|| stalled().map(Stop::Stall))
 }
 
+/// `e`, or what stopped the run when a signal or a stall did: the error seen then
+/// (a killed child, a connection shut down) is only its consequence. `signal` and
+/// `stall` build the tool's own error for each.
+pub fn blame<E: ExitStatus + std::fmt::Display>(
+    e: E,
+    signal: impl FnOnce(i32) -> E,
+    stall: impl FnOnce(Stalled) -> E,
+) -> E {
+    if e.signal().is_some() || e.class() == ErrorClass::Timeout {
+        return e;
+    }
+    match stop_reason() {
+        Some(stop) => {
+            log::debug!("after {stop:?}: {e}");
+            match stop {
+                Stop::Signal(sig) => signal(sig),
+                Stop::Stall(s) => stall(s),
+            }
+        }
+        None => e,
+    }
+}
+
 /// A progress counter for a watched phase; cheap to clone and to bump.
 #[derive(Debug, Clone, Default)]
 pub struct Progress(Arc<AtomicU64>);
@@ -205,14 +228,24 @@ fn tree_io(pid: u32) -> u64 {
         if let Ok(io) = std::fs::read_to_string(format!("/proc/{p}/io")) {
             total = io
                 .lines()
-                .filter_map(|l| l.strip_prefix("rchar: ").or_else(|| l.strip_prefix("wchar: ")))
+                .filter_map(|l| {
+                    l.strip_prefix("rchar: ")
+                        .or_else(|| l.strip_prefix("wchar: "))
+                })
                 .filter_map(|n| n.trim().parse::<u64>().ok())
                 .fold(total, u64::wrapping_add);
         }
-        let tasks = std::fs::read_dir(format!("/proc/{p}/task")).into_iter().flatten();
+        let tasks = std::fs::read_dir(format!("/proc/{p}/task"))
+            .into_iter()
+            .flatten();
         for task in tasks.flatten() {
-            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            todo.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            todo.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
         }
     }
     total
@@ -258,7 +291,10 @@ mod tests {
             what: "pg_dump of app".into(),
             after: Duration::from_secs(5),
         };
-        assert!(s.to_string().contains("pg_dump of app made no progress"), "{s}");
+        assert!(
+            s.to_string().contains("pg_dump of app made no progress"),
+            "{s}"
+        );
         assert_eq!(s.class(), ErrorClass::Timeout);
     }
 }

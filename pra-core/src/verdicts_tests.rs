@@ -130,3 +130,34 @@ fn reads_format_1_records_and_refuses_newer_formats() {
     assert!(e.to_string().contains("upgrade pra"), "{e}");
     assert!(Verdicts::from_json(b"{", "v").is_err());
 }
+
+#[test]
+fn the_repository_merges_verdicts_and_replaces_a_damaged_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = crate::repo::Repository::open(dir.path().to_str().unwrap()).unwrap();
+    r.init().unwrap();
+    let id = r.new_backup("app", at(0)).unwrap();
+    let record = |level, status, minute| VerifyRecord {
+        backup_id: id.clone(),
+        ..rec(level, status, minute)
+    };
+    r.write_verify("app", &record(Checksum, Fail, 1)).unwrap();
+    r.write_verify("app", &record(Manifest, Pass, 2)).unwrap();
+    let v = r.read_verify("app", &id).unwrap().unwrap();
+    assert_eq!(v.verdicts.len(), 2);
+    assert!(matches!(v.standing(), Standing::Failed(f) if f.level == Checksum));
+
+    let path = dir.path().join("app/backup").join(&id).join("verify.json");
+    std::fs::write(&path, b"{ damaged").unwrap();
+    r.write_verify("app", &record(Restore, Pass, 3)).unwrap();
+    let v = r.read_verify("app", &id).unwrap().unwrap();
+    assert_eq!(v.verified().map(|v| v.level), Some(Restore));
+
+    let mut newer: serde_json::Value = serde_json::from_slice(&v.to_json()).unwrap();
+    newer["format"] = serde_json::json!(VERIFY_FORMAT + 1);
+    std::fs::write(&path, newer.to_string()).unwrap();
+    assert!(r.write_verify("app", &record(Checksum, Pass, 4)).is_err());
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .contains(&format!("{}", VERIFY_FORMAT + 1)));
+}

@@ -98,7 +98,7 @@ pub fn render_man(cmd: clap::Command) -> Vec<u8> {
     extra.control("SH", ["ENVIRONMENT"]);
     extra.text([roman(
         "A flag that \"may also be specified with\" an environment variable can be set through it; a flag on the command line wins. \
-         PostgreSQL connections follow libpq: PGHOST, PGHOSTADDR, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSERVICE, PGSERVICEFILE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGSSLCRL, PGCONNECT_TIMEOUT (docs/CONNECTING.md). \
+         PostgreSQL connections follow libpq: PGHOST, PGHOSTADDR, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSERVICE, PGSERVICEFILE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGSSLCRL, PGCONNECT_TIMEOUT (docs/CONNECTING.md); without a connection timeout, PRA_CONNECT_TIMEOUT (default 30 s) applies (docs/RELIABILITY.md). \
          RUST_LOG sets the log level on stderr. NO_COLOR disables colour in --format text. \
          scripts/pra.env.example lists every variable.",
     )]);

@@ -33,7 +33,11 @@ fn age_s(now: DateTime<Utc>, t: DateTime<Utc>) -> f64 {
 }
 
 /// The `info` events of one repository.
-pub fn repository_events(repo: &Repository, query: &Query, tool: &str) -> Result<Vec<Event>, Error> {
+pub fn repository_events(
+    repo: &Repository,
+    query: &Query,
+    tool: &str,
+) -> Result<Vec<Event>, Error> {
     let location = repo.location();
     let created = repo.info()?;
     let all_stanzas = repo.stanzas()?;
@@ -114,16 +118,14 @@ fn stanza_events(
             .collect();
         plan_retention(&infos, &query.policy, query.now)
     });
-    let picked = query
-        .selection
-        .pick(&ids, query.now, |id| {
-            Ok::<bool, RepoError>(
-                complete
-                    .get(id)
-                    .and_then(|c| c.verdicts.as_ref())
-                    .is_some_and(|v| v.verified().is_some()),
-            )
-        })?;
+    let picked = query.selection.pick(&ids, query.now, |id| {
+        Ok::<bool, RepoError>(
+            complete
+                .get(id)
+                .and_then(|c| c.verdicts.as_ref())
+                .is_some_and(|v| v.verified().is_some()),
+        )
+    })?;
     if picked.is_empty() && matches!(query.selection.backup, BackupSelector::Id(_)) {
         return Err(Error::UnknownBackup {
             stanza: stanza.to_string(),
@@ -167,7 +169,14 @@ fn stanza_events(
 
     for id in picked {
         if let Some(c) = complete.get(id.as_str()) {
-            events.push(backup_event(repo, stanza, c, plan.as_ref(), query.now, tool));
+            events.push(backup_event(
+                repo,
+                stanza,
+                c,
+                plan.as_ref(),
+                query.now,
+                tool,
+            ));
         }
     }
     for (id, err) in unreadable {
@@ -179,9 +188,14 @@ fn stanza_events(
             ..InfoFields::default()
         };
         events.push(
-            Event::new(tool, Kind::Info, Status::Warn, format!("{stanza}/{id}: {err}"))
-                .with_stanza(stanza)
-                .with_fields(&fields),
+            Event::new(
+                tool,
+                Kind::Info,
+                Status::Warn,
+                format!("{stanza}/{id}: {err}"),
+            )
+            .with_stanza(stanza)
+            .with_fields(&fields),
         );
     }
     if query.selection.backup == BackupSelector::All {
@@ -266,7 +280,13 @@ fn kind_name(kind: pra_core::manifest::BackupKind) -> &'static str {
     }
 }
 
-fn incomplete_event(repo: &Repository, stanza: &str, id: &str, now: DateTime<Utc>, tool: &str) -> Event {
+fn incomplete_event(
+    repo: &Repository,
+    stanza: &str,
+    id: &str,
+    now: DateTime<Utc>,
+    tool: &str,
+) -> Event {
     let modified = repo
         .backup_modified(stanza, id)
         .ok()

@@ -7,8 +7,8 @@
 //! `run` forwards stdin, opens each repository (refusing a missing one, which
 //! `pra-backup --init` creates), and writes the events or the table.
 
-pub mod collect;
 mod cli;
+pub mod collect;
 pub mod table;
 
 pub use cli::Args;

@@ -8,7 +8,15 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 const HEADER: [&str; 9] = [
-    "ID", "KIND", "STARTED (UTC)", "TOOK", "RAW", "STORED", "DB / PG", "VERIFIED", "RETENTION",
+    "ID",
+    "KIND",
+    "STARTED (UTC)",
+    "TOOK",
+    "RAW",
+    "STORED",
+    "DB / PG",
+    "VERIFIED",
+    "RETENTION",
 ];
 
 fn age(s: f64) -> String {
@@ -23,13 +31,22 @@ fn row(f: &InfoFields) -> [String; 9] {
         cells[0] = id;
         cells[1] = "INCOMPLETE".to_string();
         cells[5] = f.stored_bytes.map(format_bytes).unwrap_or_default();
-        cells[7] = f.age_s.map(|a| format!("{} old", age(a))).unwrap_or_default();
+        cells[7] = f
+            .age_s
+            .map(|a| format!("{} old", age(a)))
+            .unwrap_or_default();
         return cells;
     }
-    let verified = match (&f.verified_level, f.verdicts.iter().find(|v| v.status == "error")) {
+    let verified = match (
+        &f.verified_level,
+        f.verdicts.iter().find(|v| v.status == "error"),
+    ) {
         (Some(level), _) => {
             let at = f.verdicts.iter().find(|v| &v.level == level);
-            format!("{level} {} ago", at.map(|v| age(v.age_s)).unwrap_or_default())
+            format!(
+                "{level} {} ago",
+                at.map(|v| age(v.age_s)).unwrap_or_default()
+            )
         }
         (None, Some(failed)) => format!("FAILED {}", failed.level),
         (None, None) => f
@@ -94,7 +111,9 @@ pub fn write(out: &mut impl Write, events: &[Event]) -> io::Result<()> {
             continue;
         };
         match f.item {
-            InfoItem::Backup if f.id.is_some() && (f.complete == Some(false) || f.started_at.is_some()) => {
+            InfoItem::Backup
+                if f.id.is_some() && (f.complete == Some(false) || f.started_at.is_some()) =>
+            {
                 rows.push(row(&f))
             }
             InfoItem::Backup => writeln!(out, "  warning: {}", ev.message)?,
@@ -152,23 +171,46 @@ mod tests {
 
     #[test]
     fn a_table_row_per_backup_under_its_stanza() {
-        let stanza = Event::new("pra-info", Kind::Info, Status::Ok, "stanza app: 2 backup(s)")
-            .with_fields(&InfoFields {
-                item: InfoItem::Stanza,
-                ..InfoFields::default()
-            });
+        let stanza = Event::new(
+            "pra-info",
+            Kind::Info,
+            Status::Ok,
+            "stanza app: 2 backup(s)",
+        )
+        .with_fields(&InfoFields {
+            item: InfoItem::Stanza,
+            ..InfoFields::default()
+        });
         let mut out = Vec::new();
         write(
             &mut out,
-            &[stanza, backup("20261125T110000Z", Some("checksum")), backup("20261126T110000Z", None)],
+            &[
+                stanza,
+                backup("20261125T110000Z", Some("checksum")),
+                backup("20261126T110000Z", None),
+            ],
         )
         .unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "stanza app: 2 backup(s)");
-        assert!(lines[1].contains("ID") && lines[1].contains("RETENTION"), "{text}");
-        assert!(lines[2].contains("checksum 2 h 00 min ago") && lines[2].contains("keep (daily,newest)"), "{text}");
-        assert!(lines[3].contains("FAILED checksum") && lines[3].contains("812 MiB"), "{text}");
-        assert_eq!(lines[2].find("logical"), lines[1].find("KIND"), "aligned:\n{text}");
+        assert!(
+            lines[1].contains("ID") && lines[1].contains("RETENTION"),
+            "{text}"
+        );
+        assert!(
+            lines[2].contains("checksum 2 h 00 min ago")
+                && lines[2].contains("keep (daily,newest)"),
+            "{text}"
+        );
+        assert!(
+            lines[3].contains("FAILED checksum") && lines[3].contains("812 MiB"),
+            "{text}"
+        );
+        assert_eq!(
+            lines[2].find("logical"),
+            lines[1].find("KIND"),
+            "aligned:\n{text}"
+        );
     }
 }

@@ -2,7 +2,6 @@
 //! load, the rest of the load, RPO, and cleanup — the last one on every path out
 //! (success, failure, SIGINT/SIGTERM), unless `--keep`.
 
-use pra_core::stall::Watchdog;
 use crate::load::{Load, Phase};
 use crate::probe::Probe;
 use crate::recovery::{self, BackupTaken};
@@ -14,6 +13,7 @@ use pra_core::conn::ConnSettings;
 use pra_core::event::kinds::DrillFields;
 use pra_core::event::Status;
 use pra_core::manifest::Manifest;
+use pra_core::stall::Watchdog;
 use pra_core::time::format_duration;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -244,16 +244,8 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         ..Default::default()
     };
     // What failed after a signal or a stall (a severed session, a stopped child) is its doing.
-    let outcome = drill::run_drill(&plan, &mut f).map_err(|e| {
-        if e.signal().is_some() || matches!(e, Error::Stalled(_)) {
-            return e;
-        }
-        match pra_core::stall::stop_reason() {
-            Some(pra_core::stall::Stop::Signal(sig)) => Error::Interrupted(sig),
-            Some(pra_core::stall::Stop::Stall(s)) => Error::Stalled(s),
-            None => e,
-        }
-    });
+    let outcome = drill::run_drill(&plan, &mut f)
+        .map_err(|e| pra_core::stall::blame(e, Error::Interrupted, Error::Stalled));
     f.duration_s = clock.elapsed().as_secs_f64();
     f.timeline = downsample(std::mem::take(&mut f.timeline), MAX_TIMELINE_POINTS);
     if let Err(e) = &outcome {

@@ -37,6 +37,7 @@ pub fn take_backup(plan: &Plan) -> Result<BackupTaken, Error> {
         stall_timeout: plan.stall_timeout,
         // The temporary repository is the drill's own; the user's must exist already.
         init: !plan.user_repo,
+        group_readable: false,
         run_id: None,
     };
     let started = Instant::now();

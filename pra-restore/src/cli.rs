@@ -63,8 +63,9 @@ pub struct Args {
     /// --all-databases run (its run id, or a backup id) in each stanza that has one;
     /// with latest or latest-verified, that backup of each stanza. A database that
     /// exists is replaced only with --clean --yes; `postgres` (the maintenance
-    /// database) is never replaced.
-    #[arg(long, env = "PRA_RESTORE_ALL_STANZAS", conflicts_with_all = ["stanza", "target_db", "report"])]
+    /// database) is never replaced. --report FILE writes one report per database,
+    /// named after it (restore-app.md beside restore.md).
+    #[arg(long, env = "PRA_RESTORE_ALL_STANZAS", conflicts_with_all = ["stanza", "target_db"])]
     pub all_stanzas: bool,
 
     /// Which backup (one: `all` is refused) and from how recent a window.

@@ -80,19 +80,7 @@ impl Error {
     /// What really stopped the run when a signal or a stall did: the error seen (a
     /// stopped pg_restore, a session shut down) is only its consequence.
     pub fn or_stopped(self) -> Error {
-        if matches!(self, Error::Interrupted(_) | Error::Stalled(_)) {
-            return self;
-        }
-        match pra_core::stall::stop_reason() {
-            Some(stop) => {
-                log::debug!("after {stop:?}: {self}");
-                match stop {
-                    pra_core::stall::Stop::Signal(sig) => Error::Interrupted(sig),
-                    pra_core::stall::Stop::Stall(s) => Error::Stalled(s),
-                }
-            }
-            None => self,
-        }
+        pra_core::stall::blame(self, Error::Interrupted, Error::Stalled)
     }
 
     /// A database error with what we were doing.

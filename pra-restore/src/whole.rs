@@ -14,6 +14,7 @@ use pra_core::manifest::{BackupKind, FileRole, Manifest};
 use pra_core::repo::Repository;
 use pra_core::select::{BackupSelector, Selection};
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The maintenance database pra-restore connects to: it cannot be renamed away.
@@ -48,6 +49,7 @@ pub fn restore_all(args: &Args, out: &mut Out) -> Result<Exit, Error> {
         }
         let mut one = args.clone();
         one.all_stanzas = false;
+        one.report = args.report.as_deref().map(|r| report_for(r, &target));
         one.target_db = Some(target);
         one.repo.repos = vec![location.clone()];
         one.repo.stanza = Some(m.stanza.clone());
@@ -63,6 +65,16 @@ pub fn restore_all(args: &Args, out: &mut Out) -> Result<Exit, Error> {
         }
     }
     last_error.map_or(Ok(Exit::Ok), Err)
+}
+
+/// The report of one database: `restore.md` becomes `restore-app.md`.
+fn report_for(path: &Path, db: &str) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{db}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{db}"),
+    };
+    path.with_file_name(name)
 }
 
 /// The first repository (in `--repo` order) where the selection names a backup in some
@@ -170,4 +182,21 @@ fn skip_maintenance_db(out: &mut Out, m: &Manifest, target: &str) -> Result<(), 
         .with_stanza(m.stanza.clone());
     out.emit(&event)
         .map_err(|e| Error::io("writing the event", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_database_gets_its_own_report_beside_the_one_asked_for() {
+        assert_eq!(
+            report_for(Path::new("/tmp/restore.md"), "app"),
+            Path::new("/tmp/restore-app.md")
+        );
+        assert_eq!(
+            report_for(Path::new("report"), "crm"),
+            Path::new("report-crm")
+        );
+    }
 }

@@ -64,7 +64,10 @@ impl PgCluster {
 pub fn wait_until(what: &str, timeout: std::time::Duration, mut cond: impl FnMut() -> bool) {
     let started = std::time::Instant::now();
     while !cond() {
-        assert!(started.elapsed() < timeout, "{what}: not within {timeout:?}");
+        assert!(
+            started.elapsed() < timeout,
+            "{what}: not within {timeout:?}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
@@ -108,7 +111,10 @@ mod tests {
             let r = postgres::Client::connect(&conninfo, postgres::NoTls).map(|_| ());
             let _ = tx.send(r.is_ok());
         });
-        assert!(rx.recv_timeout(Duration::from_secs(1)).is_err(), "a frozen server answered");
+        assert!(
+            rx.recv_timeout(Duration::from_secs(1)).is_err(),
+            "a frozen server answered"
+        );
         let started = Instant::now();
         frozen.thaw();
         assert_eq!(rx.recv_timeout(Duration::from_secs(20)), Ok(true));

@@ -110,6 +110,23 @@ impl S3Server {
 
     /// One unsigned HTTP request (moto does not check signatures); the status code.
     pub fn request(&self, method: &str, path: &str, body: &[u8]) -> u16 {
+        self.exchange(method, path, body).0
+    }
+
+    /// The multipart uploads in progress in the bucket (S3 `ListMultipartUploads`):
+    /// the keys being uploaded, invisible to listings until complete.
+    pub fn uploads_in_progress(&self) -> Vec<String> {
+        let (_, reply) = self.exchange("GET", &format!("/{BUCKET}?uploads"), b"");
+        reply
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|s| s.split("</Key>").next())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// One unsigned HTTP request: the status code and the whole reply.
+    fn exchange(&self, method: &str, path: &str, body: &[u8]) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         write!(
             s,
@@ -121,11 +138,12 @@ impl S3Server {
         s.write_all(body).unwrap();
         let mut reply = String::new();
         let _ = s.read_to_string(&mut reply);
-        reply
+        let status = reply
             .split_whitespace()
             .nth(1)
             .and_then(|c| c.parse().ok())
-            .unwrap_or(0)
+            .unwrap_or(0);
+        (status, reply)
     }
 
     /// The repository URL for `prefix` in the test bucket.

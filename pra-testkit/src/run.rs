@@ -47,6 +47,15 @@ pub fn tool(path: &str) -> Tool {
     }
 }
 
+/// Prepares a run of `program` as OS user `user` (and its group, no other groups),
+/// through `setpriv`, as cron's user column or systemd's `User=` would run it: the
+/// tests run as root, the jobs must not.
+pub fn tool_as(user: &str, program: &str) -> Tool {
+    tool("/usr/bin/setpriv")
+        .args(["--reuid", user, "--regid", user, "--clear-groups", "--"])
+        .arg(program)
+}
+
 impl Tool {
     /// Adds an argument.
     pub fn arg(mut self, a: impl AsRef<std::ffi::OsStr>) -> Self {

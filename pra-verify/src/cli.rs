@@ -117,7 +117,7 @@ mod tests {
             "PRA_VERIFY_BACKUP",
             "PRA_VERIFY_SINCE",
             "PRA_PG_BINDIR",
-            "only stanza",
+            "every stanza of the repository",
         ] {
             assert!(help.contains(needle), "--help lacks {needle:?}");
         }

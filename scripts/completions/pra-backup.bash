@@ -23,7 +23,7 @@ _pra__backup() {
 
     case "${cmd}" in
         pra__backup)
-            opts="-d -v -q -h -V --repo --stanza --dbname --format --verbose --quiet --compress --level --threads --count-rows --critical-table --all-databases --retries --retry-delay --wait --init --pg-bindir --stall-timeout --help --version"
+            opts="-d -v -q -h -V --repo --stanza --dbname --format --verbose --quiet --compress --level --threads --count-rows --critical-table --all-databases --retries --retry-delay --wait --init --group-readable --pg-bindir --stall-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

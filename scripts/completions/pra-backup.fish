@@ -20,5 +20,6 @@ complete -c pra-backup -s v -l verbose -d 'More log detail on stderr (-v info, -
 complete -c pra-backup -s q -l quiet -d 'Only errors on stderr'
 complete -c pra-backup -l all-databases -d 'Back up every connectable non-template database of the server, one stanza each (named after the database; --stanza is refused)'
 complete -c pra-backup -l init -d 'Create the repository if it does not exist (its directory, never the parents; then pra.json); a no-op on an existing repository, so scripts may always pass it. Without it a missing location, an empty directory (an unmounted disk) or one without pra.json is refused (exit 3), so a typo never becomes a new repository'
+complete -c pra-backup -l group-readable -d 'With --init: files group-readable (0640, directories 0750) instead of private, for a monitoring user in the owner\'s group running pra-status or pra-info. Recorded in pra.json, so every later writer keeps it'
 complete -c pra-backup -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pra-backup -s V -l version -d 'Print version'

@@ -5,7 +5,7 @@
 use crate::common::*;
 use pra_core::error_class::ErrorClass;
 use pra_core::event::{Kind, Status};
-use pra_testkit::{tool, PgCluster, Tool};
+use pra_testkit::{tool, tool_as, PgCluster, Tool};
 use std::path::Path;
 
 /// pra-backup without `--init` (the shared helper passes it).
@@ -75,9 +75,7 @@ fn the_wrong_os_user_is_told_who_owns_the_repository_and_what_to_do() {
         .status()
         .unwrap();
     assert!(chown.success());
-    let run = tool("setpriv")
-        .args(["--reuid", "postgres", "--regid", "postgres", "--clear-groups"])
-        .arg(env!("CARGO_BIN_EXE_pra-backup"))
+    let run = tool_as("postgres", env!("CARGO_BIN_EXE_pra-backup"))
         .envs(c.env())
         .arg("--repo")
         .arg(&repo)
@@ -89,5 +87,53 @@ fn the_wrong_os_user_is_told_who_owns_the_repository_and_what_to_do() {
     run.stderr_contains("a run as root created it");
     run.stderr_contains(&format!("chown -R postgres: {}", repo.display()));
     let ev = run.one(Kind::Backup);
-    run.check(ev.class() == Some(ErrorClass::Repository), "a `repository` error");
+    run.check(
+        ev.class() == Some(ErrorClass::Repository),
+        "a `repository` error",
+    );
+}
+
+/// Issue 18, item 8: `--init --group-readable` lets a monitoring user in the owner's
+/// group read the manifests; the default stays private.
+#[test]
+fn a_group_readable_repository_is_readable_by_the_group_only_when_asked() {
+    use std::os::unix::fs::PermissionsExt;
+    let c = PgCluster::start();
+    c.create_db("init_app");
+    let home = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let chown = std::process::Command::new("chown")
+        .arg("postgres:")
+        .arg(home.path())
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    for (name, extra, readable) in [
+        ("shared", Some("--group-readable"), true),
+        ("private", None, false),
+    ] {
+        let repo = home.path().join(name);
+        let run = tool_as("postgres", env!("CARGO_BIN_EXE_pra-backup"))
+            .envs(c.env())
+            .env("PRA_PG_BINDIR", c.bindir())
+            .args(["--init", "-d", "init_app", "--repo"])
+            .arg(&repo)
+            .args(extra)
+            .run();
+        run.success();
+        let m = only_manifest(&repo, "init_app");
+        // A monitoring user: not postgres, but in its group.
+        let read = tool("/usr/bin/setpriv")
+            .args([
+                "--reuid", "nobody", "--regid", "nogroup", "--groups", "postgres", "--", "cat",
+            ])
+            .arg(backup_dir(&repo, &m).join("manifest.json"))
+            .run();
+        read.check(
+            (read.code == Some(0)) == readable,
+            &format!("{name}: readable by the group: {readable}"),
+        );
+        // A second backup without the flag keeps the repository's mode.
+        backup_no_init(&c, &repo).run().success();
+    }
 }

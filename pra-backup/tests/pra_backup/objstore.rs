@@ -97,7 +97,7 @@ fn an_upload_killed_midway_leaves_no_manifest_and_the_next_backup_succeeds() {
     c.create_db("s3kill");
     c.psql(
         "s3kill",
-        "CREATE TABLE big AS SELECT i, md5(i::text) AS h FROM generate_series(1, 1500000) i",
+        "CREATE TABLE big AS SELECT i, md5(i::text) AS h FROM generate_series(1, 2000000) i",
     );
     let server = S3Server::start();
     let repo = open(&server, "kill");
@@ -121,6 +121,16 @@ fn an_upload_killed_midway_leaves_no_manifest_and_the_next_backup_succeeds() {
         ev.class() == Some(ErrorClass::LockHeld),
         "a lock_held error",
     );
+    // Killed while the dump is a multipart upload in progress (past its first 16 MiB part).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !server
+        .uploads_in_progress()
+        .iter()
+        .any(|k| k.ends_with("/dump.pgc.zst"))
+    {
+        assert!(Instant::now() < deadline, "no multipart upload in 120 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     running.signal(libc::SIGKILL);
     let run = running.wait();
     run.check(
@@ -132,6 +142,11 @@ fn an_upload_killed_midway_leaves_no_manifest_and_the_next_backup_succeeds() {
     assert!(
         entries.iter().all(|b| !b.complete),
         "no manifest: {entries:?}"
+    );
+    let id = &entries[0].id;
+    assert!(
+        repo.list_backup_files("s3kill", id).unwrap().is_empty(),
+        "the dump being uploaded is no object"
     );
     assert!(repo.complete_backups("s3kill").unwrap().is_empty());
 

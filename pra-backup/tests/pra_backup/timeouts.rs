@@ -54,7 +54,10 @@ fn a_frozen_server_fails_the_connection_and_sigterm_ends_the_wait() {
     assert_eq!(ev.status, Status::Error, "{}", run.dump());
     assert_eq!(ev.class(), Some(ErrorClass::Connection), "{}", run.dump());
     assert!(ev.message.contains("timeout expired"), "{}", run.dump());
-    run.check(run.elapsed < Duration::from_secs(2 + 3), "within the timeout");
+    run.check(
+        run.elapsed < Duration::from_secs(2 + 3),
+        "within the timeout",
+    );
 
     // With the default 30 s bound, SIGTERM does not wait for it.
     let running = backup(&c, repo.path())
@@ -64,7 +67,10 @@ fn a_frozen_server_fails_the_connection_and_sigterm_ends_the_wait() {
     let sent = Instant::now();
     running.signal(libc::SIGTERM);
     let run = running.wait();
-    run.check(sent.elapsed() < Duration::from_secs(5), "ended within 5 s of SIGTERM");
+    run.check(
+        sent.elapsed() < Duration::from_secs(5),
+        "ended within 5 s of SIGTERM",
+    );
     assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
     assert_eq!(run.one(Kind::Backup).class(), Some(ErrorClass::Interrupted));
     frozen.thaw();
@@ -85,8 +91,15 @@ fn a_dump_that_stops_moving_fails_as_a_stall() {
     run.code_is(3);
     let ev = run.one(Kind::Backup);
     assert_eq!(ev.class(), Some(ErrorClass::Timeout), "{}", run.dump());
-    assert!(ev.message.contains("made no progress for 3"), "{}", run.dump());
-    run.check(since.elapsed() < Duration::from_secs(3 + 4), "within the stall timeout");
+    assert!(
+        ev.message.contains("made no progress for 3"),
+        "{}",
+        run.dump()
+    );
+    run.check(
+        since.elapsed() < Duration::from_secs(3 + 4),
+        "within the stall timeout",
+    );
     frozen.thaw();
     assert_clean_after_thaw(&c, repo.path());
 }
@@ -106,7 +119,10 @@ fn sigterm_ends_a_dump_blocked_on_a_frozen_server() {
     let sent = Instant::now();
     running.signal(libc::SIGTERM);
     let run = running.wait();
-    run.check(sent.elapsed() < Duration::from_secs(5), "ended within 5 s of SIGTERM");
+    run.check(
+        sent.elapsed() < Duration::from_secs(5),
+        "ended within 5 s of SIGTERM",
+    );
     assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
     assert_eq!(run.one(Kind::Backup).status, Status::Error);
     frozen.thaw();

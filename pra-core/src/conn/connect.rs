@@ -221,8 +221,10 @@ impl ConnSettings {
             };
             let timeout = self.connect_timeout();
             let e = match connect_within(cfg.clone(), connector, timeout) {
-                Attempt::Done(Ok(client)) => return Ok(client),
-                Attempt::Done(Err(e)) => e,
+                Attempt::Done(done) => match *done {
+                    Ok(client) => return Ok(client),
+                    Err(e) => e,
+                },
                 // libpq's words; the next host of the list is still tried.
                 Attempt::TimedOut => {
                     return Err(format!(

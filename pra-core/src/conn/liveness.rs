@@ -87,7 +87,7 @@ impl Liveness {
 /// How a bounded connection attempt ended.
 pub(super) enum Attempt {
     /// The attempt finished, well or not.
-    Done(Result<postgres::Client, postgres::Error>),
+    Done(Box<Result<postgres::Client, postgres::Error>>),
     /// The server did not complete the startup exchange in time.
     TimedOut,
     /// The run is stopping (a signal, a stall): the attempt was abandoned.
@@ -137,7 +137,7 @@ pub(super) fn connect_within(
             return Attempt::TimedOut;
         }
         match rx.recv_timeout(left.min(Duration::from_millis(100))) {
-            Ok(result) => return Attempt::Done(result),
+            Ok(result) => return Attempt::Done(Box::new(result)),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return Attempt::TimedOut,
         }
@@ -165,7 +165,11 @@ pub fn sever_all() -> usize {
     };
     let mut severed = 0;
     for entry in dir.flatten() {
-        let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
             continue;
         };
         let is_socket = std::fs::read_link(entry.path())
@@ -253,6 +257,9 @@ mod tests {
         let port = tcp.local_addr().unwrap().port();
         let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         assert!(is_postgres_peer(stream.as_raw_fd(), &[port]));
-        assert!(!is_postgres_peer(stream.as_raw_fd(), &[port.wrapping_add(1)]));
+        assert!(!is_postgres_peer(
+            stream.as_raw_fd(),
+            &[port.wrapping_add(1)]
+        ));
     }
 }

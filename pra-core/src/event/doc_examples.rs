@@ -4,8 +4,8 @@
 //! reader's consumer.
 
 use super::kinds::{
-    BackupFields, CheckFields, DrillFields, InfoFields, InputFields, NotifyFields, ReportFields, RestoreFields,
-    RotateFields, StatusFields, VerifyFields,
+    BackupFields, CheckFields, DrillFields, InfoFields, InputFields, NotifyFields, ReportFields,
+    RestoreFields, RotateFields, StatusFields, VerifyFields,
 };
 use super::{Event, Kind, Status};
 use serde::de::DeserializeOwned;

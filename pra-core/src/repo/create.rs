@@ -5,7 +5,7 @@
 
 use super::{RepoError, Repository};
 use std::io;
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
 /// The flag that creates a repository, named by every refusal.
@@ -56,6 +56,14 @@ impl Repository {
     /// fill the root filesystem), then `pra.json`. A no-op on an existing repository,
     /// so scripts may always pass `--init`.
     pub fn create(location: &str) -> Result<Repository, RepoError> {
+        Repository::create_with(location, false)
+    }
+
+    /// [`Repository::create`], and with `group_readable` records in `pra.json` that
+    /// files are group-readable (0640, directories 0750) for a monitoring user in the
+    /// owner's group; every later writer keeps it. On an existing private repository it
+    /// records it too (files written before keep their mode: `chmod -R g+rX` them).
+    pub fn create_with(location: &str, group_readable: bool) -> Result<Repository, RepoError> {
         if let Some(dir) = local_dir(location).filter(|d| !d.trim().is_empty()) {
             let dir = Path::new(dir);
             if !dir.exists() {
@@ -75,8 +83,10 @@ impl Repository {
                         ),
                     ));
                 }
-                match std::fs::DirBuilder::new().mode(0o700).create(dir) {
-                    Ok(()) => {}
+                let mode = if group_readable { 0o750 } else { 0o700 };
+                match std::fs::DirBuilder::new().mode(mode).create(dir) {
+                    Ok(()) => std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
+                        .map_err(|e| RepoError::io(&dir.display().to_string(), e))?,
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                     Err(e) => return Err(RepoError::io(&dir.display().to_string(), e)),
                 }
@@ -84,7 +94,21 @@ impl Repository {
         }
         let repo = Repository::open(location)?;
         repo.init()?;
-        Ok(repo)
+        match repo.info()? {
+            Some(mut info) if group_readable && !info.group_readable => {
+                info.group_readable = true;
+                let mut bytes = serde_json::to_vec_pretty(&info).unwrap_or_default();
+                bytes.push(b'\n');
+                repo.storage.write("pra.json", &bytes)?;
+                if let Some(dir) = local_dir(location) {
+                    let open = std::fs::Permissions::from_mode(0o640);
+                    let _ = std::fs::set_permissions(Path::new(dir).join("pra.json"), open);
+                    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750));
+                }
+                Repository::open(location)
+            }
+            _ => Ok(repo),
+        }
     }
 
     /// Checks, for a local repository, that this OS user may write `stanza`
@@ -150,6 +174,40 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&repo_dir).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn a_group_readable_repository_stays_group_readable_for_later_writers() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("pra");
+        let loc = dir.to_str().unwrap();
+        Repository::create_with(loc, true).unwrap();
+        // A later writer opens it without saying anything: pra.json says it.
+        let repo = Repository::open_existing(loc).unwrap();
+        assert!(repo.info().unwrap().unwrap().group_readable);
+        let id = repo.new_backup("app", crate::time::now()).unwrap();
+        let mut f = repo.create_file("app", &id, "dump.pgc.zst").unwrap();
+        std::io::Write::write_all(&mut f, b"x").unwrap();
+        f.commit().unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o750);
+        assert_eq!(mode(&dir.join("pra.json")), 0o640);
+        assert_eq!(mode(&dir.join("app/backup")), 0o750);
+        assert_eq!(mode(&dir.join(format!("app/backup/{id}"))), 0o750);
+        assert_eq!(
+            mode(&dir.join(format!("app/backup/{id}/dump.pgc.zst"))),
+            0o640
+        );
+        // The default stays private.
+        let private = tmp.path().join("private");
+        let repo = Repository::create(private.to_str().unwrap()).unwrap();
+        assert!(!repo.info().unwrap().unwrap().group_readable);
+        assert_eq!(mode(&private.join("pra.json")), 0o600);
+        assert!(
+            !String::from_utf8(std::fs::read(private.join("pra.json")).unwrap())
+                .unwrap()
+                .contains("group_readable")
+        );
     }
 
     use crate::exit::ExitStatus;

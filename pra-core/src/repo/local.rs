@@ -9,7 +9,7 @@ use super::RepoError;
 use crate::fs::{create_private_dir, sync_dir, AtomicFile};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -18,12 +18,43 @@ use std::time::{Duration, Instant, SystemTime};
 #[derive(Debug, Clone)]
 pub struct LocalStorage {
     root: PathBuf,
+    /// Group-readable files and directories (`pra.json`'s `group_readable`).
+    group_readable: bool,
 }
 
 impl LocalStorage {
     /// Storage rooted at `root` (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        LocalStorage { root: root.into() }
+        LocalStorage {
+            root: root.into(),
+            group_readable: false,
+        }
+    }
+
+    /// The same storage writing group-readable files (0640) and directories (0750),
+    /// for a monitoring user in the owner's group; lock files stay private.
+    pub fn group_readable(self, on: bool) -> Self {
+        LocalStorage {
+            group_readable: on,
+            ..self
+        }
+    }
+
+    fn file_mode(&self) -> u32 {
+        if self.group_readable {
+            0o640
+        } else {
+            0o600
+        }
+    }
+
+    /// Creates `dir` and its missing parents, private or group-readable.
+    fn make_dir(&self, dir: &Path) -> io::Result<()> {
+        if self.group_readable {
+            crate::fs::create_dir_with_mode(dir, 0o750)
+        } else {
+            create_private_dir(dir)
+        }
     }
 
     /// The root directory.
@@ -155,7 +186,7 @@ impl Storage for LocalStorage {
         let dir = dest
             .parent()
             .ok_or_else(|| RepoError::io(key, io::Error::other("no parent directory")))?;
-        create_private_dir(dir).map_err(|e| RepoError::io(key, e))?;
+        self.make_dir(dir).map_err(|e| RepoError::io(key, e))?;
         // Written and fsynced under a hidden name, then hard-linked: link(2) fails when
         // the name exists, so the object appears complete or not at all, and only once.
         let tmp = dir.join(format!(
@@ -169,6 +200,7 @@ impl Storage for LocalStorage {
                 .create_new(true)
                 .mode(0o600)
                 .open(&tmp)?;
+            f.set_permissions(std::fs::Permissions::from_mode(self.file_mode()))?;
             f.write_all(bytes)?;
             f.sync_all()?;
             match fs::hard_link(&tmp, &dest) {
@@ -203,8 +235,9 @@ impl Storage for LocalStorage {
         let dir = dest
             .parent()
             .ok_or_else(|| RepoError::io(key, io::Error::other("no parent directory")))?;
-        create_private_dir(dir).map_err(|e| RepoError::io(key, e))?;
-        let file = AtomicFile::create(&dest, 0o600).map_err(|e| RepoError::io(key, e))?;
+        self.make_dir(dir).map_err(|e| RepoError::io(key, e))?;
+        let file =
+            AtomicFile::create(&dest, self.file_mode()).map_err(|e| RepoError::io(key, e))?;
         Ok(Box::new(LocalStaged {
             file,
             key: key.to_string(),
@@ -265,10 +298,14 @@ impl Storage for LocalStorage {
     fn create_dir_exclusive(&self, key: &str) -> Result<bool, RepoError> {
         let path = self.path(key);
         if let Some(parent) = path.parent() {
-            create_private_dir(parent).map_err(|e| RepoError::io(key, e))?;
+            self.make_dir(parent).map_err(|e| RepoError::io(key, e))?;
         }
         match fs::DirBuilder::new().mode(0o700).create(&path) {
             Ok(()) => {
+                if self.group_readable {
+                    fs::set_permissions(&path, fs::Permissions::from_mode(0o750))
+                        .map_err(|e| RepoError::io(key, e))?;
+                }
                 if let Some(parent) = path.parent() {
                     sync_dir(parent).map_err(|e| RepoError::io(key, e))?;
                 }
@@ -318,7 +355,7 @@ impl Storage for LocalStorage {
     ) -> Result<Box<dyn LockGuard>, RepoError> {
         let path = self.path(key);
         if let Some(dir) = path.parent() {
-            create_private_dir(dir).map_err(|e| RepoError::io(key, e))?;
+            self.make_dir(dir).map_err(|e| RepoError::io(key, e))?;
         }
         let mut file = OpenOptions::new()
             .read(true)

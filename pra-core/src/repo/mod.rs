@@ -138,6 +138,10 @@ pub struct RepoInfo {
     pub created_at: DateTime<Utc>,
     /// The pra version that created it.
     pub created_by: String,
+    /// Files group-readable (0640, directories 0750) for a monitoring user in the
+    /// owner's group (`pra-backup --init --group-readable`); private when absent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group_readable: bool,
 }
 
 /// A backup directory in the repository.
@@ -193,9 +197,14 @@ impl Repository {
             location.to_string()
         };
         let repo = Repository {
-            storage: Box::new(LocalStorage::new(path)),
+            storage: Box::new(LocalStorage::new(&path)),
         };
-        repo.check_format()?;
+        // Later writers keep the mode the repository was created with.
+        if repo.info()?.is_some_and(|i| i.group_readable) {
+            return Ok(Repository {
+                storage: Box::new(LocalStorage::new(path).group_readable(true)),
+            });
+        }
         Ok(repo)
     }
 
@@ -259,6 +268,7 @@ impl Repository {
                 format: REPO_FORMAT,
                 created_at: crate::time::now(),
                 created_by: crate::VERSION.to_string(),
+                group_readable: false,
             };
             let mut bytes = serde_json::to_vec_pretty(&info).unwrap_or_default();
             bytes.push(b'\n');
@@ -354,9 +364,16 @@ impl Repository {
     /// weakens ([`Verdicts::merge`]), written atomically.
     pub fn write_verify(&self, stanza: &str, record: &VerifyRecord) -> Result<(), RepoError> {
         let id = &record.backup_id;
-        let mut verdicts = self
-            .read_verify(stanza, id)?
-            .unwrap_or_else(|| Verdicts::new(id));
+        let mut verdicts = match self.read_verify(stanza, id) {
+            Ok(v) => v.unwrap_or_else(|| Verdicts::new(id)),
+            // A damaged file would otherwise block every later verdict; a newer
+            // format is kept (refused below by the `?`), never overwritten.
+            Err(RepoError::Format(e @ FormatError::Invalid { .. })) => {
+                log::warn!("{e}: replaced by the new verdict");
+                Verdicts::new(id)
+            }
+            Err(e) => return Err(e),
+        };
         verdicts.merge(record);
         let key = format!("{}/{VERIFY_FILE}", backup_key(stanza, id));
         self.storage.write(&key, &verdicts.to_json())

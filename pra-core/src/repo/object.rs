@@ -66,15 +66,20 @@ const SECRET_VARS: &[&str] = &[
 
 /// A message from the object store with every credential of the environment masked.
 pub(super) fn scrub(text: &str) -> String {
-    let secrets: Vec<(String, String)> = SECRET_VARS
+    let values: Vec<String> = SECRET_VARS
         .iter()
         .filter_map(|v| std::env::var(v).ok())
-        .filter(|v| v.len() >= 4)
-        .map(|v| (v, crate::redact::MASK.to_string()))
         .collect();
+    scrub_values(text, &values)
+}
+
+/// `text` with each of `secrets` masked (values under 4 characters are left: masking
+/// them would garble the message and hide nothing).
+fn scrub_values(text: &str, secrets: &[String]) -> String {
     let pairs: Vec<(&str, String)> = secrets
         .iter()
-        .map(|(s, r)| (s.as_str(), r.clone()))
+        .filter(|v| v.len() >= 4)
+        .map(|v| (v.as_str(), crate::redact::MASK.to_string()))
         .collect();
     crate::redact::scrub(text, &pairs)
 }
@@ -411,5 +416,49 @@ impl Storage for ObjectStorage {
         wait: Duration,
     ) -> Result<Box<dyn LockGuard>, RepoError> {
         lease::acquire(self, key, holder, mode, wait)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_a_bucket_and_a_prefix_and_never_credentials() {
+        let st = ObjectStorage::open_with("s3://bucket/fleet/db1/", &[]).unwrap();
+        assert_eq!(st.prefix, "fleet/db1");
+        assert_eq!(st.path("app/backup").as_ref(), "fleet/db1/app/backup");
+        assert_eq!(st.path("").as_ref(), "fleet/db1");
+        assert_eq!(st.describe(), "s3://bucket/fleet/db1");
+        let root = ObjectStorage::open_with("s3://bucket", &[]).unwrap();
+        assert_eq!(root.path("pra.json").as_ref(), "pra.json");
+        for bad in ["s3:///x", "s3://key:secret@bucket/x", "ftp://host/x"] {
+            let e = ObjectStorage::open(bad).unwrap_err().to_string();
+            assert!(!e.contains("secret"), "{e}");
+            assert!(matches!(
+                ObjectStorage::open(bad),
+                Err(RepoError::Location { .. })
+            ));
+        }
+        assert!(
+            is_object_url("gs://b")
+                && !is_object_url("/var/backups")
+                && !is_object_url("file:///x")
+        );
+    }
+
+    #[test]
+    fn messages_are_scrubbed_of_credentials() {
+        let text = "PUT http://h/b?X-Amz-Security-Token=tok123456 failed for AKIAEXAMPLE";
+        let shown = scrub_values(text, &["tok123456".to_string(), "AKIAEXAMPLE".to_string()]);
+        assert_eq!(
+            shown,
+            "PUT http://h/b?X-Amz-Security-Token=*** failed for ***"
+        );
+        assert_eq!(
+            scrub_values(text, &["ab".to_string()]),
+            text,
+            "too short to mask"
+        );
     }
 }

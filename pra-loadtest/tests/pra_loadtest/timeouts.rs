@@ -12,7 +12,16 @@ use std::time::{Duration, Instant};
 
 fn quick_drill(c: &PgCluster) -> Tool {
     tool(env!("CARGO_BIN_EXE_pra-loadtest"))
-        .args(["-d", "app", "--duration", "30s", "--clients", "2", "--scale", "0.05"])
+        .args([
+            "-d",
+            "app",
+            "--duration",
+            "30s",
+            "--clients",
+            "2",
+            "--scale",
+            "0.05",
+        ])
         .envs(c.env())
         .env("PRA_PG_BINDIR", c.bindir())
         .env("PRA_CONNECT_TIMEOUT", "2")
@@ -30,8 +39,16 @@ fn a_frozen_server_bounds_every_wait_of_a_drill() {
     let frozen = c.freeze();
     let run = quick_drill(&c).run();
     run.code_is(3);
-    assert_eq!(run.one(Kind::Drill).class(), Some(ErrorClass::Connection), "{}", run.dump());
-    run.check(run.elapsed < Duration::from_secs(2 + 3), "within the connect timeout");
+    assert_eq!(
+        run.one(Kind::Drill).class(),
+        Some(ErrorClass::Connection),
+        "{}",
+        run.dump()
+    );
+    run.check(
+        run.elapsed < Duration::from_secs(2 + 3),
+        "within the connect timeout",
+    );
     frozen.thaw();
 
     // Frozen under load: the stall timeout.
@@ -43,8 +60,19 @@ fn a_frozen_server_bounds_every_wait_of_a_drill() {
     run.code_is(3);
     let ev = run.one(Kind::Drill);
     assert_eq!(ev.class(), Some(ErrorClass::Timeout), "{}", run.dump());
-    assert!(ev.message.contains("no progress") || fields(&run).error.unwrap_or_default().contains("no progress"), "{}", run.dump());
-    run.check(since.elapsed() < Duration::from_secs(3 + 5), "within the stall timeout");
+    assert!(
+        ev.message.contains("no progress")
+            || fields(&run)
+                .error
+                .unwrap_or_default()
+                .contains("no progress"),
+        "{}",
+        run.dump()
+    );
+    run.check(
+        since.elapsed() < Duration::from_secs(3 + 5),
+        "within the stall timeout",
+    );
     frozen.thaw();
 
     // Frozen under load, then SIGTERM: ended within 5 s, by the signal.
@@ -55,9 +83,17 @@ fn a_frozen_server_bounds_every_wait_of_a_drill() {
     let sent = Instant::now();
     running.signal(libc::SIGTERM);
     let run = running.wait();
-    run.check(sent.elapsed() < Duration::from_secs(5), "ended within 5 s of SIGTERM");
+    run.check(
+        sent.elapsed() < Duration::from_secs(5),
+        "ended within 5 s of SIGTERM",
+    );
     assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
-    assert_eq!(run.one(Kind::Drill).class(), Some(ErrorClass::Interrupted), "{}", run.dump());
+    assert_eq!(
+        run.one(Kind::Drill).class(),
+        Some(ErrorClass::Interrupted),
+        "{}",
+        run.dump()
+    );
     frozen.thaw();
     assert_eq!(drill_databases(&c), Vec::<String>::new());
 }

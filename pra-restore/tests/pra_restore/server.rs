@@ -73,8 +73,23 @@ fn all_stanzas_restores_a_whole_run_with_globals_and_database_state() {
     source.psql("app", "CREATE TABLE after_the_run (x int)");
     let newer_app = common::backup(&source, dir.path(), "app", "app", Codec::Zstd);
 
-    let run = restore(&fresh, dir.path(), &["--all-stanzas", "--backup", RUN]);
+    let report = dir.path().join("restore.md");
+    let run = restore(
+        &fresh,
+        dir.path(),
+        &[
+            "--all-stanzas",
+            "--backup",
+            RUN,
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
     run.success();
+    for db in ["app", "crm"] {
+        let r = std::fs::read_to_string(dir.path().join(format!("restore-{db}.md"))).unwrap();
+        assert!(r.contains(&format!("# Restore report: {db}")), "{r}");
+    }
     let ev = events(&run);
     let summary: Vec<(&str, Status)> = ev.iter().map(|(s, st, _)| (s.as_str(), *st)).collect();
     assert_eq!(

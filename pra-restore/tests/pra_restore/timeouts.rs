@@ -9,8 +9,8 @@
 use crate::common::{self, PRA_RESTORE};
 use pra_core::codec::Codec;
 use pra_core::error_class::ErrorClass;
-use pra_core::event::Kind;
 use pra_core::event::kinds::RestoreFields;
+use pra_core::event::Kind;
 use pra_testkit::{tool, wait_until, HttpServer, PgCluster, Reply, Tool};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -64,12 +64,17 @@ fn a_frozen_server_bounds_every_wait_of_a_restore() {
     let run = restore(&c, repo.path(), "r1").run();
     run.code_is(3);
     assert_eq!(run.one(Kind::Restore).class(), Some(ErrorClass::Connection));
-    run.check(run.elapsed < Duration::from_secs(2 + 3), "within the connect timeout");
+    run.check(
+        run.elapsed < Duration::from_secs(2 + 3),
+        "within the connect timeout",
+    );
     frozen.thaw();
 
     // Frozen mid-restore: the stall timeout.
     let running = restore(&c, repo.path(), "r2").spawn();
-    wait_until("pg_restore copying", Duration::from_secs(60), || copying(&c, "r2"));
+    wait_until("pg_restore copying", Duration::from_secs(60), || {
+        copying(&c, "r2")
+    });
     let frozen = c.freeze();
     let since = Instant::now();
     let run = running.wait();
@@ -77,22 +82,33 @@ fn a_frozen_server_bounds_every_wait_of_a_restore() {
     let ev = run.one(Kind::Restore);
     assert_eq!(ev.class(), Some(ErrorClass::Timeout), "{}", run.dump());
     assert!(ev.message.contains("made no progress"), "{}", run.dump());
-    run.check(since.elapsed() < Duration::from_secs(3 + 5), "within the stall timeout");
+    run.check(
+        since.elapsed() < Duration::from_secs(3 + 5),
+        "within the stall timeout",
+    );
     frozen.thaw();
 
     // Frozen mid-restore, then SIGTERM: ended within 5 s, by the signal.
     let running = restore(&c, repo.path(), "r3")
         .args(["--stall-timeout", "10m"])
         .spawn();
-    wait_until("pg_restore copying", Duration::from_secs(60), || copying(&c, "r3"));
+    wait_until("pg_restore copying", Duration::from_secs(60), || {
+        copying(&c, "r3")
+    });
     let frozen = c.freeze();
     std::thread::sleep(Duration::from_millis(500));
     let sent = Instant::now();
     running.signal(libc::SIGTERM);
     let run = running.wait();
-    run.check(sent.elapsed() < Duration::from_secs(5), "ended within 5 s of SIGTERM");
+    run.check(
+        sent.elapsed() < Duration::from_secs(5),
+        "ended within 5 s of SIGTERM",
+    );
     assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
-    assert_eq!(run.one(Kind::Restore).class(), Some(ErrorClass::Interrupted));
+    assert_eq!(
+        run.one(Kind::Restore).class(),
+        Some(ErrorClass::Interrupted)
+    );
     frozen.thaw();
     assert_recovers(&c, repo.path(), "r2");
     assert_recovers(&c, repo.path(), "r3");

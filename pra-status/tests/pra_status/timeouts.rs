@@ -16,24 +16,44 @@ fn a_frozen_server_and_a_silent_endpoint_are_critical_within_the_timeout() {
     let http = http_server();
     let frozen = c.freeze();
     let run = status(&c)
-        .args(["-d", "app", "--timeout", "2s", "--app-url", &http.url("/hang")])
+        .args([
+            "-d",
+            "app",
+            "--timeout",
+            "2s",
+            "--app-url",
+            &http.url("/hang"),
+        ])
         .run();
     run.code_is(2);
     let (_, db, why) = check(&run, "database", None);
     assert_eq!(db, Status::Error, "{why}");
     let (_, app, why) = check(&run, "app", None);
     assert_eq!(app, Status::Error, "{why}");
-    run.check(run.elapsed < Duration::from_secs(2 + 3), "within the timeout");
+    run.check(
+        run.elapsed < Duration::from_secs(2 + 3),
+        "within the timeout",
+    );
 
     // A long timeout: SIGTERM does not wait for it.
     let running = status(&c)
-        .args(["-d", "app", "--timeout", "60s", "--app-url", &http.url("/hang")])
+        .args([
+            "-d",
+            "app",
+            "--timeout",
+            "60s",
+            "--app-url",
+            &http.url("/hang"),
+        ])
         .spawn();
     std::thread::sleep(Duration::from_millis(700));
     let sent = Instant::now();
     running.signal(libc::SIGTERM);
     let run = running.wait();
-    run.check(sent.elapsed() < Duration::from_secs(5), "ended within 5 s of SIGTERM");
+    run.check(
+        sent.elapsed() < Duration::from_secs(5),
+        "ended within 5 s of SIGTERM",
+    );
     assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
     let ev = run.one(Kind::Status);
     assert_eq!(ev.status, Status::Error, "{}", run.dump());

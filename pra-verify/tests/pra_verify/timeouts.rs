@@ -33,7 +33,10 @@ fn wait_for_copy(c: &PgCluster, mut running: Running) -> Running {
         if !running.is_running() {
             panic!("ended before its test restore:\n{}", running.wait().dump());
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "no test restore");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no test restore"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     running
@@ -65,7 +68,10 @@ fn a_frozen_server_bounds_every_wait_of_a_test_restore() {
     let (ev, _) = verify_fields(&run);
     assert_eq!(ev.status, Status::Error);
     assert_eq!(ev.class(), Some(ErrorClass::Connection), "{}", run.dump());
-    run.check(run.elapsed < Duration::from_secs(2 + 3), "within the connect timeout");
+    run.check(
+        run.elapsed < Duration::from_secs(2 + 3),
+        "within the connect timeout",
+    );
     frozen.thaw();
 
     // Frozen mid-restore: the stall timeout, no verdict.
@@ -77,7 +83,10 @@ fn a_frozen_server_bounds_every_wait_of_a_test_restore() {
     let ev = run.one(Kind::Verify);
     assert_eq!(ev.class(), Some(ErrorClass::Timeout), "{}", run.dump());
     assert!(ev.message.contains("made no progress"), "{}", run.dump());
-    run.check(since.elapsed() < Duration::from_secs(3 + 5), "within the stall timeout");
+    run.check(
+        since.elapsed() < Duration::from_secs(3 + 5),
+        "within the stall timeout",
+    );
     frozen.thaw();
 
     // Frozen mid-restore, then SIGTERM: ended within 5 s, by the signal, with an event.
@@ -92,7 +101,10 @@ fn a_frozen_server_bounds_every_wait_of_a_test_restore() {
     let sent = Instant::now();
     running.signal(libc::SIGTERM);
     let run = running.wait();
-    run.check(sent.elapsed() < Duration::from_secs(5), "ended within 5 s of SIGTERM");
+    run.check(
+        sent.elapsed() < Duration::from_secs(5),
+        "ended within 5 s of SIGTERM",
+    );
     assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
     assert_eq!(run.one(Kind::Verify).class(), Some(ErrorClass::Interrupted));
     frozen.thaw();
