@@ -187,6 +187,9 @@ fn take_backup(
     let started_at = pra_core::time::now();
     let conn = opts.conn.with_application_name(TOOL);
     let target = conn.to_string();
+    // Our own statements on a server that froze would wait forever: each phase
+    // without a byte counter is bounded by --stall-timeout as a whole.
+    let starting = bounded(opts, "taking the snapshot");
     let mut client = conn.connect()?;
     let mut tx = client
         .build_transaction()
@@ -196,6 +199,7 @@ fn take_backup(
         .map_err(|e| query_error(&target, &e))?;
     let mut info: SnapshotInfo =
         read_snapshot(&mut tx, &target, opts.count_rows, &opts.critical_tables)?;
+    drop(starting);
     for missing in &info.missing_critical {
         warnings.push(format!("critical table {missing} not found"));
     }
@@ -214,7 +218,9 @@ fn take_backup(
     );
     let dump_file = dump_database(opts, &conn, &mut info, first, &id, pg_dump)?;
     // The snapshot has served its purpose; end the transaction before the globals.
+    let ending = bounded(opts, "ending the snapshot");
     tx.commit().map_err(|e| query_error(&target, &e))?;
+    drop(ending);
     drop(client);
     let globals_file = dump_globals(opts, &info, first, &id, pg_dumpall, warnings)?;
     let files = vec![dump_file.file, globals_file.file];
@@ -222,6 +228,14 @@ fn take_backup(
     let manifest = logical_manifest(opts, id, started_at, info, files);
     write_manifests(opts, repos, &ids, &manifest, down)?;
     Ok(manifest)
+}
+
+/// A stall watchdog over one of our own phases (no progress counter: a deadline).
+fn bounded(opts: &BackupOptions, what: &str) -> Watchdog {
+    Watchdog::start(
+        format!("{what} of {}", opts.conn.dbname()),
+        opts.stall_timeout,
+    )
 }
 
 /// A failed query of the snapshot transaction.
@@ -280,6 +294,7 @@ fn dump_database(
         }
     };
     if let Some(c) = counter {
+        let _counting = bounded(opts, "counting rows");
         c.finish(&mut info.tables)?;
     }
     if let Some(b) = &bar {

@@ -43,7 +43,8 @@ use std::time::Duration;
         storage error), 130/143 interrupted by SIGINT/SIGTERM (cleaned up).",
     mut_arg("repos", |a| a.required(false).help(
         "Repository for the drill's backup (a path, file://, s3://, az:// or gs:// URL; several, comma-separated, \
-         get copies). Default: a temporary directory, removed at the end. The drill's backup \
+         get copies): an existing repository (pra-backup --init creates one; the drill never \
+         does). Default: a temporary directory, removed at the end. The drill's backup \
          is deleted from it at the end unless --keep."))
 )]
 pub struct Args {

@@ -15,7 +15,7 @@ complete -c pra-loadtest -l app-url -d 'Application URL probed every second duri
 complete -c pra-loadtest -l http-timeout -d 'Time limit of each --app-url probe' -r
 complete -c pra-loadtest -l max-app-failures -d 'Failed application probes accepted before the availability SLA fails' -r
 complete -c pra-loadtest -l report -d 'Write the compliance report here: Markdown (.md), or HTML (.html, .htm) with the latency timeline as an inline SVG chart' -r -F
-complete -c pra-loadtest -l repo -d 'Repository for the drill\'s backup (a path, file://, s3://, az:// or gs:// URL; several, comma-separated, get copies). Default: a temporary directory, removed at the end. The drill\'s backup is deleted from it at the end unless --keep.' -r
+complete -c pra-loadtest -l repo -d 'Repository for the drill\'s backup (a path, file://, s3://, az:// or gs:// URL; several, comma-separated, get copies): an existing repository (pra-backup --init creates one; the drill never does). Default: a temporary directory, removed at the end. The drill\'s backup is deleted from it at the end unless --keep.' -r
 complete -c pra-loadtest -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'
 complete -c pra-loadtest -s q -l quiet -d 'Only errors on stderr'
 complete -c pra-loadtest -l keep -d 'Keep schema pra_loadtest, the scratch database and the drill\'s backup (to inspect them)'

@@ -122,13 +122,23 @@ fn an_upload_killed_midway_leaves_no_manifest_and_the_next_backup_succeeds() {
         "a lock_held error",
     );
     // Killed while the dump is a multipart upload in progress (past its first 16 MiB part).
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while !server
         .uploads_in_progress()
         .iter()
         .any(|k| k.ends_with("/dump.pgc.zst"))
     {
-        assert!(Instant::now() < deadline, "no multipart upload in 120 s");
+        assert!(
+            Instant::now() < deadline,
+            "no multipart upload in 60 s; the server saw:\n{}",
+            server
+                .server_log()
+                .lines()
+                .rev()
+                .take(15)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     running.signal(libc::SIGKILL);

@@ -15,6 +15,8 @@ fn a_drill_under_load_measures_passes_and_cleans_up() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("drill.html");
     let repo = dir.path().join("repo");
+    // The user's repository exists (pra-backup --init made it): a drill never creates one.
+    pra_core::repo::Repository::create(repo.to_str().unwrap()).unwrap();
     let healthy = HttpServer::always(200);
     let healthy_url = healthy.url("/health?token=s3cret");
     let upstream = Event::new("pra-backup", Kind::Backup, Status::Ok, "from upstream");
