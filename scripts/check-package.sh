@@ -40,7 +40,7 @@ for f in usr/share/man/man7/pra.7.gz lib/systemd/system/pra-.service.d/hardening
   usr/share/doc/pra/INDEX.md usr/share/doc/pra/METRICS.md usr/share/doc/pra/examples/cron.example; do
   has "$f"
 done
-grep -q '^-rw-r----- root/root \./etc/pra/pra\.env$' "$work/contents" || fail "/etc/pra/pra.env is not 0640: $(grep pra.env "$work/contents" | head -1)"
+grep -qE "^-rw-r----- (root/root|0/0) \./etc/pra/pra\.env$" "$work/contents" || fail "/etc/pra/pra.env is not 0640: $(grep pra.env "$work/contents" | head -1)"
 # Installing creates nothing else: no state, log or repository directory, no other file.
 others=$(awk '{ print $3 }' "$work/contents" | grep -vE '^\./($|usr/$|usr/(bin|lib|share)/$|usr/bin/pra-|usr/lib/pra/|usr/share/(man|doc|bash-completion|zsh|fish)/|etc/$|etc/pra/|etc/logrotate\.d/$|etc/logrotate\.d/pra$|lib/$|lib/systemd/$|lib/systemd/system/$|lib/systemd/system/pra-)' || true)
 [ -z "$others" ] || fail "unexpected files: $others"

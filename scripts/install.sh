@@ -2,11 +2,12 @@
 # pra install and uninstall for machines without the Debian package; run through
 # scripts/quickstart.sh:
 #
-#   scripts/quickstart.sh install [--prefix DIR] [--cron|--systemd] [--non-interactive] [--user USER]
+#   scripts/quickstart.sh install [--prefix DIR] [--cron|--systemd] [--non-interactive] [--user USER] [--no-build]
 #   scripts/quickstart.sh uninstall [--prefix DIR]
 #
-# install builds the binaries as shipped (cargo build --profile dist), installs the
-# package's files under DIR (default /usr/local), asks for the database, the
+# install builds the binaries as shipped (cargo build --profile dist; --no-build: use
+# those in target/dist), installs the package's files under DIR (default
+# /usr/local), asks for the database, the
 # repository, the RPO and an alert destination (--non-interactive: the PRA_* and PG*
 # variables of the environment, every one of them written to the file), writes the
 # environment file (0640 root:USER's group), initialises the repository, installs
@@ -18,17 +19,18 @@
 # repositories, the event log and the state directory.
 set -euo pipefail
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "quickstart.sh: $*" >&2; exit "${RC:-2}"; }
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 CMD=$1; shift
-PREFIX=/usr/local SCHEDULE="" INTERACTIVE=1 OS_USER=""
+PREFIX=/usr/local SCHEDULE="" INTERACTIVE=1 OS_USER="" BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; PREFIX=$2; shift 2 ;;
     --cron) SCHEDULE=cron; shift ;;
     --systemd) SCHEDULE=systemd; shift ;;
     --non-interactive) INTERACTIVE=0; shift ;;
+    --no-build) BUILD=0; shift ;;
     --user) [ $# -ge 2 ] || die "--user needs a name"; OS_USER=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option $1" ;;
@@ -109,7 +111,7 @@ if [ -z "${PRA_WEBHOOK:-}${PRA_SLACK_WEBHOOK:-}${PRA_EMAIL_TO:-}${PRA_SMS_WEBHOO
 fi
 
 # --- Files -------------------------------------------------------------------------
-: > "${MANIFEST}.new.$$"
+mkdir -p "$(dirname "$MANIFEST")" && : > "${MANIFEST}.new.$$"
 put() { # MODE SOURCE DEST
   mkdir -p "$(dirname "$3")"
   install -m "$1" "$2" "$3"
@@ -123,8 +125,8 @@ relocate() {
       -e "s|su postgres postgres|su $OS_USER $OS_GROUP|" -e "s|create 0640 postgres postgres|create 0640 $OS_USER $OS_GROUP|" "$1"
 }
 
-step "Building the binaries as shipped (cargo build --profile dist)"
-if [ -f "$ROOT/Cargo.toml" ] && command -v cargo >/dev/null; then
+if [ "$BUILD" = 1 ] && [ -f "$ROOT/Cargo.toml" ] && command -v cargo >/dev/null; then
+  step "Building the binaries as shipped (cargo build --profile dist)"
   (cd "$ROOT" && cargo build --profile dist --bins -q)
 fi
 DIST=${CARGO_TARGET_DIR:-$ROOT/target}/dist
@@ -215,7 +217,6 @@ else
     info "units in $units (not activated: $([ "$SYSTEM" = 1 ] && echo "systemd is not running" || echo "prefix $PREFIX"))"
   fi
 fi
-mkdir -p "$(dirname "$MANIFEST")"
 cat "${MANIFEST}.new.$$" >> "$MANIFEST" && rm -f "${MANIFEST}.new.$$"
 sort -u -o "$MANIFEST" "$MANIFEST"
 

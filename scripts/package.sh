@@ -7,14 +7,16 @@
 #
 #   scripts/package.sh             # build the binaries (a no-op when fresh), then the package
 #   scripts/package.sh --no-build  # package the binaries already in target/dist
+#   scripts/package.sh --fast      # lighter compression, for CI (35 MB in 40 s, not 30 MB in 85 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD=1
+BUILD=1 FAST=()
 for a in "$@"; do
   case "$a" in
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --fast) FAST=(--fast) ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "package.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -28,7 +30,7 @@ if [ "$BUILD" = 1 ]; then
 fi
 # The dist profile already strips; cargo-deb only assembles (dpkg-shlibdeps or ldd
 # compute the shared-library dependencies).
-deb=$(cargo deb -p pra-deb --profile dist --no-build --no-strip -q)
+deb=$(cargo deb -p pra-deb --profile dist --no-build --no-strip -q "${FAST[@]}")
 [ -f "$deb" ] || deb=$(ls -t target/debian/pra_*.deb | head -1)
 echo "$deb"
 echo "package.sh: $(du -k "$deb" | cut -f1) KiB, $(dpkg-deb -c "$deb" | wc -l) entries" >&2

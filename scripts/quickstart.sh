@@ -4,7 +4,7 @@
 #
 #   scripts/quickstart.sh demo          # run the demo, clean up afterwards
 #   scripts/quickstart.sh demo --keep   # keep the cluster, repository and files
-#   scripts/quickstart.sh install [--prefix DIR] [--cron|--systemd] [--non-interactive] [--user USER]
+#   scripts/quickstart.sh install [--prefix DIR] [--cron|--systemd] [--non-interactive] [--user USER] [--no-build]
 #   scripts/quickstart.sh uninstall [--prefix DIR]   # keeps the repositories
 #   scripts/quickstart.sh test-restore [--backup ID] [--report FILE] [--keep]
 #

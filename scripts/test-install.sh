@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Test of `scripts/quickstart.sh install` and `uninstall` (run by .ci/run after the
-# dist build): on a throwaway PostgreSQL cluster, a non-interactive install into a
+# dist build, which it uses as it is): on a throwaway PostgreSQL cluster, a non-interactive install into a
 # temporary prefix must put every file in place, write a private environment file,
 # take the first backup and prove it restorable; the weekly test restore must pass
 # and drop its scratch database; uninstall must remove the files and keep the
@@ -41,7 +41,7 @@ WEBPID=$!
 P=$WORK/prefix REPO=$WORK/repo
 env -u PRA_REPO PGHOST="$WORK" PGPORT="$PORT" PGUSER=postgres PGDATABASE=app PRA_REPO="$REPO" \
   PRA_WEBHOOK="http://127.0.0.1:$WEBPORT/hook" PRA_PG_BINDIR="$BINDIR" PRA_CRITICAL_TABLES=rental.payments \
-  bash "$ROOT/scripts/quickstart.sh" install --prefix "$P" --cron --non-interactive < /dev/null \
+  bash "$ROOT/scripts/quickstart.sh" install --prefix "$P" --cron --non-interactive --no-build < /dev/null \
   || fail "install exited $?"
 
 # Files in place: every binary runs, man pages, completions, test-restore, docs.

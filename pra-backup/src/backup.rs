@@ -199,7 +199,6 @@ fn take_backup(
         .map_err(|e| query_error(&target, &e))?;
     let mut info: SnapshotInfo =
         read_snapshot(&mut tx, &target, opts.count_rows, &opts.critical_tables)?;
-    drop(starting);
     for missing in &info.missing_critical {
         warnings.push(format!("critical table {missing} not found"));
     }
@@ -216,12 +215,22 @@ fn take_backup(
         info.snapshot_id,
         format_bytes(info.database_size_bytes)
     );
-    let dump_file = dump_database(opts, &conn, &mut info, first, &id, pg_dump)?;
+    drop(starting);
+    let dumped = dump_database(opts, &conn, &mut info, first, &id, pg_dump);
     // The snapshot has served its purpose; end the transaction before the globals.
+    // Bounded also on failure: rolling back on a frozen server would never return.
     let ending = bounded(opts, "ending the snapshot");
+    let dump_file = match dumped {
+        Ok(f) => f,
+        Err(e) => {
+            drop(tx);
+            drop(client);
+            return Err(e);
+        }
+    };
     tx.commit().map_err(|e| query_error(&target, &e))?;
-    drop(ending);
     drop(client);
+    drop(ending);
     let globals_file = dump_globals(opts, &info, first, &id, pg_dumpall, warnings)?;
     let files = vec![dump_file.file, globals_file.file];
     let ids = copy_to_other_repositories(opts, repos, &id, started_at, &files, reserved, down)?;
@@ -288,6 +297,8 @@ fn dump_database(
         Ok(f) => f,
         Err(e) => {
             if let Some(c) = counter {
+                // The cancel request goes to the postmaster, which may be frozen.
+                let _stopping = bounded(opts, "stopping the row count");
                 c.abandon();
             }
             return Err(e);

@@ -9,7 +9,7 @@ mod common;
 mod drill;
 #[path = "pra_loadtest/pgbench.rs"]
 mod pgbench;
-#[path = "pra_loadtest/workload.rs"]
-mod workload;
 #[path = "pra_loadtest/timeouts.rs"]
 mod timeouts;
+#[path = "pra_loadtest/workload.rs"]
+mod workload;

@@ -14,6 +14,7 @@ use pra_core::fetch::{check_stored, fetch_file};
 use pra_core::manifest::FileRole;
 use pra_core::repo::LockMode;
 use pra_core::signals;
+use pra_core::stall::Watchdog;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -176,6 +177,10 @@ fn restore(
     fields.fetch_s = started.elapsed().as_secs_f64();
 
     let server_settings = args.db.settings()?.with_application_name(TOOL);
+    // Our own statements on a server that froze would wait forever: the phases
+    // without a byte counter are bounded by --stall-timeout as a whole.
+    let bounded = |what: String| Watchdog::start(what, opts.stall_timeout);
+    let preparing = bounded(format!("preparing the restore into {target}"));
     let mut admin = server_settings.with_dbname("postgres").connect()?;
 
     let leftovers = server::clean_leftovers(&mut admin, target)?;
@@ -218,12 +223,14 @@ fn restore(
         }
     });
     server::create_temp(&mut admin, &temp, &what)?;
+    drop(preparing);
     crate::progress::phase(&format!("restoring {what} into {temp}"));
     let stats =
         match load::load_prepared(&server_settings, &repo, &manifest, &temp, &opts, &prepared) {
             Ok(s) => s,
             Err(e) => {
                 // Half-restored data is of no use: drop it (a killed run's is dropped by the next).
+                let _dropping = bounded(format!("dropping {temp}"));
                 if let Err(d) = server::drop_db(&mut admin, &temp) {
                     log::warn!("could not drop {temp}: {d}");
                 }

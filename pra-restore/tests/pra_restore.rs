@@ -15,9 +15,9 @@ mod load_dump;
 mod roundtrip;
 #[path = "pra_restore/signals.rs"]
 mod signals;
-#[path = "pra_restore/verdicts.rs"]
-mod verdicts;
 #[path = "pra_restore/timeouts.rs"]
 mod timeouts;
+#[path = "pra_restore/verdicts.rs"]
+mod verdicts;
 #[path = "pra_restore/server.rs"]
 mod server;

@@ -30,7 +30,7 @@ pub use digest::{database_digest, database_settings, object_owners, DatabaseDige
 pub use fidelity::{load_fidelity, FIDELITY_ROLES};
 pub use freeze::{wait_until, Frozen};
 pub use http::{HttpServer, Reply, Request};
+pub use objstore::{AzuriteServer, S3Server};
 pub use run::{tool, tool_as, Running, Tool, ToolRun};
 pub use sample::{load_app, load_sample, sql_file};
-pub use objstore::{AzuriteServer, S3Server};
 pub use smtp::SmtpServer;

@@ -97,14 +97,14 @@ fn an_upload_killed_midway_leaves_no_manifest_and_the_next_backup_succeeds() {
     c.create_db("s3kill");
     c.psql(
         "s3kill",
-        "CREATE TABLE big AS SELECT i, md5(i::text) AS h FROM generate_series(1, 2000000) i",
+        "CREATE TABLE big AS SELECT i, md5(i::text) AS h FROM generate_series(1, 4000000) i",
     );
     let server = S3Server::start();
     let repo = open(&server, "kill");
     let running = s3_backup(&c, &server, "kill")
-        .args(["-d", "s3kill", "--level", "19", "--threads", "0"])
+        .args(["-d", "s3kill", "--level", "9", "--threads", "0"])
         .spawn();
-    // Killed once its backup id is reserved and the dump is flowing.
+    // Once its backup id is reserved, it holds the stanza's lease.
     let deadline = Instant::now() + Duration::from_secs(60);
     while repo.backups("s3kill").map(|b| b.is_empty()).unwrap_or(true) {
         assert!(Instant::now() < deadline, "no backup reserved in 60 s");

@@ -27,8 +27,7 @@ fn quick_backup(c: &PgCluster, repo: &Path) -> Tool {
     backup(c, repo)
         .args(["-d", "app", "--retries", "0", "--stall-timeout", "3s"])
         .env("PRA_CONNECT_TIMEOUT", "2")
-        .env("RUST_LOG", "debug")
-        .timeout(Duration::from_secs(25))
+        .timeout(Duration::from_secs(60))
 }
 
 fn dump_is_staged(repo: &Path) -> bool {
