@@ -9,6 +9,8 @@ mod common;
 mod consistency;
 #[path = "pra_backup/datasets.rs"]
 mod datasets;
+#[path = "pra_backup/dbstate.rs"]
+mod dbstate;
 #[path = "pra_backup/failures.rs"]
 mod failures;
 #[path = "pra_backup/init.rs"]
@@ -19,5 +21,3 @@ mod objstore;
 mod signals;
 #[path = "pra_backup/timeouts.rs"]
 mod timeouts;
-#[path = "pra_backup/dbstate.rs"]
-mod dbstate;

@@ -13,11 +13,11 @@ mod fidelity;
 mod load_dump;
 #[path = "pra_restore/roundtrip.rs"]
 mod roundtrip;
+#[path = "pra_restore/server.rs"]
+mod server;
 #[path = "pra_restore/signals.rs"]
 mod signals;
 #[path = "pra_restore/timeouts.rs"]
 mod timeouts;
 #[path = "pra_restore/verdicts.rs"]
 mod verdicts;
-#[path = "pra_restore/server.rs"]
-mod server;

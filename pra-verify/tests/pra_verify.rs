@@ -11,11 +11,11 @@ mod detection;
 mod objstore;
 #[path = "pra_verify/restore.rs"]
 mod restore;
+#[path = "pra_verify/server.rs"]
+mod server;
 #[path = "pra_verify/timeouts.rs"]
 mod timeouts;
 #[path = "pra_verify/tls.rs"]
 mod tls;
 #[path = "pra_verify/verdicts.rs"]
 mod verdicts;
-#[path = "pra_verify/server.rs"]
-mod server;

@@ -3,7 +3,6 @@
 //! restore with the standard tools), and the writer demonstrably inserted rows during
 //! the backup that the snapshot does not hold.
 
-
 use crate::common::*;
 use pra_core::event::Kind;
 use pra_core::manifest::FileRole;

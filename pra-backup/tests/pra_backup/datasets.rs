@@ -3,7 +3,6 @@
 //! `gunzip | pg_restore`), has identical table digests; the manifest's row counts,
 //! sizes and sha256 match what is on disk and in the restored database.
 
-
 use crate::common::*;
 use pra_core::event::kinds::BackupFields;
 use pra_core::event::{Event, Kind, Status};

@@ -3,7 +3,6 @@
 //! the drill's TPS must be within a factor of 2 of pgbench's. Also: --keep, and the
 //! WAL archive lag with archive_mode on.
 
-
 use crate::common::{drill, fields, schema_exists, serial};
 use pra_testkit::{ClusterOptions, PgCluster};
 

@@ -2,7 +2,6 @@
 //! database whose objects belong to a non-default role with grants to another
 //! role (which the fresh cluster lacks until `--globals` creates them).
 
-
 use crate::common;
 
 use crate::common::PRA_RESTORE;
