@@ -8,6 +8,7 @@ use crate::manifest::TableRows;
 
 /// The ordinary tables (partitions included, partitioned parents excluded) of the
 /// user schemas, ordered by schema and name.
+#[cfg(feature = "db")]
 pub fn user_tables(
     client: &mut impl postgres::GenericClient,
 ) -> Result<Vec<(String, String)>, postgres::Error> {
@@ -33,6 +34,7 @@ pub fn quote_literal(s: &str) -> String {
 }
 
 /// The exact row count of each table (`count(*)` on the table itself, not its children).
+#[cfg(feature = "db")]
 pub fn count_rows(
     client: &mut impl postgres::GenericClient,
     tables: &[(String, String)],

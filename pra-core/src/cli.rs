@@ -109,6 +109,7 @@ pub struct DbArgs {
     pub dbname: Option<String>,
 }
 
+#[cfg(feature = "db")]
 impl DbArgs {
     /// The connection settings these flags and the environment describe.
     pub fn settings(&self) -> Result<crate::conn::ConnSettings, crate::conn::ConnError> {

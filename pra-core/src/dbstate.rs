@@ -60,6 +60,7 @@ pub struct StateStatement {
 }
 
 /// Reads the state of database `db` (any session of the server sees it).
+#[cfg(feature = "db")]
 pub fn read_database_state(
     client: &mut impl postgres::GenericClient,
     db: &str,

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod child;
 pub mod cli;
 pub mod codec;
+#[cfg(feature = "db")]
 pub mod conn;
 pub mod dbstate;
 pub mod error_class;
@@ -23,6 +24,7 @@ pub mod manifest;
 pub mod probe;
 pub mod redact;
 pub mod repo;
+#[cfg(feature = "db")]
 pub mod scratch;
 pub mod select;
 pub mod signals;

@@ -136,7 +136,10 @@ fn stop(why: &str) {
     if STOPPING.swap(true, Ordering::SeqCst) {
         return;
     }
+    #[cfg(feature = "db")]
     let severed = crate::conn::sever_all();
+    #[cfg(not(feature = "db"))]
+    let severed = 0;
     if severed > 0 {
         log::info!("on {why}: shut down {severed} connection(s) to PostgreSQL");
     }

@@ -119,8 +119,7 @@ fn cleanup(plan: &Plan, admin: &mut postgres::Client, created: &Created) -> Resu
         }
     }
     if created.schema {
-        if let Err(e) = workload::drop_schema(admin) {
-            let e = Error::from(e);
+        if let Err(e) = drop_schema(plan, admin) {
             log::error!("cannot drop schema {}: {e}", workload::SCHEMA);
             first_error.get_or_insert(e);
         }
@@ -135,6 +134,19 @@ fn cleanup(plan: &Plan, admin: &mut postgres::Client, created: &Created) -> Resu
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Drops the drill's schema, on a new connection when the run's own was cut (a signal
+/// or a stall shuts down every connection to the server first).
+fn drop_schema(plan: &Plan, admin: &mut postgres::Client) -> Result<(), Error> {
+    if workload::drop_schema(admin).is_ok() {
+        return Ok(());
+    }
+    let mut fresh = plan
+        .settings
+        .with_application_name("pra-loadtest")
+        .connect()?;
+    workload::drop_schema(&mut fresh).map_err(Error::from)
 }
 
 /// The phases under load. The load is stopped (and its figures kept) on every path.
