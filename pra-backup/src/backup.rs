@@ -1,6 +1,6 @@
-//! One logical backup of one database, start to finish: lock, snapshot, dump, globals,
-//! copies to the other repositories, manifest last — or, on any failure, nothing left
-//! behind but the failure event.
+//! The phases of one logical backup of one database: snapshot, dump, globals, copies
+//! to the other repositories, manifest last (outcome.rs opens the repositories, runs
+//! them and turns the result into events).
 
 use crate::cli::CountRows;
 use crate::snapshot::{read_snapshot, Counter, SnapshotInfo};
@@ -8,17 +8,16 @@ use crate::stream::pump_child;
 use crate::{progress, Error, TOOL};
 use pra_core::codec::{Digests, EncodeOptions, HashWriter};
 use pra_core::conn::ConnSettings;
-use pra_core::event::kinds::{BackupFields, FileSummary};
-use pra_core::event::{Event, Kind, Status};
+use pra_core::event::Event;
 use pra_core::exit::ExitStatus;
 use pra_core::manifest::{BackupKind, FileRole, Manifest, ManifestFile, MANIFEST_FORMAT};
-use pra_core::repo::{LockGuard, Repository};
+use pra_core::repo::Repository;
 use pra_core::signals;
 use pra_core::stall::Watchdog;
 use pra_core::time::format_bytes;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Everything a backup of one database needs.
 #[derive(Debug, Clone)]
@@ -65,7 +64,7 @@ pub struct BackupOutcome {
 }
 
 /// Repositories that failed while others went on: (location, redacted; why).
-type Down = Vec<(String, Error)>;
+pub(crate) type Down = Vec<(String, Error)>;
 
 /// A failed backup: the error and its `backup` event (status `error`).
 #[derive(Debug)]
@@ -174,7 +173,7 @@ fn copy_file(
 
 /// The backup proper, once the locks are held; `reserved` collects the backup
 /// directories created, for the caller to remove on failure.
-fn take_backup(
+pub(crate) fn take_backup(
     opts: &BackupOptions,
     repos: &[Repository],
     reserved: &mut Vec<(usize, String)>,
@@ -470,200 +469,4 @@ fn write_manifests(
         first.write_manifest(manifest)?;
     }
     Ok(())
-}
-
-fn base_fields(opts: &BackupOptions, repos: &[String]) -> BackupFields {
-    BackupFields {
-        repo: repos.to_vec(),
-        database: Some(opts.conn.dbname()),
-        backup_type: Some("logical".to_string()),
-        codec: Some(opts.encode.codec.as_str().to_string()),
-        ..Default::default()
-    }
-}
-
-/// Takes one logical backup of `opts.conn`'s database into every repository.
-///
-/// On success the manifest is in every repository and the event says `ok` (or `warn`).
-/// On failure nothing of this backup is left in any repository (no manifest, no data
-/// file, no temporary file) and the event says `error` with the cause.
-pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failure>> {
-    let clock = Instant::now();
-    let redacted: Vec<String> = opts
-        .repos
-        .iter()
-        .map(|r| pra_core::redact::redact_url(r))
-        .collect();
-    let fail = |error: Error, id: Option<String>, repos: &[String]| {
-        let error = error.or_stopped();
-        let reason = error.to_string();
-        let fields = BackupFields {
-            id,
-            error: Some(reason.clone()),
-            duration_s: clock.elapsed().as_secs_f64(),
-            ..base_fields(opts, repos)
-        };
-        let event = Event::error(
-            TOOL,
-            Kind::Backup,
-            error.class(),
-            format!(
-                "backup of {} failed: {}",
-                opts.conn.dbname(),
-                first_line(&reason)
-            ),
-        )
-        .with_stanza(&opts.stanza)
-        .with_fields(&fields);
-        Box::new(Failure { error, event })
-    };
-
-    // With several repositories, one that cannot be opened or locked is reported and
-    // the backup goes to the others; with one, or when none is left, the backup fails.
-    let several = opts.repos.len() > 1;
-    let mut down: Down = Vec::new();
-    let mut opened_repos = Vec::new();
-    for location in &opts.repos {
-        let opened = if opts.init {
-            Repository::create_with(location, opts.group_readable)
-        } else {
-            Repository::open_existing(location)
-        }
-        .and_then(|r| Repository::check_writer(location, &opts.stanza, TOOL).map(|()| r));
-        match opened {
-            Ok(r) => opened_repos.push(r),
-            Err(e) if several => down.push((pra_core::redact::redact_url(location), e.into())),
-            Err(e) => return Err(fail(e.into(), None, &redacted)),
-        }
-    }
-    let mut repos = Vec::new();
-    let mut locks: Vec<Box<dyn LockGuard>> = Vec::new();
-    for repo in opened_repos {
-        match repo.lock_stanza(&opts.stanza, TOOL, opts.wait) {
-            Ok(l) => {
-                locks.push(l);
-                repos.push(repo);
-            }
-            Err(e) if several => down.push((repo.location(), e.into())),
-            Err(e) => return Err(fail(e.into(), None, &[repo.location()])),
-        }
-    }
-    if repos.is_empty() {
-        for (location, e) in &down {
-            log::error!("repository {location}: {e}");
-        }
-        if let Some((_, e)) = down.pop() {
-            return Err(fail(e, None, &redacted));
-        }
-    }
-    let located: Vec<String> = repos.iter().map(Repository::location).collect();
-
-    let mut reserved = Vec::new();
-    let mut warnings = Vec::new();
-    let result = take_backup(opts, &repos, &mut reserved, &mut warnings, &mut down);
-    let manifest = match result {
-        Ok(m) => m,
-        Err(error) => {
-            for (i, id) in &reserved {
-                if let Some(repo) = repos.get(*i) {
-                    if let Err(e) = repo.delete_backup(&opts.stanza, id) {
-                        log::error!("could not remove the partial backup {id}: {e}");
-                    }
-                }
-            }
-            let id = reserved.first().map(|(_, id)| id.clone());
-            drop(locks);
-            return Err(fail(error, id, &located));
-        }
-    };
-    drop(locks);
-
-    let repo_failures: Vec<Event> = down
-        .iter()
-        .map(|(location, e)| {
-            let reason = e.to_string();
-            warnings.push(format!(
-                "repository {location} failed, the backup is on the others: {}",
-                first_line(&reason)
-            ));
-            Event::error(
-                TOOL,
-                Kind::Backup,
-                e.class(),
-                format!(
-                    "backup of {} to repository {location} failed: {}",
-                    opts.conn.dbname(),
-                    first_line(&reason)
-                ),
-            )
-            .with_stanza(&opts.stanza)
-            .with_fields(&BackupFields {
-                error: Some(reason),
-                ..base_fields(opts, std::slice::from_ref(location))
-            })
-        })
-        .collect();
-    let located: Vec<String> = located
-        .into_iter()
-        .filter(|l| !down.iter().any(|(d, _)| d == l))
-        .collect();
-    let duration_s = clock.elapsed().as_secs_f64();
-    let raw = manifest.raw_bytes();
-    let stored = manifest.stored_bytes();
-    let fields = BackupFields {
-        id: Some(manifest.id.clone()),
-        files: manifest
-            .files
-            .iter()
-            .map(|f| FileSummary {
-                name: f.name.clone(),
-                raw_bytes: f.raw_bytes,
-                stored_bytes: f.stored_bytes,
-                raw_sha256: f.raw_sha256.clone(),
-                stored_sha256: f.stored_sha256.clone(),
-            })
-            .collect(),
-        raw_bytes: raw,
-        stored_bytes: stored,
-        duration_s,
-        throughput_bytes_per_s: if duration_s > 0.0 {
-            raw as f64 / duration_s
-        } else {
-            0.0
-        },
-        wal_lsn: manifest.wal_lsn.clone(),
-        tables: manifest.tables.len() as u64,
-        rows: manifest.tables.iter().filter_map(|t| t.rows).sum(),
-        server_version: Some(manifest.server_version.clone()),
-        warnings: warnings.clone(),
-        ..base_fields(opts, &located)
-    };
-    let status = if warnings.is_empty() {
-        Status::Ok
-    } else {
-        Status::Warn
-    };
-    let event = Event::new(
-        TOOL,
-        Kind::Backup,
-        status,
-        format!(
-            "backup {}: {} -> {} in {:.1} s",
-            manifest.id,
-            format_bytes(raw),
-            format_bytes(stored),
-            duration_s
-        ),
-    )
-    .with_stanza(&opts.stanza)
-    .with_fields(&fields);
-    Ok(BackupOutcome {
-        manifest,
-        event,
-        repo_failures,
-    })
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("")
 }

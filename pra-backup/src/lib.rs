@@ -8,13 +8,15 @@
 mod backup;
 mod cli;
 mod error;
+mod outcome;
 mod progress;
 mod snapshot;
 mod stream;
 
-pub use backup::{backup_database, BackupOptions, BackupOutcome, Failure};
+pub use backup::{BackupOptions, BackupOutcome, Failure};
 pub use cli::{Args, CountRows};
 pub use error::Error;
+pub use outcome::backup_database;
 pub use snapshot::SnapshotInfo;
 
 use pra_core::codec::EncodeOptions;

@@ -168,19 +168,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     // libraries watch the same flag and remove what they made on SIGINT/SIGTERM.
     pra_core::signals::install().map_err(|e| Error::io("installing the signal handler", e))?;
     check_flags(&args)?;
-    let workload = match &args.workload {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::Usage(format!("cannot read --workload {}: {e}", path.display()))
-            })?;
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            workload::Workload::custom(&name, &text)?
-        }
-        None => workload::Workload::tpcb(args.scale)?,
-    };
+    let workload = read_workload(&args)?;
     let settings = args.db.settings()?;
     let stanza = pra_core::cli::stanza_or_dbname(args.repo.stanza.as_deref(), &settings.dbname());
     pra_core::repo::validate_stanza(&stanza).map_err(|e| Error::Usage(e.to_string()))?;
@@ -203,46 +191,9 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         Some(dir) => vec![dir.path().display().to_string()],
         None => args.repo.repos.clone(),
     };
-    let plan = drill::Plan {
-        settings: settings.clone(),
-        repos,
-        user_repo: temp_repo.is_none(),
-        stanza,
-        pg_bindir: args.pg_bin.pg_bindir.clone(),
-        duration: args.duration,
-        clients: args.clients,
-        workload: Arc::new(workload),
-        targets: sla::Targets {
-            rpo: args.rpo,
-            rto: args.rto,
-            max_slowdown: args.max_slowdown,
-            max_app_failures: args.max_app_failures,
-        },
-        app_url: args.app_url.clone(),
-        http_timeout: args.http_timeout,
-        keep: args.keep,
-        progress: load::progress_wanted() && !args.output.quiet,
-        stall_timeout: args.stall.stall_timeout,
-    };
+    let plan = plan_drill(&args, settings, stanza, repos, workload);
     let clock = Instant::now();
-    let mut f = DrillFields {
-        database: Some(settings.dbname()),
-        repo: (!args.repo.repos.is_empty()).then(|| {
-            args.repo
-                .repos
-                .iter()
-                .map(|r| pra_core::redact::redact_url(r))
-                .collect::<Vec<_>>()
-                .join(",")
-        }),
-        workload: plan.workload.label(),
-        clients: args.clients,
-        scale: plan.workload.scale(),
-        started_at: Some(pra_core::time::format_ts(&pra_core::time::now())),
-        app_url: args.app_url.as_deref().map(pra_core::redact::redact_url),
-        kept: args.keep,
-        ..Default::default()
-    };
+    let mut f = initial_fields(&args, &plan);
     // What failed after a signal or a stall (a severed session, a stopped child) is its doing.
     let outcome = drill::run_drill(&plan, &mut f)
         .map_err(|e| pra_core::stall::blame(e, Error::Interrupted, Error::Stalled));
@@ -260,37 +211,8 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     for c in f.slas.iter().filter(|c| c.result == "fail") {
         log::error!("{} not met: {}", c.name.to_uppercase(), c.detail);
     }
-    let mut report_error = None;
-    if let Some(path) = &args.report {
-        let host = pra_core::time::hostname();
-        f.report = Some(path.display().to_string());
-        let input = report::ReportInput {
-            fields: &f,
-            status,
-            message: &message,
-            host: &host,
-        };
-        if let Err(e) = report::write_report(path, &input) {
-            report_error = Some(Error::io(
-                format!("writing the report {}", path.display()),
-                e,
-            ));
-            f.report = None;
-        }
-    }
-    let class = match &outcome {
-        Err(e) => e.class(),
-        Ok(()) => ErrorClass::Sla,
-    };
-    let mut event = Event::new(TOOL, Kind::Drill, status, message.clone())
-        .with_error_class(class)
-        .with_fields(&f);
-    event = match &f.database {
-        Some(_) => event.with_stanza(plan.stanza.clone()),
-        None => event,
-    };
-    out.emit(&event)
-        .map_err(|e| Error::io("writing events", e))?;
+    let report_error = write_report_file(&args, &mut f, status, &message);
+    emit_drill(&mut out, &plan, &f, status, &message, &outcome)?;
     drop(temp_repo);
     match outcome {
         // The drill event reported it: main prints it and exits by it, once.
@@ -304,6 +226,126 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             }
         },
     }
+}
+
+/// The workload: the `--workload` file, else the built-in TPC-B-like one at `--scale`.
+fn read_workload(args: &Args) -> Result<workload::Workload, Error> {
+    match &args.workload {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::Usage(format!("cannot read --workload {}: {e}", path.display()))
+            })?;
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            Ok(workload::Workload::custom(&name, &text)?)
+        }
+        None => Ok(workload::Workload::tpcb(args.scale)?),
+    }
+}
+
+/// What the drill will do, from the flags.
+fn plan_drill(
+    args: &Args,
+    settings: pra_core::conn::ConnSettings,
+    stanza: String,
+    repos: Vec<String>,
+    workload: workload::Workload,
+) -> drill::Plan {
+    drill::Plan {
+        settings,
+        user_repo: !args.repo.repos.is_empty(),
+        repos,
+        stanza,
+        pg_bindir: args.pg_bin.pg_bindir.clone(),
+        duration: args.duration,
+        clients: args.clients,
+        workload: Arc::new(workload),
+        targets: sla::Targets {
+            rpo: args.rpo,
+            rto: args.rto,
+            max_slowdown: args.max_slowdown,
+            max_app_failures: args.max_app_failures,
+        },
+        app_url: args.app_url.clone(),
+        http_timeout: args.http_timeout,
+        keep: args.keep,
+        progress: load::progress_wanted() && !args.output.quiet,
+        stall_timeout: args.stall.stall_timeout,
+    }
+}
+
+/// The drill event's fields known before it runs (repository and URL redacted).
+fn initial_fields(args: &Args, plan: &drill::Plan) -> DrillFields {
+    DrillFields {
+        database: Some(plan.settings.dbname()),
+        repo: (!args.repo.repos.is_empty()).then(|| {
+            args.repo
+                .repos
+                .iter()
+                .map(|r| pra_core::redact::redact_url(r))
+                .collect::<Vec<_>>()
+                .join(",")
+        }),
+        workload: plan.workload.label(),
+        clients: args.clients,
+        scale: plan.workload.scale(),
+        started_at: Some(pra_core::time::format_ts(&pra_core::time::now())),
+        app_url: args.app_url.as_deref().map(pra_core::redact::redact_url),
+        kept: args.keep,
+        ..Default::default()
+    }
+}
+
+/// Writes `--report` when asked; a failure to write it is returned, not fatal to the event.
+fn write_report_file(
+    args: &Args,
+    f: &mut DrillFields,
+    status: Status,
+    message: &str,
+) -> Option<Error> {
+    let path = args.report.as_ref()?;
+    let host = pra_core::time::hostname();
+    f.report = Some(path.display().to_string());
+    let input = report::ReportInput {
+        fields: f,
+        status,
+        message,
+        host: &host,
+    };
+    match report::write_report(path, &input) {
+        Ok(()) => None,
+        Err(e) => {
+            f.report = None;
+            Some(Error::io(
+                format!("writing the report {}", path.display()),
+                e,
+            ))
+        }
+    }
+}
+
+/// The one `drill` event of the run.
+fn emit_drill(
+    out: &mut EventWriter<impl std::io::Write>,
+    plan: &drill::Plan,
+    f: &DrillFields,
+    status: Status,
+    message: &str,
+    outcome: &Result<(), Error>,
+) -> Result<(), Error> {
+    let class = match outcome {
+        Err(e) => e.class(),
+        Ok(()) => ErrorClass::Sla,
+    };
+    let mut event = Event::new(TOOL, Kind::Drill, status, message.to_string())
+        .with_error_class(class)
+        .with_fields(f);
+    if f.database.is_some() {
+        event = event.with_stanza(plan.stanza.clone());
+    }
+    out.emit(&event).map_err(|e| Error::io("writing events", e))
 }
 
 #[cfg(test)]
