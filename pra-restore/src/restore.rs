@@ -122,15 +122,7 @@ fn restore(
     stanza: &mut Option<String>,
     started: Instant,
 ) -> Result<(), Error> {
-    let target = args.target_db.as_deref().unwrap_or_default();
-    if target.is_empty() || target.contains(server::TEMP_MARK) || target.contains(server::OLD_MARK)
-    {
-        return Err(Error::Usage(format!(
-            "--target-db {target:?} is not usable: it must be non-empty and not contain {:?} or {:?}",
-            server::TEMP_MARK,
-            server::OLD_MARK
-        )));
-    }
+    let target = usable_target(args)?;
     let selection = args.backups.selection();
     selection.require_one(TOOL).map_err(Error::Usage)?;
     // A missing pg_restore is a configuration error: said before anything is read.
@@ -241,24 +233,7 @@ fn restore(
     fields.raw_bytes = stats.raw_bytes;
 
     crate::progress::phase(&format!("validating {temp}"));
-    let validating = Instant::now();
-    let checks = Checks {
-        critical_tables: &args.critical_tables,
-        urls: &args.check_urls,
-        timeout: args.probe_timeout(),
-    };
-    let validated = validate(&server_settings, &temp, &manifest, &checks, args.jobs);
-    fields.validate_s = validating.elapsed().as_secs_f64();
-    let failures = match validated {
-        Ok(v) => {
-            fields.tables = v.tables;
-            fields.rows = v.rows;
-            let f = v.failures();
-            fields.validation = v.checks;
-            f
-        }
-        Err(e) => vec![format!("validation could not run: {e}")],
-    };
+    let failures = validation_failures(args, &server_settings, &temp, &manifest, fields);
     if let Err(e) = signals::check() {
         drop(on_signal);
         server::drop_db(&mut admin, &temp)?;
@@ -285,26 +260,7 @@ fn restore(
         }
     };
     drop(on_signal);
-    // The backup's own comment (or none) replaces the provenance note when its
-    // database-level state is applied: the restore event says where it came from.
-    match (&manifest.database_state, args.no_db_settings) {
-        (Some(state), false) => crate::dbstate::apply(&mut admin, state, target, fields)?,
-        (_, no_db_settings) => {
-            fields.db_settings_skipped.push(if no_db_settings {
-                "all (--no-db-settings)".to_string()
-            } else {
-                "all (the backup has no database-level state: taken by an older pra)".to_string()
-            });
-            server::mark_restored(
-                &mut admin,
-                target,
-                &format!(
-                    "{what} at {}",
-                    pra_core::time::format_ts(&pra_core::time::now())
-                ),
-            )?;
-        }
-    }
+    apply_database_state(args, &mut admin, &manifest, target, &what, fields)?;
     if let Some(old) = old {
         if args.keep_old {
             fields.old_database = Some(old);
@@ -313,6 +269,81 @@ fn restore(
         }
     }
     Ok(())
+}
+
+/// The `--target-db` name, refused when empty or when it carries the marks of our own
+/// temporary and old databases.
+fn usable_target(args: &Args) -> Result<&str, Error> {
+    let target = args.target_db.as_deref().unwrap_or_default();
+    if target.is_empty() || target.contains(server::TEMP_MARK) || target.contains(server::OLD_MARK)
+    {
+        return Err(Error::Usage(format!(
+            "--target-db {target:?} is not usable: it must be non-empty and not contain {:?} or {:?}",
+            server::TEMP_MARK,
+            server::OLD_MARK
+        )));
+    }
+    Ok(target)
+}
+
+/// Validates the restored copy `temp` (row counts, critical tables, URLs), filling
+/// `fields`; returns what failed (a validation that could not run is a failure).
+fn validation_failures(
+    args: &Args,
+    server_settings: &pra_core::conn::ConnSettings,
+    temp: &str,
+    manifest: &pra_core::manifest::Manifest,
+    fields: &mut RestoreFields,
+) -> Vec<String> {
+    let validating = Instant::now();
+    let checks = Checks {
+        critical_tables: &args.critical_tables,
+        urls: &args.check_urls,
+        timeout: args.probe_timeout(),
+    };
+    let validated = validate(server_settings, temp, manifest, &checks, args.jobs);
+    fields.validate_s = validating.elapsed().as_secs_f64();
+    match validated {
+        Ok(v) => {
+            fields.tables = v.tables;
+            fields.rows = v.rows;
+            let f = v.failures();
+            fields.validation = v.checks;
+            f
+        }
+        Err(e) => vec![format!("validation could not run: {e}")],
+    }
+}
+
+/// Re-applies the backup's database-level state to `target`, or says why not. The
+/// backup's own comment (or none) replaces the provenance note when its state is
+/// applied: the restore event says where it came from.
+fn apply_database_state(
+    args: &Args,
+    admin: &mut postgres::Client,
+    manifest: &pra_core::manifest::Manifest,
+    target: &str,
+    what: &str,
+    fields: &mut RestoreFields,
+) -> Result<(), Error> {
+    match (&manifest.database_state, args.no_db_settings) {
+        (Some(state), false) => crate::dbstate::apply(admin, state, target, fields),
+        (_, no_db_settings) => {
+            fields.db_settings_skipped.push(if no_db_settings {
+                "all (--no-db-settings)".to_string()
+            } else {
+                "all (the backup has no database-level state: taken by an older pra)".to_string()
+            });
+            server::mark_restored(
+                admin,
+                target,
+                &format!(
+                    "{what} at {}",
+                    pra_core::time::format_ts(&pra_core::time::now())
+                ),
+            )
+        }
+    }
 }
 
 /// Finds the roles and tablespaces the dump needs; creates the missing ones from the
