@@ -77,6 +77,28 @@ impl Error {
         }
     }
 
+    /// The error with the privilege `user` lacked appended to the server's words, when
+    /// they are a permission error (docs/CONNECTING.md, "Least privilege").
+    pub fn with_privilege_hint(self, user: &str) -> Error {
+        use pra_core::privilege::{with_privilege_hint, Access};
+        match self {
+            Error::Child {
+                tool,
+                status,
+                stderr,
+            } => Error::Child {
+                tool,
+                status,
+                stderr: with_privilege_hint(&stderr, user, Access::Read),
+            },
+            Error::Query { target, reason } => Error::Query {
+                target,
+                reason: with_privilege_hint(&reason, user, Access::Read),
+            },
+            other => other,
+        }
+    }
+
     /// True when trying again later may succeed: the server was unreachable, reset the
     /// connection or was starting up. Permission errors, bad flags, a held lock or a
     /// full disk are not transient.

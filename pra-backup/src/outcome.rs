@@ -32,7 +32,8 @@ pub fn backup_database(opts: &BackupOptions) -> Result<BackupOutcome, Box<Failur
 
     let mut reserved = Vec::new();
     let mut warnings = Vec::new();
-    let result = take_backup(opts, &repos, &mut reserved, &mut warnings, &mut down);
+    let result = take_backup(opts, &repos, &mut reserved, &mut warnings, &mut down)
+        .map_err(|e| e.with_privilege_hint(&opts.conn.user()));
     let manifest = match result {
         Ok(m) => m,
         Err(error) => {

@@ -20,6 +20,7 @@ pub mod exit;
 pub mod fetch;
 pub mod fs;
 pub mod manifest;
+pub mod privilege;
 #[cfg(feature = "http")]
 pub mod probe;
 pub mod redact;

@@ -267,6 +267,50 @@ impl Drop for ChildStop {
     }
 }
 
+/// How long a read of stdin waits before looking for a signal again.
+const STDIN_POLL_MS: libc::c_int = 200;
+
+/// Stdin as a tool's input stream, read straight from descriptor 0 (no hidden
+/// buffer that `poll` could not see). A read waiting for an upstream tool that is
+/// silent (a long backup, a stalled producer) fails with [`Interrupted`] once a
+/// signal arrived, instead of holding the run until the upstream ends.
+pub struct Stdin(());
+
+/// The process's stdin as a [`Stdin`]; nothing else in the process may read it.
+pub fn stdin() -> Stdin {
+    Stdin(())
+}
+
+impl io::Read for Stdin {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            check().map_err(io::Error::other)?;
+            let mut ready = libc::pollfd {
+                fd: libc::STDIN_FILENO,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: poll on one live pollfd, for at most STDIN_POLL_MS.
+            let rc = unsafe { libc::poll(&mut ready, 1, STDIN_POLL_MS) };
+            if rc > 0 {
+                // Readable, at its end, or in error: read(2) says which.
+                // SAFETY: reading at most buf.len() bytes into buf.
+                let n =
+                    unsafe { libc::read(libc::STDIN_FILENO, buf.as_mut_ptr().cast(), buf.len()) };
+                if let Ok(n) = usize::try_from(n) {
+                    return Ok(n);
+                }
+            }
+            if rc != 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
 /// The signal's name for messages: `SIGINT`, `SIGTERM`, else `signal N`.
 pub fn signal_name(sig: i32) -> String {
     match sig {

@@ -79,7 +79,14 @@ pub fn restore_into(plan: &Plan, manifest: &Manifest, scratch: &str) -> Result<R
         .with_application_name("pra-loadtest")
         .connect()
         .map_err(|e| e.to_string())?;
-    pra_core::scratch::create_database(&mut admin, scratch).map_err(|e| e.to_string())?;
+    let user = server.user();
+    pra_core::scratch::create_database(&mut admin, scratch).map_err(|e| {
+        pra_core::privilege::with_privilege_hint(
+            &e.to_string(),
+            &user,
+            pra_core::privilege::Access::Write,
+        )
+    })?;
     drop(admin);
     pra_restore::load_dump(
         server,
@@ -92,7 +99,7 @@ pub fn restore_into(plan: &Plan, manifest: &Manifest, scratch: &str) -> Result<R
             ..pra_restore::LoadOptions::default()
         },
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.with_privilege_hint(&user).to_string())?;
     let mut client = server
         .with_dbname(scratch)
         .with_application_name("pra-loadtest")

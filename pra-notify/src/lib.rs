@@ -49,6 +49,16 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// SIGINT or SIGTERM arrived: a death by the signal, without waiting for the
+    /// deliveries under way.
+    #[error("interrupted by {}", pra_core::signals::signal_name(*.0))]
+    Interrupted(i32),
+}
+
+impl From<pra_core::signals::Interrupted> for Error {
+    fn from(pra_core::signals::Interrupted(sig): pra_core::signals::Interrupted) -> Error {
+        Error::Interrupted(sig)
+    }
 }
 
 impl ExitStatus for Error {
@@ -56,6 +66,14 @@ impl ExitStatus for Error {
         match self {
             Error::Usage(_) => ErrorClass::Usage,
             Error::Stream(_) | Error::State { .. } => ErrorClass::Io,
+            Error::Interrupted(_) => ErrorClass::Interrupted,
+        }
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted(sig) => Some(*sig),
+            _ => None,
         }
     }
 }
@@ -63,6 +81,7 @@ impl ExitStatus for Error {
 /// Runs pra-notify: forward stdin, select alerts, deliver, emit `notify` events.
 pub fn run(args: Args) -> Result<Exit, Error> {
     args.output.init_logging(TOOL);
+    pra_core::signals::install().map_err(Error::Stream)?;
     let sinks = sinks::from_args(&args)?;
     let policy = Policy {
         timeout: args.timeout,
@@ -80,6 +99,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
 
     let mut writer = EventWriter::stdout(args.output.format);
     let seen = stream::forward_stdin(&mut writer, TOOL)?;
+    pra_core::signals::check()?;
     if sinks.is_empty() {
         // Reported after forwarding: a misconfigured alerting stage must not also
         // starve the rest of the pipeline of its events.
@@ -102,12 +122,10 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         sinks.len()
     );
 
-    let payloads: Vec<Payload> = match (args.digest, alerts.is_empty()) {
-        (_, true) => Vec::new(),
-        (true, false) => vec![Payload::Digest(&alerts)],
-        (false, false) => alerts.iter().map(Payload::One).collect(),
-    };
-    let outcomes = dispatch::deliver_all(&sinks, &payloads, policy);
+    // A signal during the deliveries ends the run at once: the input is forwarded
+    // already, and nothing is remembered in the state file, so the next run retries.
+    let outcomes = dispatch::deliver_all(&sinks, &alerts, args.digest, policy)?;
+    let payloads = dispatch::payloads(&alerts, args.digest);
 
     let mut own = Vec::new();
     for (i, payload) in payloads.iter().enumerate() {

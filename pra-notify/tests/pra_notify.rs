@@ -13,5 +13,7 @@ mod deliver;
 mod email;
 #[path = "pra_notify/forward.rs"]
 mod forward;
+#[path = "pra_notify/signals.rs"]
+mod signals;
 #[path = "pra_notify/telegram.rs"]
 mod telegram;

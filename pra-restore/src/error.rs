@@ -77,6 +77,30 @@ impl From<pra_core::signals::Interrupted> for Error {
 }
 
 impl Error {
+    /// The error with the privilege `user` lacked appended to the server's words, when
+    /// they are a permission error (docs/CONNECTING.md, "Least privilege").
+    pub fn with_privilege_hint(self, user: &str) -> Error {
+        use pra_core::privilege::{with_privilege_hint, Access};
+        match self {
+            Error::Program {
+                program,
+                db,
+                status,
+                stderr,
+            } => Error::Program {
+                program,
+                db,
+                status,
+                stderr: with_privilege_hint(&stderr, user, Access::Write),
+            },
+            Error::Db { what, reason } => Error::Db {
+                what,
+                reason: with_privilege_hint(&reason, user, Access::Write),
+            },
+            other => other,
+        }
+    }
+
     /// What really stopped the run when a signal or a stall did: the error seen (a
     /// stopped pg_restore, a session shut down) is only its consequence.
     pub fn or_stopped(self) -> Error {

@@ -47,7 +47,9 @@ pub(crate) fn restore_one(args: &Args, out: &mut Out, started: Instant) -> Resul
     };
     let mut stanza = None;
     // What failed after a signal or a stall (pg_restore stopped, a session ended) is its doing.
-    let result = restore(args, &mut fields, &mut stanza, started).map_err(Error::or_stopped);
+    let user = args.db.settings().map(|s| s.user()).unwrap_or_default();
+    let result = restore(args, &mut fields, &mut stanza, started)
+        .map_err(|e| e.or_stopped().with_privilege_hint(&user));
     fields.rto_s = started.elapsed().as_secs_f64();
     let (status, message) = match &result {
         Ok(()) => {

@@ -42,6 +42,24 @@ pub enum Error {
     /// stdout or stdin failed (other than a closed pipe, which is a normal end).
     #[error("event stream I/O error: {0}")]
     Stream(#[source] std::io::Error),
+    /// SIGINT or SIGTERM arrived; `reported` when the stanza's `rotate` event
+    /// already said so (with what was deleted), so that main emits no second one.
+    #[error("interrupted by {}", pra_core::signals::signal_name(*.signal))]
+    Interrupted {
+        /// The signal, to die by.
+        signal: i32,
+        /// Whether the `rotate` error event was emitted already.
+        reported: bool,
+    },
+}
+
+impl From<pra_core::signals::Interrupted> for Error {
+    fn from(pra_core::signals::Interrupted(signal): pra_core::signals::Interrupted) -> Error {
+        Error::Interrupted {
+            signal,
+            reported: false,
+        }
+    }
 }
 
 impl ExitStatus for Error {
@@ -51,7 +69,19 @@ impl ExitStatus for Error {
             Error::Repo(e) => e.class(),
             Error::NoRepository(_) => ErrorClass::Repository,
             Error::Stream(_) => ErrorClass::Io,
+            Error::Interrupted { .. } => ErrorClass::Interrupted,
         }
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted { signal, .. } => Some(*signal),
+            _ => None,
+        }
+    }
+
+    fn reported(&self) -> bool {
+        matches!(self, Error::Interrupted { reported: true, .. })
     }
 }
 
@@ -74,10 +104,12 @@ pub fn stanzas_from_events(events: &[Event]) -> Vec<String> {
 /// Runs pra-rotate: forwards stdin, then rotates each stanza of each repository.
 pub fn run(args: Args) -> Result<Exit, Error> {
     args.out.init_logging(TOOL);
+    pra_core::signals::install().map_err(Error::Stream)?;
     let mut out = EventWriter::stdout(args.out.format);
     // Forward first, whatever happens next, so that a pipeline's events reach the
     // next tool even when this one refuses to work.
     let seen = forward_stdin(&mut out, TOOL).map_err(Error::Stream)?;
+    pra_core::signals::check()?;
 
     let policy = args.policy();
     if policy.is_empty() {
@@ -120,15 +152,24 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             args.repo.stanza.iter().cloned().collect()
         };
         for stanza in &stanzas {
+            pra_core::signals::check()?;
             if !opts.dry_run {
                 // The wrong OS user is told who owns what, not "Permission denied".
                 Repository::check_writer(location, stanza, TOOL)?;
             }
             let (event, stanza_exit) = rotate::rotate_stanza(&repo, stanza, &policy, &opts);
             out.emit(&event).map_err(Error::Stream)?;
+            if let Exit::Signal(signal) = stanza_exit {
+                return Err(Error::Interrupted {
+                    signal,
+                    reported: true,
+                });
+            }
             exit = exit.max(stanza_exit);
         }
     }
+    // A signal after the last deletion still ends the run by it.
+    pra_core::signals::check()?;
     Ok(exit)
 }
 

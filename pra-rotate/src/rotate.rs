@@ -6,6 +6,11 @@
 //! this stanza is in progress meanwhile), and an exclusive lock on each backup while
 //! deleting it: a backup a reader holds (pra-verify, pra-restore) is kept and
 //! reported `locked by …`. A dry run takes no lock and writes nothing.
+//!
+//! SIGINT and SIGTERM are honoured between two deletions: the one under way
+//! finishes (its manifest goes first, so a backup is never left looking complete
+//! without all its files), the rest are left for the next run, and the event is an
+//! error of class `interrupted`.
 
 use crate::policy::{id_order, plan_retention, BackupInfo, RetentionPolicy};
 use crate::TOOL;
@@ -16,6 +21,7 @@ use pra_core::event::{Event, Kind, Status};
 use pra_core::exit::{Exit, ExitStatus};
 use pra_core::repo::{validate_stanza, LockMode, RepoError, Repository};
 use pra_core::select::verified_level;
+use pra_core::signals::{self, signal_name};
 use pra_core::time::format_bytes;
 use pra_core::verdicts::level_name;
 use std::time::{Duration, Instant};
@@ -74,6 +80,21 @@ struct Report {
 }
 
 impl Report {
+    /// True once SIGINT or SIGTERM arrived: the deletions stop here, and the event
+    /// says so with `why` (what is left undone).
+    fn interrupted(&mut self, why: impl FnOnce() -> String) -> bool {
+        let Some(sig) = signals::pending() else {
+            return false;
+        };
+        let why = why();
+        log::warn!("{why}");
+        self.fields.error = Some(format!("interrupted by {}: {why}", signal_name(sig)));
+        self.status = Status::Error;
+        self.class = Some(ErrorClass::Interrupted);
+        self.exit = Exit::Signal(sig);
+        true
+    }
+
     fn fail(&mut self, id: &str, error: &RepoError) {
         log::error!("deleting {id}: {error}");
         self.fields.failed.push(FailedDelete {
@@ -109,11 +130,14 @@ pub fn rotate_stanza(
         note: None,
     };
     if let Err(e) = rotate_into(repo, stanza, policy, opts, &mut report) {
-        log::error!("stanza {stanza}: {e}");
-        report.fields.error = Some(e.to_string());
-        report.status = Status::Error;
-        report.class = Some(e.class());
-        report.exit = report.exit.max(e.exit());
+        // A lock wait or a storage call cut short by the signal is the signal's.
+        if !report.interrupted(|| e.to_string()) {
+            log::error!("stanza {stanza}: {e}");
+            report.fields.error = Some(e.to_string());
+            report.status = Status::Error;
+            report.class = Some(e.class());
+            report.exit = report.exit.max(e.exit());
+        }
     }
     report.fields.duration_s = started.elapsed().as_secs_f64();
     let message = message(stanza, &report);
@@ -235,6 +259,15 @@ fn rotate_into(
     // finishes with the rest.
     let mut deleted = Vec::new();
     for id in plan.delete.iter().rev() {
+        let done = deleted.len();
+        if report.interrupted(|| {
+            format!(
+                "{done} of {} backup(s) deleted, the rest are left for the next run",
+                plan.delete.len()
+            )
+        }) {
+            break;
+        }
         match delete_backup(repo, stanza, id, opts.dry_run) {
             Ok(freed) => {
                 log::info!("{stanza}/{id}: deleted ({})", format_bytes(freed));
@@ -256,7 +289,9 @@ fn rotate_into(
     kept.sort_by(|a, b| id_order(&b.id).cmp(&id_order(&a.id)));
     report.fields.kept = kept;
     report.fields.deleted = deleted;
-
+    if matches!(report.exit, Exit::Signal(_)) {
+        return Ok(());
+    }
     prune_incomplete(repo, stanza, &entries, opts, report)
 }
 
@@ -293,6 +328,9 @@ fn prune_incomplete(
             );
             report.fields.incomplete_kept.push(e.id.clone());
             continue;
+        }
+        if report.interrupted(|| "incomplete backups are left for the next run".into()) {
+            return Ok(());
         }
         match delete_backup(repo, stanza, &e.id, opts.dry_run) {
             Ok(freed) => {

@@ -9,3 +9,5 @@ mod common;
 mod pipeline;
 #[path = "pra_rotate/safety.rs"]
 mod safety;
+#[path = "pra_rotate/signals.rs"]
+mod signals;

@@ -179,6 +179,29 @@ impl Running {
         unsafe { libc::kill(pid, sig) };
     }
 
+    /// Sends `sig` and waits for the tool, asserting what issue 26 promises: it ends
+    /// within `within` by a death by that signal, with one `error` event of `kind`
+    /// whose class is `interrupted`. Returns the run for the tool's own checks.
+    pub fn interrupt(self, sig: i32, kind: Kind, within: Duration) -> ToolRun {
+        let sent = Instant::now();
+        self.signal(sig);
+        let run = self.wait();
+        run.check(
+            sent.elapsed() < within,
+            &format!("ended within {within:?} of signal {sig}"),
+        );
+        assert_eq!(
+            run.signal,
+            Some(sig),
+            "a death by the signal\n{}",
+            run.dump()
+        );
+        let ev = run.one(kind);
+        assert_eq!(ev.status, Status::Error, "{}", run.dump());
+        assert_eq!(ev.class(), Some(ErrorClass::Interrupted), "{}", run.dump());
+        run
+    }
+
     /// True while the tool has not exited.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

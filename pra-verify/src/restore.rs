@@ -6,6 +6,7 @@ use crate::checksql;
 use pra_core::catalog::{compare_row_counts, count_rows, user_tables};
 use pra_core::conn::{describe_pg_error, ConnSettings};
 use pra_core::manifest::Manifest;
+use pra_core::privilege::{privilege_hint, with_privilege_hint, Access};
 use pra_core::repo::Repository;
 use pra_core::scratch::{scratch_name, DropStrategy, Scratch, ScratchError};
 use pra_core::stall::{Stop, Watchdog};
@@ -84,9 +85,10 @@ pub fn test_restore(
     let creating = bound(format!("creating scratch database {name}"));
     let scratch =
         Scratch::create(settings.server, &name, DropStrategy::Auto).map_err(|e| match e {
-            ScratchError::Sql { .. } => {
-                NoVerdict::Unreachable(format!("cannot create scratch database: {e}"))
-            }
+            ScratchError::Sql { .. } => NoVerdict::Unreachable(format!(
+                "cannot create scratch database: {}",
+                with_privilege_hint(&e.to_string(), &settings.server.user(), Access::Write)
+            )),
             other => NoVerdict::Unreachable(other.to_string()),
         });
     drop(creating);
@@ -144,10 +146,17 @@ fn check_in(
                     Err(NoVerdict::Unreachable(e.to_string()))
                 }
                 other => {
-                    report.problems.push(format!(
-                        "test restore into {} failed: {other}",
-                        scratch.name()
-                    ));
+                    let user = settings.server.user();
+                    let failed = format!(
+                        "test restore into {} failed: {}",
+                        scratch.name(),
+                        other.with_privilege_hint(&user)
+                    );
+                    // A privilege our role lacks says nothing about the backup.
+                    if privilege_hint(&failed, &user, Access::Write).is_some() {
+                        return Err(NoVerdict::Unreachable(failed));
+                    }
+                    report.problems.push(failed);
                     Ok(())
                 }
             };

@@ -9,6 +9,8 @@ mod common;
 mod detection;
 #[path = "pra_verify/objstore.rs"]
 mod objstore;
+#[path = "pra_verify/privileges.rs"]
+mod privileges;
 #[path = "pra_verify/restore.rs"]
 mod restore;
 #[path = "pra_verify/server.rs"]

@@ -132,6 +132,10 @@ fn permission_denied_lock_held_and_signals_leave_nothing() {
         err.contains("permission denied"),
         "carries pg_dump's stderr",
     );
+    run.check(
+        err.contains("(hint: GRANT pg_read_all_data TO limited"),
+        "names the privilege to grant",
+    );
     run.check(f.id.is_some(), "the failed backup's id is reported");
     assert_nothing_left(repo.path(), "app");
 

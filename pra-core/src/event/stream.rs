@@ -45,14 +45,16 @@ impl<R: BufRead> EventReader<R> {
     }
 }
 
-impl EventReader<io::StdinLock<'static>> {
+impl EventReader<io::BufReader<crate::signals::Stdin>> {
     /// A reader over stdin, or `None` when stdin is a terminal (a person, not a pipe).
+    /// It gives up on SIGINT or SIGTERM ([`crate::signals::Stdin`]).
     pub fn stdin() -> Option<Self> {
-        let stdin = io::stdin();
-        if stdin.is_terminal() {
+        if io::stdin().is_terminal() {
             None
         } else {
-            Some(EventReader::new(stdin.lock()))
+            Some(EventReader::new(
+                io::BufReader::new(crate::signals::stdin()),
+            ))
         }
     }
 }

@@ -101,7 +101,8 @@ pub(super) fn acquire(
                 Err(other) => other,
             },
         };
-        if Instant::now() >= deadline {
+        // A stopping run (SIGTERM) gives up at once rather than wait out `wait`.
+        if Instant::now() >= deadline || crate::signals::stopping() {
             return Err(RepoError::Locked {
                 what: key.to_string(),
                 holder: held_by,

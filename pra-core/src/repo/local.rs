@@ -370,7 +370,8 @@ impl Storage for LocalStorage {
             if flock(&file, mode).map_err(|e| RepoError::io(key, e))? {
                 break;
             }
-            if Instant::now() >= deadline {
+            // A stopping run (SIGTERM) gives up at once rather than wait out `wait`.
+            if Instant::now() >= deadline || crate::signals::stopping() {
                 let mut note = String::new();
                 let _ = file.read_to_string(&mut note);
                 let holder = serde_json::from_str::<LockHolder>(note.trim())

@@ -11,6 +11,7 @@ use crate::check::{CheckResult, Thresholds};
 use crate::runner::Job;
 use pra_core::conn::{describe_pg_error, ConnSettings};
 use pra_core::error_class::ErrorClass;
+use pra_core::privilege::{with_privilege_hint, Access};
 use std::path::Path;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
@@ -151,7 +152,7 @@ fn run(plan: &DbPlan, tx: &Sender<CheckResult>) {
         );
     }
     for table in &plan.critical_tables {
-        send(tx, check_table(&mut client, table));
+        send(tx, check_table(&mut client, table, &plan.settings.user()));
     }
     if let Some(limits) = &plan.data_dir_disk {
         if let Some(r) = data_dir_disk(&mut client, &plan.settings, limits) {
@@ -169,7 +170,9 @@ fn run(plan: &DbPlan, tx: &Sender<CheckResult>) {
 }
 
 /// One critical table: exists (to_regclass resolves it as the server would) and has a row.
-fn check_table(client: &mut postgres::Client, table: &str) -> CheckResult {
+fn check_table(client: &mut postgres::Client, table: &str, user: &str) -> CheckResult {
+    // A role that may not read the table is told what to grant.
+    let said = |e: &postgres::Error| with_privilege_hint(&describe_pg_error(e), user, Access::Read);
     let started = Instant::now();
     let resolved = client
         .query_one("SELECT to_regclass($1)::text", &[&table])
@@ -177,7 +180,7 @@ fn check_table(client: &mut postgres::Client, table: &str) -> CheckResult {
     let mut r = match resolved {
         Err(e) => CheckResult::error(
             "critical_tables",
-            format!("{table}: cannot look it up: {}", describe_pg_error(&e)),
+            format!("{table}: cannot look it up: {}", said(&e)),
         )
         .because(ErrorClass::Query),
         Ok(None) => CheckResult::error("critical_tables", format!("{table}: does not exist")),
@@ -192,7 +195,7 @@ fn check_table(client: &mut postgres::Client, table: &str) -> CheckResult {
                 Ok(false) => CheckResult::error("critical_tables", format!("{name}: is empty")),
                 Err(e) => CheckResult::error(
                     "critical_tables",
-                    format!("{name}: cannot read it: {}", describe_pg_error(&e)),
+                    format!("{name}: cannot read it: {}", said(&e)),
                 )
                 .because(ErrorClass::Query),
             }
