@@ -9,6 +9,8 @@ mod archive;
 mod availability;
 #[path = "pra_status/common.rs"]
 mod common;
+#[path = "pra_status/exposition.rs"]
+mod exposition;
 #[path = "pra_status/replication.rs"]
 mod replication;
 #[path = "pra_status/status.rs"]

@@ -14,6 +14,7 @@
 
 pub mod access;
 mod create;
+mod error;
 pub mod id;
 #[cfg(feature = "object-store")]
 pub mod lease;
@@ -25,14 +26,13 @@ mod object_stream;
 pub mod storage;
 
 pub use create::INIT_FLAG;
+pub use error::RepoError;
 pub use id::{backup_id_for, is_valid_backup_id, validate_stanza};
 pub use local::LocalStorage;
 #[cfg(feature = "object-store")]
 pub use object::ObjectStorage;
 pub use storage::{Capabilities, FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage};
 
-use crate::error_class::ErrorClass;
-use crate::exit::ExitStatus;
 use crate::manifest::{FormatError, Manifest, VerifyRecord};
 use crate::redact::redact_url;
 use crate::verdicts::Verdicts;
@@ -48,86 +48,6 @@ pub const REPO_FORMAT: u32 = 1;
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Name of the verification record in a backup directory.
 pub const VERIFY_FILE: &str = "verify.json";
-
-/// Errors of the repository and its storage.
-#[derive(Debug, thiserror::Error)]
-pub enum RepoError {
-    /// An I/O error on a repository path.
-    #[error("repository I/O error on {key}: {source}")]
-    Io {
-        /// The key (path inside the repository).
-        key: String,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// A file that should exist does not.
-    #[error("{0} not found in the repository")]
-    NotFound(String),
-    /// A lock is held by another process.
-    #[error("{what} is locked by {holder}")]
-    Locked {
-        /// What is locked.
-        what: String,
-        /// Who holds it, in words.
-        holder: String,
-    },
-    /// A manifest, verify record or `pra.json` is unreadable or too new.
-    #[error(transparent)]
-    Format(#[from] FormatError),
-    /// The repository location is not usable.
-    #[error("invalid repository {location:?}: {reason}")]
-    Location {
-        /// The location given (redacted).
-        location: String,
-        /// Why it cannot be used.
-        reason: String,
-    },
-    /// No repository where one was expected: a missing location, an empty directory
-    /// (an unmounted disk) or no `pra.json`; the reason names `pra-backup --init`.
-    #[error("no pra repository at {location}: {reason}")]
-    Missing {
-        /// The location given (redacted).
-        location: String,
-        /// What is there instead, and what to do.
-        reason: String,
-    },
-    /// This OS user may not write a file of the repository (another user owns it).
-    #[error("permission denied on {path}: {reason}")]
-    Permission {
-        /// The file or directory.
-        path: String,
-        /// Who runs, who owns it, and what to do.
-        reason: String,
-    },
-    /// A stanza or backup id that cannot be a name in the repository.
-    #[error("invalid name: {0}")]
-    InvalidName(String),
-}
-
-impl RepoError {
-    /// An I/O error on `key`.
-    pub fn io(key: &str, source: std::io::Error) -> RepoError {
-        RepoError::Io {
-            key: key.to_string(),
-            source,
-        }
-    }
-}
-
-impl ExitStatus for RepoError {
-    fn class(&self) -> ErrorClass {
-        match self {
-            RepoError::Location { .. } | RepoError::InvalidName(_) => ErrorClass::Config,
-            RepoError::Format(FormatError::TooNew { .. }) => ErrorClass::Config,
-            RepoError::Locked { .. } => ErrorClass::LockHeld,
-            RepoError::Io { .. }
-            | RepoError::NotFound(_)
-            | RepoError::Missing { .. }
-            | RepoError::Permission { .. }
-            | RepoError::Format(_) => ErrorClass::Repository,
-        }
-    }
-}
 
 /// `pra.json`: what kind of repository this is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! Tests of the repository on the local filesystem.
 
 use super::*;
+use crate::exit::ExitStatus;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 
