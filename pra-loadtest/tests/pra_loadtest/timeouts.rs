@@ -80,20 +80,7 @@ fn a_frozen_server_bounds_every_wait_of_a_drill() {
     std::thread::sleep(Duration::from_secs(2));
     let frozen = c.freeze();
     std::thread::sleep(Duration::from_millis(500));
-    let sent = Instant::now();
-    running.signal(libc::SIGTERM);
-    let run = running.wait();
-    run.check(
-        sent.elapsed() < Duration::from_secs(5),
-        "ended within 5 s of SIGTERM",
-    );
-    assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
-    assert_eq!(
-        run.one(Kind::Drill).class(),
-        Some(ErrorClass::Interrupted),
-        "{}",
-        run.dump()
-    );
+    running.interrupt(libc::SIGTERM, Kind::Drill, Duration::from_secs(5));
     frozen.thaw();
     assert_eq!(drill_databases(&c), Vec::<String>::new());
 }

@@ -98,15 +98,7 @@ fn a_frozen_server_bounds_every_wait_of_a_test_restore() {
     );
     let frozen = c.freeze();
     std::thread::sleep(Duration::from_millis(500));
-    let sent = Instant::now();
-    running.signal(libc::SIGTERM);
-    let run = running.wait();
-    run.check(
-        sent.elapsed() < Duration::from_secs(5),
-        "ended within 5 s of SIGTERM",
-    );
-    assert_eq!(run.signal, Some(libc::SIGTERM), "{}", run.dump());
-    assert_eq!(run.one(Kind::Verify).class(), Some(ErrorClass::Interrupted));
+    running.interrupt(libc::SIGTERM, Kind::Verify, Duration::from_secs(5));
     frozen.thaw();
     assert_recovers(&c, repo.path());
 }
