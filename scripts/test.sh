@@ -46,11 +46,16 @@ command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v gzip >/dev/null 2>&1 || packages+=(gzip)
 # man(1) renders the generated man pages in pra-docgen's test.
 command -v man >/dev/null 2>&1 || packages+=(man-db)
+# The documentation test runs the docs' jq examples and checks the systemd units.
+command -v jq >/dev/null 2>&1 || packages+=(jq)
+command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 command -v pgbench >/dev/null 2>&1 || has_server || packages+=(postgresql-contrib)
 # pra's TLS is OpenSSL's (postgres-openssl): headers to build, the command to make test certificates.
 dpkg -s libssl-dev >/dev/null 2>&1 || packages+=(libssl-dev)
 command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+# Encrypted backups are read by the age command-line tool in the interoperability tests.
+command -v age >/dev/null 2>&1 || packages+=(age)
 if [ ${#packages[@]} -gt 0 ]; then
   say "installing ${packages[*]}"
   as_root apt-get update -q

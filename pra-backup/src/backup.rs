@@ -7,7 +7,9 @@ use crate::snapshot::{read_snapshot, Counter, SnapshotInfo};
 use crate::stream::pump_child;
 use crate::{progress, Error, TOOL};
 use pra_core::codec::{Digests, EncodeOptions, HashWriter};
+use pra_core::conn::conninfo::dbname_conninfo;
 use pra_core::conn::ConnSettings;
+use pra_core::crypt::Recipients;
 use pra_core::event::Event;
 use pra_core::exit::ExitStatus;
 use pra_core::manifest::{BackupKind, FileRole, Manifest, ManifestFile, MANIFEST_FORMAT};
@@ -30,6 +32,9 @@ pub struct BackupOptions {
     pub stanza: String,
     /// Codec, level, zstd threads.
     pub encode: EncodeOptions,
+    /// The keys the stored files are encrypted to (`--encrypt-to`, `--passphrase-file`);
+    /// `None`: not encrypted.
+    pub encrypt: Option<std::sync::Arc<Recipients>>,
     /// Which tables to count.
     pub count_rows: CountRows,
     /// Tables always counted.
@@ -125,7 +130,13 @@ fn store_output(
             b.set_position(n);
         }
     };
-    let (staged, digests) = pump_child(child, tool, sink, opts.encode, &mut on_progress)?;
+    let (staged, digests) = pump_child(
+        child,
+        tool,
+        sink,
+        (opts.encode, opts.encrypt.as_deref()),
+        &mut on_progress,
+    )?;
     staged.commit()?;
     Ok(Stored {
         file: manifest_file(name, role, &digests, opts),
@@ -141,8 +152,15 @@ fn manifest_file(name: &str, role: FileRole, d: &Digests, opts: &BackupOptions) 
         raw_sha256: d.raw.sha256.clone(),
         stored_sha256: d.stored.sha256.clone(),
         codec: opts.encode.codec,
-        encryption: None,
+        encryption: opts.encrypt.as_ref().map(|r| r.record()),
     }
+}
+
+/// The suffix of stored file names: the codec's, then `.age` when encrypted, so that
+/// the names say which tool reads them (`age -d … | zstd -d`).
+fn extension(opts: &BackupOptions) -> String {
+    let age = if opts.encrypt.is_some() { ".age" } else { "" };
+    format!("{}{age}", opts.encode.codec.extension())
 }
 
 /// Copies a committed file of the backup into another repository, checking that the
@@ -264,13 +282,20 @@ fn dump_database(
     id: &str,
     pg_dump: PathBuf,
 ) -> Result<Stored, Error> {
-    let ext = opts.encode.codec.extension();
+    let ext = extension(opts);
     let bar = opts
         .progress
         .then(|| progress::bar(info.database_size_bytes));
     let mut dump = Command::new(pg_dump);
-    dump.args(["--format=custom", "--compress=0", "--no-password"])
-        .arg(format!("--snapshot={}", info.snapshot_id));
+    // The database by an explicit conninfo: a name is never read as connection settings.
+    dump.args([
+        "--format=custom",
+        "--compress=0",
+        "--no-password",
+        "--dbname",
+    ])
+    .arg(dbname_conninfo(&info.database))
+    .arg(format!("--snapshot={}", info.snapshot_id));
     let counter = if info.to_count.is_empty() {
         None
     } else {
@@ -322,11 +347,11 @@ fn dump_globals(
     pg_dumpall: PathBuf,
     warnings: &mut Vec<String>,
 ) -> Result<Stored, Error> {
-    let ext = opts.encode.codec.extension();
+    let ext = extension(opts);
     let mut globals = Command::new(pg_dumpall);
     globals
         .args(["--globals-only", "--no-password", "-l"])
-        .arg(&info.database);
+        .arg(dbname_conninfo(&info.database));
     if !info.superuser {
         globals.arg("--no-role-passwords");
         warnings.push(

@@ -32,8 +32,8 @@ pub enum CountRows {
         per database is written on stdout.",
     after_help = "Examples:\n  \
         pra-backup -d app --repo /var/backups/pra --init\n  \
-        pra-backup -d 'host=db1 user=backup dbname=app' --repo /backups --compress gzip\n  \
-        pra-backup --all-databases --repo /mnt/a --repo /mnt/b | pra-verify | pra-notify\n\n\
+        pra-backup -d 'host=/run/postgresql user=postgres dbname=app' --repo /var/backups/pra --compress gzip\n  \
+        pra-backup --all-databases --init --repo /mnt/a --repo /mnt/b | pra-verify | pra-notify\n\n\
         Exit codes: 0 backup complete, 2 bad flag or configuration, 3 runtime failure \
         (database unreachable, pg_dump failed, storage error, stanza locked, no repository \
         at --repo without --init), \
@@ -60,9 +60,14 @@ pub struct Args {
     #[arg(long, env = "PRA_LEVEL", value_name = "N")]
     pub level: Option<i32>,
 
-    /// zstd worker threads (0: compress on the streaming thread).
-    #[arg(long, env = "PRA_THREADS", value_name = "N", default_value_t = 2)]
+    /// zstd worker threads (0: compress on the streaming thread; at most 64).
+    #[arg(long, env = "PRA_THREADS", value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(0..=64))]
     pub threads: u32,
+
+    /// Encryption of the stored files (docs/SECURITY.md).
+    #[command(flatten)]
+    pub encrypt: pra_core::crypt::args::EncryptArgs,
 
     /// Which tables get an exact row count in the dump's snapshot.
     #[arg(long, env = "PRA_COUNT_ROWS", value_enum, default_value_t = CountRows::All)]
@@ -85,7 +90,8 @@ pub struct Args {
 
     /// Retries of a backup that failed for a transient reason (connection refused or
     /// reset, server starting up). Permanent errors fail at once.
-    #[arg(long, env = "PRA_RETRIES", value_name = "N", default_value_t = 2)]
+    #[arg(long, env = "PRA_RETRIES", value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
     pub retries: u32,
 
     /// Delay before a retry.
@@ -110,6 +116,25 @@ pub struct Args {
     /// Recorded in pra.json, so every later writer keeps it.
     #[arg(long, env = "PRA_REPO_GROUP_READABLE", requires = "init")]
     pub group_readable: bool,
+
+    /// Physical backup of the whole cluster (data directory and tablespaces, one object
+    /// per file) instead of a logical dump: pg_backup_start, copy, pg_backup_stop, then a
+    /// wait until the last WAL segment is archived. Run on the database host with read
+    /// access to the data directory; needs archive_mode = on with pra-wal as
+    /// archive_command and PostgreSQL 15 or newer (docs/PHYSICAL.md). --stanza is required.
+    #[arg(
+        long,
+        env = "PRA_PHYSICAL",
+        conflicts_with = "all_databases",
+        requires = "stanza"
+    )]
+    pub physical: bool,
+
+    /// With --physical: how long to wait for the backup's last WAL segment to be archived
+    /// before failing (archiving broken).
+    #[arg(long, env = "PRA_ARCHIVE_TIMEOUT", value_name = "DURATION", default_value = "60s",
+          value_parser = pra_core::time::parse_duration)]
+    pub archive_timeout: Duration,
 
     /// Where pg_dump and pg_dumpall are.
     #[command(flatten)]

@@ -48,6 +48,9 @@ pub enum Error {
     /// The dump made no progress for `--stall-timeout`; pg_dump was stopped.
     #[error(transparent)]
     Stalled(#[from] pra_core::stall::Stalled),
+    /// A physical backup's last WAL segment was not archived in time (archiving broken).
+    #[error("{0}")]
+    ArchiveTimeout(String),
     /// A failure whose `backup` error event was already emitted: `main` prints it
     /// and exits by it, without a second event.
     #[error(transparent)]
@@ -113,6 +116,28 @@ impl Error {
     }
 }
 
+/// pg_dump's or pg_dumpall's stderr, with what to do when it is older than the server
+/// (it refuses to dump a newer server): the same --pg-bindir hint as a missing pg_dump.
+pub fn with_version_hint(stderr: &str) -> String {
+    if !stderr.contains("server version mismatch") {
+        return stderr.to_string();
+    }
+    // "pg_dump: detail: server version: 16.4; pg_dump version: 15.18"
+    let major = stderr
+        .split("server version: ")
+        .nth(1)
+        .and_then(|v| v.split(['.', ';', ' ', '\n']).next())
+        .filter(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()));
+    let dir = major.map_or("/usr/lib/postgresql/<major>/bin".to_string(), |m| {
+        format!("/usr/lib/postgresql/{m}/bin")
+    });
+    format!(
+        "{stderr} (hint: the PostgreSQL client programs must be at least as new as the \
+         server: install the client of the server's major version and point \
+         --pg-bindir/PRA_PG_BINDIR at its directory, e.g. {dir})"
+    )
+}
+
 /// The words of PostgreSQL, libpq and the OS that mean "try again later".
 pub fn is_transient_message(text: &str) -> bool {
     let t = text.to_lowercase();
@@ -140,8 +165,13 @@ impl ExitStatus for Error {
             Error::Interrupted(_) => ErrorClass::Interrupted,
             Error::Stalled(e) => e.class(),
             Error::Query { .. } => ErrorClass::Query,
+            // An older pg_dump is settings, like a missing one: no run will succeed.
+            Error::Child { stderr, .. } if stderr.contains("server version mismatch") => {
+                ErrorClass::Config
+            }
             Error::Child { .. } => ErrorClass::Child,
             Error::Io { .. } => ErrorClass::Io,
+            Error::ArchiveTimeout(_) => ErrorClass::Timeout,
             Error::Reported(e) => e.class(),
         }
     }
@@ -162,6 +192,31 @@ impl ExitStatus for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_older_pg_dump_names_the_flag_and_is_not_transient() {
+        // pg_dump 15's words before a 16 server.
+        let stderr = "pg_dump: error: aborting because of server version mismatch\n\
+                      pg_dump: detail: server version: 16.4 (Debian 16.4-1.pgdg120+2); pg_dump version: 15.18";
+        let hinted = with_version_hint(stderr);
+        assert!(hinted.starts_with(stderr), "{hinted}");
+        assert!(
+            hinted.contains("--pg-bindir/PRA_PG_BINDIR")
+                && hinted.contains("/usr/lib/postgresql/16/bin"),
+            "{hinted}"
+        );
+        let e = Error::Child {
+            tool: "pg_dump".into(),
+            status: "exit status: 1".into(),
+            stderr: hinted,
+        };
+        assert!(!e.is_transient());
+        assert_eq!(e.class(), ErrorClass::Config);
+        assert_eq!(
+            with_version_hint("pg_dump: error: other"),
+            "pg_dump: error: other"
+        );
+    }
 
     #[test]
     fn transient_or_not() {

@@ -9,6 +9,8 @@ mod backup;
 mod cli;
 mod error;
 mod outcome;
+pub mod physical;
+mod physical_files;
 mod progress;
 mod snapshot;
 mod stream;
@@ -80,12 +82,29 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             args.compress.level_range().end()
         )));
     }
+    let encrypt = args
+        .encrypt
+        .load()
+        .map_err(|e| Error::Usage(e.to_string()))?
+        .map(std::sync::Arc::new);
     let settings = args.db.settings()?;
     if let Some(stanza) = &args.repo.stanza {
         validate_stanza(stanza)?;
     }
     let mut out = EventWriter::stdout(args.output.format);
     forward_stdin(&mut out, TOOL).map_err(|e| Error::io("forwarding stdin", e))?;
+    if args.physical {
+        let opts = physical::PhysicalOptions {
+            conn: settings.clone(),
+            repo: args.repo.repos.first().cloned().unwrap_or_default(),
+            stanza: args.repo.stanza.clone().unwrap_or_default(),
+            level: Some(level),
+            archive_timeout: args.archive_timeout,
+            wait: args.wait,
+            init: args.init.then_some(args.group_readable),
+        };
+        return physical::run_physical(&opts, &mut out);
+    }
 
     let databases = if args.all_databases {
         let target = settings.to_string();
@@ -111,6 +130,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
                 level: Some(level),
                 threads: args.threads,
             },
+            encrypt: encrypt.clone(),
             count_rows: args.count_rows,
             critical_tables: args.critical_tables.clone(),
             wait: args.wait,

@@ -245,6 +245,11 @@ fn base_fields(opts: &BackupOptions, repos: &[String]) -> BackupFields {
         database: Some(opts.conn.dbname()),
         backup_type: Some("logical".to_string()),
         codec: Some(opts.encode.codec.as_str().to_string()),
+        encrypted_to: opts
+            .encrypt
+            .as_ref()
+            .map(|r| r.record().recipients)
+            .unwrap_or_default(),
         ..Default::default()
     }
 }

@@ -11,7 +11,8 @@
 
 use crate::Error;
 use pra_core::child::StderrTail;
-use pra_core::codec::{Digests, EncodeOptions, Encoder};
+use pra_core::codec::{Digests, EncodeOptions};
+use pra_core::crypt::Recipients;
 use pra_core::repo::StagedFile;
 use pra_core::signals;
 use std::io::Read;
@@ -74,7 +75,7 @@ pub fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Streams `child`'s stdout through an encoder into `sink`, waits for the child, and
+/// Streams `child`'s stdout through an encoder (and the encryption, when given) into `sink`, waits for the child, and
 /// returns the committed-ready file with both digests. `progress` gets the raw byte
 /// count after each chunk. On any failure (the child exits non-zero, I/O, a signal)
 /// the child is killed and the staged file dropped, which removes it.
@@ -82,7 +83,7 @@ pub fn pump_child(
     mut child: Child,
     tool: &str,
     sink: Box<dyn StagedFile>,
-    opts: EncodeOptions,
+    (opts, encrypt): (EncodeOptions, Option<&Recipients>),
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Box<dyn StagedFile>, Digests), Error> {
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
@@ -94,7 +95,7 @@ pub fn pump_child(
     };
     let tail = StderrTail::collect(stderr, tool);
     enlarge_pipe(&stdout);
-    let mut encoder = match Encoder::new(sink, opts) {
+    let mut encoder = match pra_core::crypt::seal(sink, opts, encrypt) {
         Ok(e) => e,
         Err(e) => {
             kill(&mut child);
@@ -148,7 +149,7 @@ pub fn pump_child(
         return Err(Error::Child {
             tool: tool.to_string(),
             status: status.to_string(),
-            stderr,
+            stderr: crate::error::with_version_hint(&stderr),
         });
     }
     let (sink, digests) = encoder

@@ -13,10 +13,16 @@ mod datasets;
 mod dbstate;
 #[path = "pra_backup/failures.rs"]
 mod failures;
+#[path = "pra_backup/hostile.rs"]
+mod hostile;
 #[path = "pra_backup/init.rs"]
 mod init;
+#[path = "pra_backup/limits.rs"]
+mod limits;
 #[path = "pra_backup/objstore.rs"]
 mod objstore;
+#[path = "pra_backup/physical.rs"]
+mod physical;
 #[path = "pra_backup/signals.rs"]
 mod signals;
 #[path = "pra_backup/timeouts.rs"]

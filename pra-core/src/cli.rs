@@ -16,8 +16,21 @@ use std::io::Write;
 /// first repository that holds the backup; pra-status and pra-loadtest do without one)
 /// adjusts the help or `required` with `#[command(mut_arg("repos", …))]`, so that the
 /// flag, its variable and its syntax stay defined here once.
-#[derive(Debug, Clone, Args)]
+///
+/// One repository named twice (`--repo /r --repo file:///r/`) is a usage error: a
+/// writer would wait for its own stanza lock ([`crate::repo::location_key`]).
+#[derive(Debug, Clone)]
 pub struct RepoArgs {
+    /// The repositories, each once, in the order given.
+    pub repos: Vec<String>,
+    /// The stanza, when given.
+    pub stanza: Option<String>,
+}
+
+/// The flags of [`RepoArgs`] as clap derives them, before the duplicate check.
+#[derive(Debug, Clone, Args)]
+#[group(id = "RepoArgs")]
+struct RepoFlags {
     /// Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or
     /// gs://bucket/prefix (credentials from the providers' variables: docs/STORAGE.md).
     /// Several values (or a comma-separated PRA_REPO): each is used, in the order given.
@@ -33,6 +46,62 @@ pub struct RepoArgs {
     /// Stanza: the name one database's backups are kept under (default: the database name).
     #[arg(long, env = "PRA_STANZA", value_name = "NAME")]
     pub stanza: Option<String>,
+}
+
+impl RepoArgs {
+    /// The parsed flags, refused when two of them name the same repository.
+    fn checked(flags: RepoFlags) -> Result<RepoArgs, clap::Error> {
+        let mut seen: Vec<(String, &str)> = Vec::new();
+        for location in &flags.repos {
+            let key = crate::repo::location_key(location);
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                return Err(clap::Error::raw(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "--repo {} and --repo {} are the same repository: \
+                         name each repository once\n",
+                        crate::redact::redact_url(first),
+                        crate::redact::redact_url(location)
+                    ),
+                ));
+            }
+            seen.push((key, location));
+        }
+        Ok(RepoArgs {
+            repos: flags.repos,
+            stanza: flags.stanza,
+        })
+    }
+}
+
+impl clap::FromArgMatches for RepoArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        RepoFlags::from_arg_matches(matches).and_then(RepoArgs::checked)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        let mut flags = RepoFlags {
+            repos: self.repos.clone(),
+            stanza: self.stanza.clone(),
+        };
+        flags.update_from_arg_matches(matches)?;
+        *self = RepoArgs::checked(flags)?;
+        Ok(())
+    }
+}
+
+impl Args for RepoArgs {
+    fn group_id() -> Option<clap::Id> {
+        RepoFlags::group_id()
+    }
+
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        RepoFlags::augment_args(cmd)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        RepoFlags::augment_args_for_update(cmd)
+    }
 }
 
 /// Which backups: `--backup` and `--since`, for every tool that picks backups.
@@ -152,6 +221,7 @@ pub fn init_logging(tool: &str, verbose: u8, quiet: bool) {
         (false, 2) => log::LevelFilter::Debug,
         (false, _) => log::LevelFilter::Trace,
     };
+    crate::secrets::register_from_environment();
     let tool = tool.to_string();
     let mut builder = env_logger::Builder::new();
     builder.filter_level(level);
@@ -162,7 +232,9 @@ pub fn init_logging(tool: &str, verbose: u8, quiet: bool) {
         .target(env_logger::Target::Stderr)
         .format(move |buf, record| {
             let level = record.level().as_str().to_lowercase();
-            writeln!(buf, "{tool}: {level}: {}", record.args())
+            // Every line, ours and the libraries', is scrubbed of the run's secrets.
+            let text = crate::secrets::scrub_log_line(&record.args().to_string());
+            writeln!(buf, "{tool}: {level}: {text}")
         })
         .try_init()
         .ok();
@@ -202,6 +274,29 @@ mod tests {
         assert_eq!(t.out.verbose, 2);
         assert!(T::try_parse_from(["t", "--repo", "/a", "--format", "xml"]).is_err());
         assert_eq!(stanza_or_dbname(None, "app"), "app");
+    }
+
+    /// Issue 22, item 15: one repository named twice is a usage error, not a writer
+    /// waiting for its own lock.
+    #[test]
+    fn one_repository_named_twice_is_a_usage_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let r = tmp.path().to_str().unwrap();
+        let err =
+            T::try_parse_from(["t", "--repo", r, "--repo", &format!("file://{r}/")]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let text = err.to_string();
+        assert!(
+            text.contains("same repository") && text.contains(r),
+            "{text}"
+        );
+        let err = T::try_parse_from(["t", "--repo", &format!("{r},{r}/.")]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let err =
+            T::try_parse_from(["t", "--repo", "s3://k:hush@b/p,s3://k:hush@b/p/"]).unwrap_err();
+        assert!(!err.to_string().contains("hush"), "{err}");
+        let two = T::try_parse_from(["t", "--repo", r, "--repo", &format!("{r}/b")]).unwrap();
+        assert_eq!(two.repo.repos.len(), 2);
     }
 
     /// A tool that picks backups, with its own variable and without a repository.

@@ -37,6 +37,8 @@ pub enum ErrorClass {
     Io,
     /// A stored file does not match its manifest (missing, truncated, altered).
     Corrupt,
+    /// An encrypted backup cannot be opened: no identity was given, or none matches.
+    Key,
     /// A verification or validation found a problem (row counts, assertions, no backup).
     Verification,
     /// A notification could not be delivered.
@@ -55,7 +57,7 @@ pub enum ErrorClass {
 
 impl ErrorClass {
     /// Every class, in the order of the documented table.
-    pub const ALL: [ErrorClass; 17] = [
+    pub const ALL: [ErrorClass; 18] = [
         ErrorClass::Usage,
         ErrorClass::Config,
         ErrorClass::Input,
@@ -66,6 +68,7 @@ impl ErrorClass {
         ErrorClass::LockHeld,
         ErrorClass::Io,
         ErrorClass::Corrupt,
+        ErrorClass::Key,
         ErrorClass::Verification,
         ErrorClass::Delivery,
         ErrorClass::Health,
@@ -88,6 +91,7 @@ impl ErrorClass {
             ErrorClass::LockHeld => "lock_held",
             ErrorClass::Io => "io",
             ErrorClass::Corrupt => "corrupt",
+            ErrorClass::Key => "key",
             ErrorClass::Verification => "verification",
             ErrorClass::Delivery => "delivery",
             ErrorClass::Health => "health",
@@ -116,6 +120,7 @@ impl ErrorClass {
             | ErrorClass::Repository
             | ErrorClass::LockHeld
             | ErrorClass::Io
+            | ErrorClass::Key
             | ErrorClass::Timeout
             | ErrorClass::Internal => Exit::Runtime,
         }
@@ -134,6 +139,7 @@ impl ErrorClass {
             ErrorClass::LockHeld => "another process holds the lock or lease",
             ErrorClass::Io => "local I/O failed: a temporary file, a report, a state file, stdin or stdout",
             ErrorClass::Corrupt => "a stored file does not match its manifest (missing, truncated, altered)",
+            ErrorClass::Key => "an encrypted backup cannot be opened: no identity was given, or none of those given matches its recipients",
             ErrorClass::Verification => "a verification or validation found a problem (row counts, assertions, no backup to verify)",
             ErrorClass::Delivery => "a notification could not be delivered",
             ErrorClass::Health => "a health check found a problem (pra-status: CRITICAL)",

@@ -6,6 +6,7 @@
 //! files (what pra-backup writes with worker threads) decode on several threads.
 
 use crate::codec::{Codec, CopyError, Decoder, Digests};
+use crate::crypt::Unsealed;
 use crate::error_class::ErrorClass;
 use crate::exit::ExitStatus;
 use crate::manifest::{Manifest, ManifestFile};
@@ -29,6 +30,9 @@ pub enum FetchError {
         /// What is wrong, in plain words.
         problem: String,
     },
+    /// The file is encrypted and no identity given opens it.
+    #[error(transparent)]
+    Key(crate::crypt::CryptError),
     /// Writing the decoded bytes failed (the consumer, e.g. `pg_restore`, went away).
     #[error("{file}: writing the decoded data failed: {source}")]
     Sink {
@@ -44,6 +48,7 @@ impl ExitStatus for FetchError {
         match self {
             FetchError::Repo(e) => e.class(),
             FetchError::Corrupt { .. } => ErrorClass::Corrupt,
+            FetchError::Key(e) => e.class(),
             FetchError::Sink { .. } => ErrorClass::Io,
         }
     }
@@ -94,14 +99,17 @@ pub fn fetch_file(
     sink: &mut dyn Write,
 ) -> Result<Digests, FetchError> {
     check_present(repo, manifest, file)?;
-    let source = repo.open_file(&manifest.stanza, &manifest.id, &file.name)?;
+    let source = repo.open_listed(manifest, file)?;
+    // An encrypted file decrypts on the way (one thread: the cipher is much faster
+    // than the decoder), its stored side hashed in front of the decryption.
+    let Unsealed { reader, tap } = crate::crypt::unseal(file, source)?;
     // Framed zstd decodes on several threads and reads frame by frame; the other
     // codecs read through a large buffer (zstd's own is small).
     let decoder = if file.codec == Codec::Zstd {
-        Decoder::new_parallel(source, file.codec)
+        Decoder::new_parallel(reader, file.codec)
     } else {
         Decoder::new_parallel(
-            Box::new(BufReader::with_capacity(BUF, source)) as Box<dyn Read + Send>,
+            Box::new(BufReader::with_capacity(BUF, reader)) as Box<dyn Read + Send>,
             file.codec,
         )
     };
@@ -109,14 +117,23 @@ pub fn fetch_file(
     match decoder.copy_to(sink) {
         Ok(_) => {}
         Err(CopyError::Decode(e)) => {
-            return Err(corrupt(
+            let problem = corrupt(
                 file,
                 format!(
                     "does not decode as {} after {} raw bytes: {e}",
                     file.codec.as_str(),
                     decoder.raw_bytes()
                 ),
-            ))
+            );
+            drop(decoder);
+            if let Some(tap) = tap {
+                // An altered ciphertext fails to decrypt: the stored sha256 says so plainly.
+                let stored = tap
+                    .finish()
+                    .map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
+                compare_stored(file, &stored)?;
+            }
+            return Err(problem);
         }
         Err(CopyError::Write(source)) => {
             return Err(FetchError::Sink {
@@ -125,11 +142,31 @@ pub fn fetch_file(
             })
         }
     }
-    let digests = decoder
+    let mut digests = decoder
         .finish()
         .map_err(|e| corrupt(file, format!("cannot read to the end: {e}")))?;
+    if let Some(tap) = tap {
+        digests.stored = tap
+            .finish()
+            .map_err(|e| corrupt(file, format!("cannot read to the end: {e}")))?;
+    }
     compare(file, &digests)?;
     Ok(digests)
+}
+
+/// Checks that an encrypted file opens with the identities of this process (reads
+/// its age header only); a plain file passes. Run before anything is written to a
+/// server, so that a missing or wrong identity changes nothing.
+pub fn check_key(
+    repo: &Repository,
+    manifest: &Manifest,
+    file: &ManifestFile,
+) -> Result<(), FetchError> {
+    if file.encryption.is_none() {
+        return Ok(());
+    }
+    let source = repo.open_listed(manifest, file)?;
+    crate::crypt::unseal(file, source).map(|_| ())
 }
 
 /// Checks the stored bytes only (size and sha256), without decoding: the fast
@@ -140,7 +177,7 @@ pub fn check_stored(
     file: &ManifestFile,
 ) -> Result<(), FetchError> {
     check_present(repo, manifest, file)?;
-    let source = repo.open_file(&manifest.stanza, &manifest.id, &file.name)?;
+    let source = repo.open_listed(manifest, file)?;
     let digest = crate::codec::digest_of(BufReader::with_capacity(BUF, source))
         .map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
     compare_stored(file, &digest)

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod codec;
 #[cfg(feature = "db")]
 pub mod conn;
+pub mod crypt;
 pub mod dbstate;
 pub mod error_class;
 pub mod event;
@@ -20,6 +21,7 @@ pub mod exit;
 pub mod fetch;
 pub mod fs;
 pub mod manifest;
+pub mod physical;
 pub mod privilege;
 #[cfg(feature = "http")]
 pub mod probe;
@@ -27,11 +29,13 @@ pub mod redact;
 pub mod repo;
 #[cfg(feature = "db")]
 pub mod scratch;
+pub mod secrets;
 pub mod select;
 pub mod signals;
 pub mod stall;
 pub mod time;
 pub mod verdicts;
+pub mod wal;
 
 /// Version of the pra tools, recorded in manifests and events.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

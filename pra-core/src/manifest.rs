@@ -25,6 +25,26 @@ pub enum BackupKind {
     Physical,
 }
 
+impl BackupKind {
+    /// The files a backup of this kind cannot be restored without: a logical backup
+    /// is its dump and the globals beside it (pra-backup always writes both), a
+    /// physical one at least one data file.
+    pub fn required_files(self) -> &'static [FileRole] {
+        match self {
+            BackupKind::Logical => &[FileRole::Dump, FileRole::Globals],
+            BackupKind::Physical => &[FileRole::Data],
+        }
+    }
+
+    /// The name used in JSON (`logical`, `physical`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupKind::Logical => "logical",
+            BackupKind::Physical => "physical",
+        }
+    }
+}
+
 /// What a file of a backup holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +55,17 @@ pub enum FileRole {
     Globals,
     /// Anything else (physical backups: data files, tar streams).
     Data,
+}
+
+impl FileRole {
+    /// The name used in JSON (`dump`, `globals`, `data`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileRole::Dump => "dump",
+            FileRole::Globals => "globals",
+            FileRole::Data => "data",
+        }
+    }
 }
 
 /// One stored file of a backup.
@@ -54,9 +85,9 @@ pub struct ManifestFile {
     pub stored_sha256: String,
     /// Compression codec.
     pub codec: Codec,
-    /// Encryption scheme, if any (none yet).
+    /// Encryption (age) and the recipients' fingerprints, if encrypted; never a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<String>,
+    pub encryption: Option<crate::crypt::Encryption>,
 }
 
 /// The exact row count of one table, taken in the dump's own snapshot.
@@ -146,6 +177,24 @@ impl Manifest {
         self.files.iter().find(|f| f.role == role)
     }
 
+    /// What the file list lacks for the backup's kind ([`BackupKind::required_files`]),
+    /// in plain words; empty when complete. Not checked on parsing: pra-rotate and
+    /// pra-info must still see (and remove) such a backup; verification fails it.
+    pub fn missing_files(&self) -> Vec<String> {
+        self.kind
+            .required_files()
+            .iter()
+            .filter(|role| self.file(**role).is_none())
+            .map(|role| {
+                format!(
+                    "manifest.json lists no {} file, which a {} backup requires",
+                    role.as_str(),
+                    self.kind.as_str()
+                )
+            })
+            .collect()
+    }
+
     /// Backup duration in seconds.
     pub fn duration_s(&self) -> f64 {
         (self.finished_at - self.started_at).num_milliseconds() as f64 / 1000.0
@@ -232,10 +281,17 @@ pub(crate) fn parse_versioned<T: serde::de::DeserializeOwned>(
             what: what.to_string(),
             reason: "no \"format\" number".to_string(),
         })?;
+    if found == 0 {
+        // Formats start at 1: a 0 is a hand-made or damaged document, not an old one.
+        return Err(FormatError::Invalid {
+            what: what.to_string(),
+            reason: "format 0 is not a format pra ever wrote (formats start at 1)".to_string(),
+        });
+    }
     if found > u64::from(supported) {
         return Err(FormatError::TooNew {
             what: what.to_string(),
-            found: found as u32,
+            found: u32::try_from(found).unwrap_or(u32::MAX),
             supported,
         });
     }
@@ -245,10 +301,42 @@ pub(crate) fn parse_versioned<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Checks that a manifest's file name is a plain name inside the backup directory:
+/// not empty, no `/` or `\\`, not `.` or `..`, no control character (NUL included),
+/// at most 255 bytes. A manifest is data from the repository: a name like
+/// `../../other/backup/x/dump.pgc.zst` or `/dev/zero` must never become a path.
+///
+/// The error quotes the name escaped and cut short (it may be hostile).
+pub fn check_file_name(name: &str) -> Result<(), String> {
+    let bad = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.len() > 255
+        || name.contains(['/', '\\'])
+        || name.chars().any(char::is_control);
+    if bad {
+        let shown: String = name.chars().take(80).collect();
+        return Err(format!(
+            "file name {:?} is not a plain name inside the backup (no /, no .., no control \
+             character, not empty)",
+            shown
+        ));
+    }
+    Ok(())
+}
+
 impl Manifest {
-    /// Reads a manifest; `what` names it in errors (e.g. its path).
+    /// Reads a manifest; `what` names it in errors (e.g. its path). Every file name
+    /// is checked ([`check_file_name`]) before any caller can build a path with it.
     pub fn from_json(bytes: &[u8], what: &str) -> Result<Manifest, FormatError> {
-        parse_versioned(bytes, what, MANIFEST_FORMAT)
+        let m: Manifest = parse_versioned(bytes, what, MANIFEST_FORMAT)?;
+        for f in &m.files {
+            check_file_name(&f.name).map_err(|reason| FormatError::Invalid {
+                what: what.to_string(),
+                reason,
+            })?;
+        }
+        Ok(m)
     }
 
     /// The manifest as pretty JSON.
@@ -327,6 +415,51 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_logical_manifest_requires_its_dump_and_globals() {
+        let mut m = sample("x");
+        assert_eq!(
+            m.missing_files(),
+            ["manifest.json lists no globals file, which a logical backup requires"]
+        );
+        let mut globals = m.files[0].clone();
+        globals.role = FileRole::Globals;
+        m.files.push(globals);
+        assert!(m.missing_files().is_empty());
+        m.files.remove(0);
+        assert_eq!(
+            m.missing_files(),
+            ["manifest.json lists no dump file, which a logical backup requires"]
+        );
+        m.kind = BackupKind::Physical;
+        assert_eq!(m.missing_files().len(), 1, "a physical backup needs data");
+    }
+
+    #[test]
+    fn file_names_outside_the_backup_are_refused_when_parsed() {
+        for name in [
+            "../../../other/backup/x/dump.pgc.zst",
+            "/dev/zero",
+            "/etc/shadow",
+            "..",
+            ".",
+            "",
+            "a\0b",
+            "a/b",
+            "a\\b",
+            "x\ny",
+        ] {
+            let mut v = serde_json::to_value(sample("20261125T110000Z")).unwrap();
+            v["files"][0]["name"] = name.into();
+            let e = Manifest::from_json(v.to_string().as_bytes(), "m").unwrap_err();
+            assert!(e.to_string().contains("not a plain name"), "{name:?}: {e}");
+            assert!(!e.to_string().contains('\n'), "{e}");
+        }
+        for name in ["dump.pgc.zst", "globals.sql.zst", "..dump", "a..b"] {
+            assert_eq!(check_file_name(name), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
     fn newer_format_is_a_clear_error() {
         let mut v: serde_json::Value = serde_json::from_slice(&sample("x").to_json()).unwrap();
         v["format"] = serde_json::json!(MANIFEST_FORMAT + 1);
@@ -341,5 +474,22 @@ pub(crate) mod tests {
             .unwrap_err()
             .to_string()
             .contains("not valid"));
+    }
+
+    /// Issue 22, item 15: format 0 is refused, in manifests and verify records alike.
+    #[test]
+    fn format_zero_is_refused() {
+        let mut v: serde_json::Value = serde_json::from_slice(&sample("x").to_json()).unwrap();
+        v["format"] = serde_json::json!(0);
+        let e = Manifest::from_json(v.to_string().as_bytes(), "m").unwrap_err();
+        assert!(
+            matches!(e, FormatError::Invalid { .. }) && e.to_string().contains("format 0"),
+            "{e}"
+        );
+        let record = serde_json::json!({"format": 0, "backup_id": "x", "level": "checksum",
+            "status": "ok", "verified_at": "2026-11-25T11:00:00Z", "duration_s": 1.0,
+            "problems": [], "tool_version": "0"});
+        let e = VerifyRecord::from_json(record.to_string().as_bytes(), "v").unwrap_err();
+        assert!(e.to_string().contains("format 0"), "{e}");
     }
 }

@@ -27,6 +27,16 @@ use std::time::{Duration, Instant};
 /// First key of the two-key advisory locks ("prav").
 const LOCK_CLASS: i32 = 0x7072_6176;
 
+/// Name prefix of pra-verify's test restores.
+pub const VERIFY_PREFIX: &str = "pra_verify_";
+/// Name prefix of pra-loadtest's drill restores.
+pub const DRILL_PREFIX: &str = "pra_drill_";
+/// Every tool's scratch prefix: what [`sweep_leftovers`] looks at.
+pub const PREFIXES: [&str; 2] = [VERIFY_PREFIX, DRILL_PREFIX];
+
+/// Comment prefix of a scratch database kept on purpose (`--keep`): never a leftover.
+const KEPT: &str = "pra: kept";
+
 /// PostgreSQL's limit on identifiers.
 const MAX_NAME: usize = 63;
 
@@ -186,18 +196,8 @@ fn owned_elsewhere(client: &mut Client, name: &str) -> Result<bool, ScratchError
 /// no session carries their name); returns their names.
 pub fn drop_leftovers(server: &ConnSettings, prefix: &str) -> Result<Vec<String>, ScratchError> {
     let mut client = server.connect()?;
-    let pattern = format!("{}%", prefix.replace('_', "\\_"));
-    let names: Vec<String> = client
-        .query(
-            "SELECT datname::text FROM pg_database WHERE datname LIKE $1 ORDER BY 1",
-            &[&pattern],
-        )
-        .map_err(sql_err("listing databases"))?
-        .into_iter()
-        .map(|r| r.get(0))
-        .collect();
     let mut dropped = Vec::new();
-    for name in names {
+    for name in orphans(&mut client, prefix)? {
         let free: bool = client
             .query_one(&lock_sql("pg_try_advisory_lock", &name), &[])
             .map_err(sql_err("taking an advisory lock"))?
@@ -214,6 +214,38 @@ pub fn drop_leftovers(server: &ConnSettings, prefix: &str) -> Result<Vec<String>
         result?;
         log::warn!("dropped leftover scratch database {name} of an interrupted run");
         dropped.push(name);
+    }
+    Ok(dropped)
+}
+
+/// The databases named `<prefix>…`, except those kept on purpose ([`Scratch::keep`]).
+fn orphans(client: &mut Client, prefix: &str) -> Result<Vec<String>, ScratchError> {
+    let pattern = format!("{}%", prefix.replace('_', "\\_"));
+    Ok(client
+        .query(
+            "SELECT datname::text FROM pg_database d WHERE datname LIKE $1 \
+             AND coalesce(shobj_description(d.oid, 'pg_database'), '') NOT LIKE $2 ORDER BY 1",
+            &[&pattern, &format!("{KEPT}%")],
+        )
+        .map_err(sql_err("listing databases"))?
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// Drops the scratch databases of every tool ([`PREFIXES`]) whose runs are gone:
+/// what a run that the server kept from cleaning up (frozen, unreachable when it
+/// was stopped) left. Any run that makes scratch databases sweeps them first, so
+/// nothing outlives the next such run on that server. Only failing to connect is
+/// an error; a database that cannot be dropped (another role's) is logged and left.
+pub fn sweep_leftovers(server: &ConnSettings) -> Result<Vec<String>, ScratchError> {
+    let mut dropped = Vec::new();
+    for prefix in PREFIXES {
+        match drop_leftovers(server, prefix) {
+            Ok(names) => dropped.extend(names),
+            Err(ScratchError::Connect(e)) => return Err(ScratchError::Connect(e)),
+            Err(e) => log::warn!("leftover scratch databases {prefix}*: {e}"),
+        }
     }
     Ok(dropped)
 }
@@ -281,6 +313,24 @@ impl Scratch {
     /// Drops the database now, reporting a failure.
     pub fn drop_now(mut self) -> Result<(), ScratchError> {
         self.drop_inner()
+    }
+
+    /// Keeps the database (`--keep`, to inspect it): marked with a comment saying
+    /// so, which later sweeps ([`sweep_leftovers`]) respect; the operator drops it.
+    pub fn keep(mut self, why: &str) -> Result<(), ScratchError> {
+        self.dropped = true;
+        let result = self
+            .client
+            .batch_execute(&format!(
+                "COMMENT ON DATABASE {} IS {}",
+                quote_ident(&self.name),
+                quote_literal(&format!("{KEPT}: {why}; drop it when done"))
+            ))
+            .map_err(sql_err(format!("marking {} as kept", self.name)));
+        let _ = self
+            .client
+            .batch_execute(&lock_sql("pg_advisory_unlock", &self.name));
+        result
     }
 
     fn drop_inner(&mut self) -> Result<(), ScratchError> {

@@ -26,6 +26,8 @@ static PENDING: AtomicI32 = AtomicI32::new(0);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 /// The run is stopping (a signal or [`abort`]): the hooks ran or are running.
 static STOPPING: AtomicBool = AtomicBool::new(false);
+/// Set once [`stop`] ran every hook: the cleanup of a stopping run is done.
+static CLEANED_UP: AtomicBool = AtomicBool::new(false);
 static NEXT_HOOK: AtomicU64 = AtomicU64::new(1);
 
 type HookFn = Box<dyn Fn() + Send>;
@@ -147,6 +149,14 @@ fn stop(why: &str) {
         log::info!("on {why}: {what}");
         hook();
     }
+    CLEANED_UP.store(true, Ordering::SeqCst);
+}
+
+/// Whether the cleanup hooks of a stopping run have all run. A loop that gives up on
+/// a signal waits for this: giving up earlier would unwind the main flow, whose
+/// dropped [`Hook`]s would then never run (a scratch database left behind).
+pub fn cleaned_up() -> bool {
+    CLEANED_UP.load(Ordering::SeqCst)
 }
 
 /// Whether the run is stopping (a signal arrived or [`abort`] was called): a

@@ -23,12 +23,27 @@ pub fn parse_ts(s: &str) -> Result<DateTime<Utc>, String> {
         })
 }
 
-/// Parses a human duration such as `90s`, `15m`, `1h`, `7d`, `1h 30m`.
+/// The longest duration any flag accepts: 100 years (`36500d`).
 ///
-/// Used as a clap `value_parser` so that a bad value is a usage error naming the flag.
+/// Every wait is a deadline `Instant::now() + d` and every window a `now - d`; a value
+/// near `u64::MAX` seconds overflows them and panics at run time, so it is refused at
+/// parse time instead. A century is longer than any retention, RPO or wait means.
+pub const MAX_DURATION: Duration = Duration::from_secs(36_500 * 86_400);
+
+/// Parses a human duration such as `90s`, `15m`, `1h`, `7d`, `1h 30m`, at most
+/// [`MAX_DURATION`].
+///
+/// Used as the clap `value_parser` of every duration flag of every tool, so that a bad
+/// or huge value is a usage error (exit 2) naming the flag, not a panic later.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map_err(|e| format!("invalid duration {s:?} (examples: 90s, 15m, 1h, 7d): {e}"))
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("invalid duration {s:?} (examples: 90s, 15m, 1h, 7d): {e}"))?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "duration {s:?} is too long: at most 100 years (36500d)"
+        ));
+    }
+    Ok(d)
 }
 
 /// Formats a duration compactly for messages: `4.2 s`, `3 min 05 s`, `2 h 10 min`.
@@ -97,6 +112,24 @@ mod tests {
             Duration::from_secs(7 * 86400)
         );
         assert!(parse_duration("soon").unwrap_err().contains("soon"));
+    }
+
+    /// Issue 22, item 13: a huge value is refused in one line, not a later panic.
+    #[test]
+    fn huge_durations_are_refused_at_the_maximum() {
+        assert_eq!(parse_duration("36500d").unwrap(), MAX_DURATION);
+        for huge in [
+            "36501d",
+            "9999999999999999999s",
+            "18446744073709551615s",
+            "200y",
+        ] {
+            let e = parse_duration(huge).unwrap_err();
+            assert!(!e.contains('\n'), "{e}");
+            assert!(e.contains(huge), "{e}");
+        }
+        // What humantime itself cannot hold is refused too.
+        assert!(parse_duration("99999999999999999999999s").is_err());
     }
 
     #[test]

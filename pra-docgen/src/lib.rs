@@ -24,6 +24,7 @@ pub fn commands() -> Vec<clap::Command> {
         pra_status::Args::command(),
         pra_loadtest::Args::command(),
         pra_report::Args::command(),
+        pra_wal::Args::command(),
     ]
 }
 
@@ -57,16 +58,36 @@ const PLUGIN_EXIT_CODES: &[(&str, &str)] = &[
     ),
 ];
 
+/// pra-wal answers PostgreSQL, which reads any code but 0 as "not available": 1 is
+/// kept for that alone.
+const WAL_EXIT_CODES: &[(&str, &str)] = &[
+    ("0", "The WAL file was archived (or an identical copy already was), or fetched."),
+    (
+        "1",
+        "fetch: the WAL file is not archived (PostgreSQL's normal end of archive recovery).",
+    ),
+    ("2", "Usage error (bad flag, not a WAL file name)."),
+    (
+        "3",
+        "Any other failure: repository or I/O error, damaged archive, different content already archived under the name.",
+    ),
+];
+
+/// The text after a tool's options in its help: its examples, then its exit codes
+/// (the man page's EXAMPLES; tests/pra_docgen/examples.rs runs them).
+pub fn after_help(cmd: &clap::Command) -> String {
+    cmd.get_after_long_help()
+        .or(cmd.get_after_help())
+        .map(|s| s.to_string())
+        .unwrap_or_default()
+}
+
 /// The man page of one tool: clap's sections, then EXIT STATUS, ENVIRONMENT and SEE ALSO.
 pub fn render_man(cmd: clap::Command) -> Vec<u8> {
     let name = cmd.get_name().to_string();
     // The examples live in `after_help`; render them under a proper EXAMPLES heading
     // (preformatted) rather than clap_mangen's untitled extra section.
-    let examples = cmd
-        .get_after_long_help()
-        .or(cmd.get_after_help())
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let examples = after_help(&cmd);
     let cmd = cmd.after_help(None::<&str>).after_long_help(None::<&str>);
     let mut out = Vec::new();
     let man = clap_mangen::Man::new(cmd)
@@ -84,10 +105,10 @@ pub fn render_man(cmd: clap::Command) -> Vec<u8> {
         extra.control("fi", []);
     }
     extra.control("SH", ["EXIT STATUS"]);
-    let codes = if name == "pra-status" {
-        PLUGIN_EXIT_CODES
-    } else {
-        EXIT_CODES
+    let codes = match name.as_str() {
+        "pra-status" => PLUGIN_EXIT_CODES,
+        "pra-wal" => WAL_EXIT_CODES,
+        _ => EXIT_CODES,
     };
     for (code, meaning) in codes {
         extra

@@ -71,6 +71,10 @@ pub fn render() -> String {
             "SLA drill: backup and restore under load, RPO and RTO measured",
         ),
         (
+            "pra-wal(1)",
+            "archive_command and restore_command for WAL: the continuous half of point-in-time recovery",
+        ),
+        (
             "pra-report(1)",
             "compliance report from the event history: RPO, RTO, availability, verification, incidents",
         ),
@@ -96,7 +100,8 @@ pub fn render() -> String {
         "<repo>/<stanza>/backup/<id>/dump.pgc.zst   pg_dump custom format, compressed",
         "<repo>/<stanza>/backup/<id>/globals.sql.zst roles and tablespaces",
         "<repo>/<stanza>/backup/<id>/verify.json    latest verification",
-        "<repo>/<stanza>/lock/                      one writer per stanza",
+        "<repo>/<stanza>/lease                      one writer per stanza",
+        "<repo>/<stanza>/lock/<id>.lock             readers of a backup",
     ] {
         r.text([roman(line)]);
     }
@@ -120,7 +125,7 @@ pub fn render() -> String {
 
     r.control("SH", ["SEE ALSO"]);
     r.text([roman(
-        "pra-backup(1), pra-verify(1), pra-restore(1), pra-rotate(1), pra-info(1), pra-notify(1), pra-status(1), pra-loadtest(1), pra-report(1)",
+        "pra-backup(1), pra-verify(1), pra-restore(1), pra-rotate(1), pra-info(1), pra-notify(1), pra-status(1), pra-loadtest(1), pra-report(1), pra-wal(1)",
     )]);
     r.render()
 }

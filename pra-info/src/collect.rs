@@ -330,8 +330,12 @@ fn incomplete_event(
 /// Who holds the stanza's writer lock, read from the note its holder writes (no lock
 /// is taken). A note whose process is gone from this host is said to be stale.
 fn lock_holder(repo: &Repository, stanza: &str) -> Option<String> {
-    ["lock/stanza.lock", "lease"].iter().find_map(|name| {
-        let bytes = repo.storage().read(&format!("{stanza}/{name}")).ok()?;
+    let keys = [
+        pra_core::repo::stanza_lease_key(stanza),
+        format!("{stanza}/{}", pra_core::repo::LEGACY_STANZA_LOCK),
+    ];
+    keys.iter().find_map(|key| {
+        let bytes = repo.storage().read(key).ok()?;
         let holder: LockHolder = serde_json::from_slice(&bytes).ok()?;
         let gone = holder.host == pra_core::time::hostname()
             && !std::path::Path::new(&format!("/proc/{}", holder.pid)).exists();

@@ -51,6 +51,16 @@ pub enum Error {
     /// stdout or stdin failed.
     #[error("event stream I/O error: {0}")]
     Stream(#[source] std::io::Error),
+    /// SIGINT or SIGTERM arrived (waiting for a silent upstream, listing a slow
+    /// repository): a death by the signal after the `info` error event.
+    #[error("interrupted by {}", pra_core::signals::signal_name(*.0))]
+    Interrupted(i32),
+}
+
+impl From<pra_core::signals::Interrupted> for Error {
+    fn from(pra_core::signals::Interrupted(sig): pra_core::signals::Interrupted) -> Error {
+        Error::Interrupted(sig)
+    }
 }
 
 impl ExitStatus for Error {
@@ -59,6 +69,14 @@ impl ExitStatus for Error {
             Error::UnknownStanza { .. } | Error::UnknownBackup { .. } => ErrorClass::Usage,
             Error::Repo(e) => e.class(),
             Error::Stream(_) => ErrorClass::Io,
+            Error::Interrupted(_) => ErrorClass::Interrupted,
+        }
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted(sig) => Some(*sig),
+            _ => None,
         }
     }
 }
@@ -66,11 +84,13 @@ impl ExitStatus for Error {
 /// Runs pra-info: see [`Args`].
 pub fn run(args: Args) -> Result<Exit, Error> {
     pra_core::cli::init_logging(TOOL, args.verbose, args.quiet);
+    pra_core::signals::install().map_err(Error::Stream)?;
     let format = args.format();
     let mut out = EventWriter::stdout(OutputFormat::Json);
     if format == OutputFormat::Json {
         forward_stdin(&mut out, TOOL).map_err(Error::Stream)?;
     }
+    pra_core::signals::check()?;
     let query = collect::Query {
         stanza: args.repo.stanza.clone(),
         selection: args.backups.selection(),
@@ -81,6 +101,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     for location in &args.repo.repos {
         let repo = Repository::open_existing(location)?;
         events.extend(collect::repository_events(&repo, &query, TOOL)?);
+        pra_core::signals::check()?;
     }
     match format {
         OutputFormat::Json => {

@@ -7,3 +7,7 @@
 mod common;
 #[path = "pra_info/listing.rs"]
 mod listing;
+#[path = "pra_info/secrets.rs"]
+mod secrets;
+#[path = "pra_info/signals.rs"]
+mod signals;

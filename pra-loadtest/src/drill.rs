@@ -13,6 +13,7 @@ use pra_core::conn::ConnSettings;
 use pra_core::event::kinds::DrillFields;
 use pra_core::event::Status;
 use pra_core::manifest::Manifest;
+use pra_core::scratch::{Scratch, DRILL_PREFIX};
 use pra_core::stall::Watchdog;
 use pra_core::time::format_duration;
 use std::sync::Arc;
@@ -55,7 +56,7 @@ pub struct Plan {
 #[derive(Default)]
 struct Created {
     schema: bool,
-    scratch: Option<String>,
+    scratch: Option<Scratch>,
     backup: Option<Manifest>,
 }
 
@@ -81,6 +82,17 @@ pub fn run_drill(plan: &Plan, f: &mut DrillFields) -> Result<(), Error> {
     let origin = Instant::now();
     let app_settings = plan.settings.with_application_name("pra-loadtest");
     let mut admin = app_settings.connect()?;
+    // What earlier drills (or test restores) could not drop, their server frozen.
+    match pra_core::scratch::sweep_leftovers(&app_settings) {
+        Ok(dropped) if !dropped.is_empty() => {
+            log::warn!(
+                "dropped scratch databases of interrupted runs: {}",
+                dropped.join(", ")
+            );
+        }
+        Ok(_) => {}
+        Err(e) => log::warn!("looking for leftover scratch databases: {e}"),
+    }
     let mut created = Created::default();
     let result = (|| {
         workload::prepare(&mut admin, &plan.workload)?;
@@ -88,15 +100,20 @@ pub fn run_drill(plan: &Plan, f: &mut DrillFields) -> Result<(), Error> {
         drive(plan, f, &mut admin, &mut created, origin)
     })();
     let cleaned = if plan.keep {
-        if let Some(db) = &created.scratch {
-            log::warn!(
-                "--keep: scratch database {db}, schema {} and the drill's backup are kept",
-                workload::SCHEMA
-            );
+        match created.scratch.take() {
+            Some(db) => {
+                log::warn!(
+                    "--keep: scratch database {}, schema {} and the drill's backup are kept",
+                    db.name(),
+                    workload::SCHEMA
+                );
+                db.keep("pra-loadtest --keep")
+                    .map_err(|e| Error::Db(e.to_string()))
+            }
+            None => Ok(()),
         }
-        Ok(())
     } else {
-        cleanup(plan, &mut admin, &created)
+        cleanup(plan, &mut admin, &mut created)
     };
     match (result, cleaned) {
         (Err(e), Err(c)) => {
@@ -110,11 +127,12 @@ pub fn run_drill(plan: &Plan, f: &mut DrillFields) -> Result<(), Error> {
 }
 
 /// Removes what the drill created, going on after a failure to remove the rest.
-fn cleanup(plan: &Plan, admin: &mut postgres::Client, created: &Created) -> Result<(), Error> {
+fn cleanup(plan: &Plan, admin: &mut postgres::Client, created: &mut Created) -> Result<(), Error> {
     let mut first_error = None;
-    if let Some(db) = &created.scratch {
-        if let Err(e) = recovery::drop_database(&plan.settings, db) {
-            log::error!("cannot drop the scratch database {db}: {e}");
+    if let Some(db) = created.scratch.take() {
+        let name = db.name().to_string();
+        if let Err(e) = recovery::drop_database(db) {
+            log::error!("cannot drop the scratch database {name}: {e}");
             first_error.get_or_insert(e);
         }
     }
@@ -201,7 +219,8 @@ fn drive(
             manifest,
             created
                 .scratch
-                .as_deref()
+                .as_ref()
+                .map(Scratch::name)
                 .filter(|_| restore_error.is_none()),
         )?;
     }
@@ -269,15 +288,14 @@ fn phases_under_load(
     interrupted()?;
 
     load.set_activity("restore under load");
-    let scratch = format!("pra_drill_{}", manifest.id.to_ascii_lowercase());
+    let scratch = format!("{DRILL_PREFIX}{}", manifest.id.to_ascii_lowercase());
     log::info!(
         "backup {} taken in {}; restoring into {scratch}",
         manifest.id,
         format_duration(Duration::from_secs_f64(duration_s))
     );
-    created.scratch = Some(scratch.clone());
     f.scratch_database = Some(scratch.clone());
-    match recovery::restore_into(plan, &manifest, &scratch) {
+    match recovery::restore_into(plan, &manifest, &scratch, &mut created.scratch) {
         Ok(r) => {
             f.rto_s = Some(r.rto_s);
             f.tables_validated = r.tables;

@@ -6,9 +6,9 @@
 use crate::drill::Plan;
 use crate::Error;
 use pra_core::catalog::{compare_row_counts, count_rows, user_tables};
-use pra_core::conn::ConnSettings;
 use pra_core::manifest::Manifest;
 use pra_core::repo::Repository;
+use pra_core::scratch::{DropStrategy, Scratch, ScratchError};
 use std::time::{Duration, Instant};
 
 /// A backup taken by the drill.
@@ -28,6 +28,7 @@ pub fn take_backup(plan: &Plan) -> Result<BackupTaken, Error> {
         repos: plan.repos.clone(),
         stanza: plan.stanza.clone(),
         encode: pra_core::codec::EncodeOptions::default(),
+        encrypt: None,
         // Every table counted: the RPO needs the marker table's count in the snapshot.
         count_rows: pra_backup::CountRows::All,
         critical_tables: Vec::new(),
@@ -69,25 +70,29 @@ pub struct Restored {
 ///
 /// The RTO clock covers everything a real recovery needs before the application
 /// could be pointed at the database: creating it, loading the dump, checking it.
-pub fn restore_into(plan: &Plan, manifest: &Manifest, scratch: &str) -> Result<Restored, String> {
+///
+/// The database is a [`Scratch`] put in `slot` as soon as it exists: owned by this
+/// run (a run that could not drop it, the server frozen, leaves it to the next
+/// run's sweep), dropped by a signal, and by the caller's cleanup.
+pub fn restore_into(
+    plan: &Plan,
+    manifest: &Manifest,
+    scratch: &str,
+    slot: &mut Option<Scratch>,
+) -> Result<Restored, String> {
     let clock = Instant::now();
     let server = &plan.settings;
     let location = plan.repos.first().ok_or("no repository")?;
     let repo = Repository::open(location).map_err(|e| e.to_string())?;
-    let mut admin = server
-        .with_dbname("postgres")
-        .with_application_name("pra-loadtest")
-        .connect()
-        .map_err(|e| e.to_string())?;
     let user = server.user();
-    pra_core::scratch::create_database(&mut admin, scratch).map_err(|e| {
+    let made = Scratch::create(server, scratch, DropStrategy::Auto).map_err(|e| {
         pra_core::privilege::with_privilege_hint(
             &e.to_string(),
             &user,
             pra_core::privilege::Access::Write,
         )
     })?;
-    drop(admin);
+    *slot = Some(made);
     pra_restore::load_dump(
         server,
         &repo,
@@ -122,12 +127,9 @@ pub fn restore_into(plan: &Plan, manifest: &Manifest, scratch: &str) -> Result<R
 }
 
 /// Drops the scratch database (its sessions are ours and closed by now).
-pub fn drop_database(server: &ConnSettings, name: &str) -> Result<(), Error> {
-    let admin = server
-        .with_dbname("postgres")
-        .with_application_name("pra-loadtest");
-    pra_core::scratch::connect_and_drop(&admin, name).map_err(|e| match e {
-        pra_core::scratch::ScratchError::Connect(e) => Error::Conn(e),
+pub fn drop_database(scratch: Scratch) -> Result<(), Error> {
+    scratch.drop_now().map_err(|e| match e {
+        ScratchError::Connect(e) => Error::Conn(e),
         other => Error::Db(other.to_string()),
     })
 }

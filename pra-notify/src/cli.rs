@@ -75,16 +75,10 @@ pub struct Args {
     pub webhooks: Vec<String>,
 
     /// Extra HTTP header for the generic webhooks, as `Name:Value`. Repeatable;
-    /// PRA_WEBHOOK_HEADERS holds one per line (prefer it for Authorization headers).
-    #[arg(
-        long = "header",
-        env = "PRA_WEBHOOK_HEADERS",
-        value_name = "K:V",
-        value_parser = parse_header,
-        value_delimiter = '\n',
-        hide_env_values = true
-    )]
-    pub headers: Vec<(String, String)>,
+    /// without it, PRA_WEBHOOK_HEADERS holds one per line (prefer it for Authorization
+    /// headers). Control characters (CR, LF, NUL …) are refused.
+    #[arg(long = "header", value_name = "K:V")]
+    pub headers: Vec<String>,
 
     /// E-mail recipient. Repeatable; PRA_EMAIL_TO may list several, comma-separated.
     #[arg(
@@ -102,15 +96,11 @@ pub struct Args {
     /// SMTP server: smtp://host[:25] (STARTTLS when offered), smtp+starttls://host[:587]
     /// (STARTTLS required) or smtps://host[:465] (TLS from the start). Credentials come
     /// from PRA_SMTP_USER and PRA_SMTP_PASSWORD, never from the URL.
-    #[arg(
-        long,
-        env = "PRA_SMTP",
-        value_name = "URL",
-        conflicts_with = "sendmail"
-    )]
+    #[arg(long, env = "PRA_SMTP", value_name = "URL")]
     pub smtp: Option<String>,
 
-    /// Send e-mail through the local `sendmail -t` instead of SMTP.
+    /// Send e-mail through the local `sendmail -t` instead of SMTP (a PRA_SMTP of the
+    /// environment file is then left unused).
     #[arg(long)]
     pub sendmail: bool,
 
@@ -261,11 +251,66 @@ pub struct Args {
     pub output: OutputArgs,
 }
 
-fn parse_header(s: &str) -> Result<(String, String), String> {
-    match s.split_once(':') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
-        _ => Err(format!("expected Name:Value, got {s:?}")),
+/// The variable that holds the webhook headers, one per line, when no --header is given.
+pub const HEADERS_VAR: &str = "PRA_WEBHOOK_HEADERS";
+
+impl Args {
+    /// The generic webhooks' extra headers: the `--header` flags, else the lines of
+    /// PRA_WEBHOOK_HEADERS. The error names the flag or the variable.
+    ///
+    /// Read here rather than by clap so that a line break splits the variable into
+    /// headers but never a `--header` value (`$'X-A:1\r\nX-Injected: yes'` is refused,
+    /// not two headers).
+    pub fn webhook_headers(&self) -> Result<Vec<(String, String)>, String> {
+        if !self.headers.is_empty() {
+            return self
+                .headers
+                .iter()
+                .map(|h| parse_header(h).map_err(|e| format!("--header: {e}")))
+                .collect();
+        }
+        let Some(var) = std::env::var_os(HEADERS_VAR) else {
+            return Ok(Vec::new());
+        };
+        let var = var
+            .into_string()
+            .map_err(|_| format!("{HEADERS_VAR}: not UTF-8"))?;
+        var.split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| parse_header(l).map_err(|e| format!("{HEADERS_VAR}: {e}")))
+            .collect()
     }
+}
+
+/// One `Name:Value` header. A name is an HTTP token; control characters are refused
+/// in both (a CR or LF would start another header). The value is never quoted back:
+/// it may be a credential.
+fn parse_header(s: &str) -> Result<(String, String), String> {
+    let Some((k, v)) = s.split_once(':') else {
+        return Err("expected Name:Value (no colon found)".to_string());
+    };
+    let (k, v) = (k.trim(), v.trim_matches([' ', '\t']));
+    let token = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
+    if k.is_empty() || !k.chars().all(token) {
+        return Err(format!(
+            "header name {:?} is not a valid HTTP header name (control characters, spaces and separators are refused)",
+            k.chars().take(40).collect::<String>()
+        ));
+    }
+    if let Some(c) = v.chars().find(|c| c.is_control() && *c != '\t') {
+        return Err(format!(
+            "the value of header {k} contains the control character {:?} (CR, LF, NUL and other control characters are refused)",
+            c
+        ));
+    }
+    if ["auth", "token", "key", "secret", "cookie"]
+        .iter()
+        .any(|w| k.to_ascii_lowercase().contains(w))
+    {
+        pra_core::secrets::register(v, pra_core::redact::MASK);
+    }
+    Ok((k.to_string(), v.to_string()))
 }
 
 #[cfg(test)]
@@ -293,13 +338,29 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(a.webhooks.len(), 2);
-        assert_eq!(a.headers[0], ("Title".into(), "pra backup".into()));
+        assert_eq!(
+            a.webhook_headers().unwrap(),
+            [("Title".to_string(), "pra backup".to_string())]
+        );
         assert_eq!(a.min_status, Status::Error);
         assert_eq!(a.kinds, ["backup", "check"]);
         assert_eq!(a.timeout, Duration::from_secs(2));
         assert!(Args::try_parse_from(["pra-notify", "--only-changes"]).is_err());
         assert!(Args::try_parse_from(["pra-notify", "--sms-webhook", "http://s"]).is_err());
-        assert!(Args::try_parse_from(["pra-notify", "--header", "nocolon"]).is_err());
+        for bad in [
+            "nocolon",
+            "X-A:1\r\nX-Injected: yes",
+            "X-A:1\nX-Injected: yes",
+            "X-A:a\0b",
+            "X-A:\x1b[31m",
+            "X\rA:1",
+            "X A:1",
+            ":1",
+        ] {
+            let a = Args::try_parse_from(["pra-notify", "--header", bad]).unwrap();
+            let e = a.webhook_headers().unwrap_err();
+            assert!(e.starts_with("--header: ") && !e.contains('\n'), "{e}");
+        }
         // Telegram group ids are negative numbers, not flags.
         let a =
             Args::try_parse_from(["pra-notify", "--telegram-chat-id", "-1001234567890"]).unwrap();

@@ -89,17 +89,23 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         first_backoff: Duration::from_millis(500),
     };
     let state_path = args.state_file.clone().filter(|_| args.only_changes);
-    let mut state = match &state_path {
-        Some(path) => Some(State::load(path).map_err(|source| Error::State {
-            path: path.clone(),
-            source,
-        })?),
-        None => None,
+    let (mut state, set_aside) = match &state_path {
+        Some(path) => {
+            let (state, aside) = State::load_or_set_aside(path).map_err(|source| Error::State {
+                path: path.clone(),
+                source,
+            })?;
+            (Some(state), aside.map(|a| state_reset_event(path, a)))
+        }
+        None => (None, None),
     };
 
     let mut writer = EventWriter::stdout(args.output.format);
     let seen = stream::forward_stdin(&mut writer, TOOL)?;
     pra_core::signals::check()?;
+    if let Some(ev) = &set_aside {
+        writer.emit(ev)?;
+    }
     if sinks.is_empty() {
         // Reported after forwarding: a misconfigured alerting stage must not also
         // starve the rest of the pipeline of its events.
@@ -114,7 +120,18 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         min_status: args.min_status,
         kinds: args.kinds.clone(),
     };
-    let alerts = select::select(&seen.events, &filter, state.as_ref());
+    let mut alerts = select::select(&seen.events, &filter, state.as_ref());
+    // The people the alerts reach are the ones who lost the memory of open problems.
+    if let Some(ev) = set_aside {
+        alerts.insert(
+            0,
+            Alert {
+                what: select::AlertWhat::Alert,
+                event: ev,
+                change: None,
+            },
+        );
+    }
     log::info!(
         "{} events read, {} alerts for {} sinks",
         seen.events.len(),
@@ -169,6 +186,25 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         exit = Exit::Problem;
     }
     Ok(exit)
+}
+
+/// The `warn` event of a damaged state file set aside: what the run no longer knows.
+fn state_reset_event(path: &std::path::Path, aside: state::SetAside) -> Event {
+    let message = format!(
+        "--only-changes state file {} is damaged ({}): kept as {}, starting from an \
+         empty state; problems open before are alerted again while they last, but \
+         their resolution will not be reported",
+        path.display(),
+        aside.reason,
+        aside.kept_as.display()
+    );
+    Event::new(TOOL, Kind::Notify, Status::Warn, message).with_fields(&NotifyFields {
+        what: "state_reset".to_string(),
+        target: path.display().to_string(),
+        error: Some(aside.reason),
+        kept_as: Some(aside.kept_as.display().to_string()),
+        ..NotifyFields::default()
+    })
 }
 
 fn notify_event(

@@ -78,6 +78,8 @@ pub(crate) fn check_url(flag: &str, url: &str) -> Result<(), Error> {
 /// from the command line, which every user of the host can read: it still works, so
 /// that a quick manual test is possible, but a cron job should not do that.
 pub(crate) fn check_secret_url(flag: &str, var: &str, url: &str) -> Result<(), Error> {
+    // Libraries log the URLs they post to at debug level: hidden there too.
+    pra_core::secrets::register_credential_url(url);
     check_url(flag, url)?;
     let from_env =
         std::env::var(var).is_ok_and(|v| v == url || v.split(',').any(|one| one.trim() == url));
@@ -94,6 +96,7 @@ pub(crate) fn check_secret_url(flag: &str, var: &str, url: &str) -> Result<(), E
 /// The sinks the flags ask for (possibly none); a usage error when one is malformed.
 pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
     let mut sinks = Vec::new();
+    let headers = args.webhook_headers().map_err(Error::Usage)?;
     if let Some(url) = args.slack_webhook.as_deref().filter(|u| !u.is_empty()) {
         check_secret_url("--slack-webhook", "PRA_SLACK_WEBHOOK", url)?;
         sinks.push(Sink::Slack {
@@ -104,8 +107,19 @@ pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
         check_secret_url("--webhook", "PRA_WEBHOOK", url)?;
         sinks.push(Sink::Webhook {
             url: url.clone(),
-            headers: args.headers.clone(),
+            headers: headers.clone(),
         });
+    }
+    // PRA_SMTP in an environment file is a setting for the runs that mail, not an
+    // order to mail: a run without recipients, or with --sendmail, leaves it unused.
+    let smtp_on_command_line = args
+        .smtp
+        .as_ref()
+        .is_some_and(|s| std::env::var("PRA_SMTP").ok().as_ref() != Some(s));
+    if args.sendmail && smtp_on_command_line {
+        return Err(Error::Usage(
+            "--smtp and --sendmail: choose one way to send e-mail".into(),
+        ));
     }
     if !args.email_to.is_empty() {
         let sendmail = args.sendmail.then(|| args.sendmail_command.clone());
@@ -115,7 +129,7 @@ pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
             args.smtp.as_deref(),
             sendmail,
         )?)));
-    } else if args.smtp.is_some() || args.sendmail {
+    } else if args.sendmail || smtp_on_command_line {
         return Err(Error::Usage("--smtp and --sendmail need --email-to".into()));
     }
     if let Some(url) = args.sms_webhook.as_deref().filter(|u| !u.is_empty()) {

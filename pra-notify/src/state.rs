@@ -5,7 +5,7 @@ use pra_core::event::{Event, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One thing that is wrong.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,24 +46,45 @@ pub fn key_of(event: &Event) -> String {
     key
 }
 
+/// A state file that could not be understood, renamed aside so that it can be
+/// looked at (and its open problems read by a person) instead of being overwritten.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAside {
+    /// Where the damaged file now is (`<state file>.damaged-<UTC time>`).
+    pub kept_as: PathBuf,
+    /// Why it could not be read.
+    pub reason: String,
+}
+
 impl State {
-    /// Reads the state file; a missing file is an empty state. A file that cannot be
-    /// understood is reported and replaced: a stale memory must not silence alerts forever.
+    /// Reads the state file; a missing file is an empty state. A damaged file is
+    /// renamed aside ([`State::load_or_set_aside`]) and the state starts empty.
     pub fn load(path: &Path) -> io::Result<State> {
-        match std::fs::read(path) {
-            Ok(bytes) => match serde_json::from_slice(&bytes) {
-                Ok(state) => Ok(state),
-                Err(e) => {
-                    log::warn!(
-                        "state file {} is not valid ({e}); starting from an empty state",
-                        path.display()
-                    );
-                    Ok(State::default())
-                }
-            },
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(State::default()),
-            Err(e) => Err(e),
-        }
+        Self::load_or_set_aside(path).map(|(state, _)| state)
+    }
+
+    /// Reads the state file; a missing file is an empty state. A file that cannot be
+    /// understood is renamed aside and the state starts empty (a stale memory must
+    /// not silence alerts forever); the caller says so, since the problems it held
+    /// are no longer known to be open.
+    pub fn load_or_set_aside(path: &Path) -> io::Result<(State, Option<SetAside>)> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((State::default(), None)),
+            Err(e) => return Err(e),
+        };
+        let reason = match serde_json::from_slice(&bytes) {
+            Ok(state) => return Ok((state, None)),
+            Err(e) => e.to_string(),
+        };
+        let kept_as = aside_name(path);
+        std::fs::rename(path, &kept_as)?;
+        log::warn!(
+            "state file {} is not valid ({reason}): kept as {}; starting from an empty state",
+            path.display(),
+            kept_as.display()
+        );
+        Ok((State::default(), Some(SetAside { kept_as, reason })))
     }
 
     /// Writes the state file atomically ([`pra_core::fs::write_atomic`]), mode 0600:
@@ -77,6 +98,20 @@ impl State {
         bytes.push(b'\n');
         pra_core::fs::write_atomic(path, &bytes, 0o600)
     }
+}
+
+/// A free name beside `path` for its damaged copy: `<name>.damaged-<UTC time>`, with
+/// `-N` when a damaged copy of the same second exists (none is ever overwritten).
+fn aside_name(path: &Path) -> PathBuf {
+    let stamp = pra_core::repo::backup_id_for(pra_core::time::now());
+    let base = format!("{}.damaged-{stamp}", path.display());
+    (0..)
+        .map(|n| match n {
+            0 => PathBuf::from(&base),
+            n => PathBuf::from(format!("{base}-{n}")),
+        })
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| PathBuf::from(base))
 }
 
 #[cfg(test)]
@@ -110,7 +145,17 @@ mod tests {
             "no temp left"
         );
         std::fs::write(&path, "not json").unwrap();
-        assert_eq!(State::load(&path).unwrap(), State::default());
+        let (state, aside) = State::load_or_set_aside(&path).unwrap();
+        assert_eq!(state, State::default());
+        let aside = aside.expect("the damaged file is set aside");
+        assert_eq!(std::fs::read(&aside.kept_as).unwrap(), b"not json");
+        assert!(!path.exists(), "renamed, not copied");
+        std::fs::write(&path, "{").unwrap();
+        let second = State::load_or_set_aside(&path).unwrap().1.unwrap();
+        assert_ne!(
+            second.kept_as, aside.kept_as,
+            "an earlier damaged copy is kept"
+        );
     }
 
     #[test]

@@ -13,7 +13,15 @@ mod deliver;
 mod email;
 #[path = "pra_notify/forward.rs"]
 mod forward;
+#[path = "pra_notify/hostile.rs"]
+mod hostile;
+#[path = "pra_notify/limits.rs"]
+mod limits;
+#[path = "pra_notify/properties.rs"]
+mod properties;
 #[path = "pra_notify/signals.rs"]
 mod signals;
+#[path = "pra_notify/state_file.rs"]
+mod state_file;
 #[path = "pra_notify/telegram.rs"]
 mod telegram;

@@ -27,7 +27,7 @@ const EXAMPLES: &str = "\
 Examples:\n  \
 pra-report /var/log/pra/*.jsonl /var/lib/pra/status.jsonl --html /srv/www/pra.html\n  \
 pra-report --since 2026-11-01T00:00:00Z --until 2026-12-01T00:00:00Z --rpo 1h --rto 30m \
---availability-target 99.9 --markdown nov.md history.jsonl | pra-notify --email-to dba@example.com\n  \
+--availability-target 99.9 --markdown nov.md /var/log/pra/events.jsonl | pra-notify --email-to dba@example.com\n  \
 pra-report --repo /var/backups/pra --since 7d --format text";
 
 /// The start of the period: a duration before its end, or a time.

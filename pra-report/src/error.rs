@@ -37,6 +37,16 @@ pub enum Error {
     /// stdout could not be written.
     #[error("cannot write the report event: {0}")]
     Output(std::io::Error),
+    /// SIGINT or SIGTERM arrived (waiting for a silent upstream, reading a long
+    /// history): a death by the signal after the `report` error event.
+    #[error("interrupted by {}", pra_core::signals::signal_name(*.0))]
+    Interrupted(i32),
+}
+
+impl From<pra_core::signals::Interrupted> for Error {
+    fn from(pra_core::signals::Interrupted(sig): pra_core::signals::Interrupted) -> Error {
+        Error::Interrupted(sig)
+    }
 }
 
 impl ExitStatus for Error {
@@ -45,6 +55,14 @@ impl ExitStatus for Error {
             Error::History { .. } | Error::Write { .. } | Error::Output(_) => ErrorClass::Io,
             Error::Repo(e) => e.class(),
             Error::Period { .. } => ErrorClass::Usage,
+            Error::Interrupted(_) => ErrorClass::Interrupted,
+        }
+    }
+
+    fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted(sig) => Some(*sig),
+            _ => None,
         }
     }
 }

@@ -98,7 +98,13 @@ pub fn read(sources: &[Source], mut on_event: impl FnMut(Event)) -> Result<ReadS
         };
         stats.inputs.push(name.clone());
         match source {
-            Source::Stdin => read_one(io::stdin().lock(), &name, &mut stats, &mut on_event),
+            // A silent upstream must not hold the run past SIGINT/SIGTERM.
+            Source::Stdin => read_one(
+                BufReader::with_capacity(1 << 16, pra_core::signals::stdin()),
+                &name,
+                &mut stats,
+                &mut on_event,
+            ),
             Source::File(p) => {
                 let file = std::fs::File::open(p).map_err(fail)?;
                 read_one(

@@ -34,6 +34,7 @@ pub const TOOL: &str = "pra-report";
 /// Runs pra-report: read, compute, write the reports, emit the `report` event.
 pub fn run(args: Args) -> Result<Exit, Error> {
     args.output.init_logging(TOOL);
+    pra_core::signals::install().map_err(Error::Output)?;
     let until = args.until.unwrap_or_else(pra_core::time::now);
     let period = Period::new(args.since, until).ok_or_else(|| Error::Period {
         start: format!("{:?}", args.since),
@@ -45,7 +46,9 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     let mut collector = collect::Collector::new(period, args.repo.stanza.clone(), interval);
     let sources = history::sources(&args.files);
     let stats = history::read(&sources, |ev| collector.event(&ev))?;
+    pra_core::signals::check()?;
     let repos = repo::read(&args.repo.repos, &mut collector)?;
+    pra_core::signals::check()?;
     let targets = Targets {
         rpo_ms: i64::try_from(args.rpo.as_millis()).unwrap_or(i64::MAX),
         rto_s: args.rto.as_secs_f64(),

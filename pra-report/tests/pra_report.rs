@@ -11,3 +11,7 @@ mod figures;
 mod history;
 #[path = "pra_report/repo.rs"]
 mod repo;
+#[path = "pra_report/secrets.rs"]
+mod secrets;
+#[path = "pra_report/signals.rs"]
+mod signals;

@@ -24,11 +24,11 @@ use std::time::Duration;
         -d/--dbname (or PGHOST, PGPORT, PGUSER …) says which server; the database name in it \
         is not used: the maintenance connection goes to `postgres`.",
     after_help = "Examples:\n  \
+        pra-restore --repo /var/backups/pra --all-stanzas --backup latest-verified --jobs 2\n  \
         pra-restore --repo /var/backups/pra --stanza app --target-db app_restored\n  \
         pra-restore --repo /var/backups/pra --stanza app --target-db app --clean --yes --globals --jobs 2 \\\n      \
         --critical-table public.payments --check-url http://127.0.0.1:8080/health --rto 30m --report restore.md\n  \
-        pra-restore --repo /var/backups/pra --stanza app --backup latest-verified --target-db app_check --no-owner\n  \
-        pra-restore --repo /var/backups/pra --all-stanzas --backup latest-verified --jobs 2\n\n\
+        pra-restore --repo /var/backups/pra --stanza app --backup latest-verified --target-db app_check --no-owner\n\n\
         Exit codes: 0 restored and validated (also when over --rto: the event says warn); \
         1 validation failed (database kept under its temporary name) or the backup is corrupt \
         (nothing created); 2 usage error, target database exists, or roles missing; \
@@ -48,12 +48,14 @@ use std::time::Duration;
          has that stanza, else the repository's only stanza)."))
 )]
 pub struct Args {
-    /// Database to restore into. Must not exist, unless --clean --yes.
+    /// Database to restore into (at most 63 bytes, PostgreSQL's limit). Must not exist,
+    /// unless --clean --yes.
     #[arg(
         long,
         env = "PRA_TARGET_DB",
         value_name = "NAME",
-        required_unless_present = "all_stanzas"
+        required_unless_present_any = ["all_stanzas", "physical"],
+        value_parser = parse_target_db
     )]
     pub target_db: Option<String>,
 
@@ -113,6 +115,12 @@ pub struct Args {
     #[arg(long, requires = "clean")]
     pub keep_old: bool,
 
+    /// Allow --target-db postgres, the maintenance database tools and sessions connect
+    /// to (refused without it). Template databases (template0, template1 and any with
+    /// datistemplate) are never a target.
+    #[arg(long)]
+    pub allow_postgres_target: bool,
+
     /// Directory for the decoded dump when --jobs > 1 (needs the dump's raw size free).
     #[arg(long, env = "PRA_RESTORE_TEMP_DIR", value_name = "DIR")]
     pub temp_dir: Option<PathBuf>,
@@ -154,9 +162,17 @@ pub struct Args {
     #[arg(long, env = "PRA_RESTORE_REPORT", value_name = "FILE")]
     pub report: Option<PathBuf>,
 
+    /// The keys of encrypted backups.
+    #[command(flatten)]
+    pub decrypt: pra_core::crypt::args::DecryptArgs,
+
     /// Where pg_restore is.
     #[command(flatten)]
     pub pg_bin: PgBinArgs,
+
+    /// Physical restore into a data directory (docs/PHYSICAL.md).
+    #[command(flatten)]
+    pub physical: crate::physical_args::PhysicalArgs,
 
     /// When a restore counts as stalled.
     #[command(flatten)]
@@ -175,6 +191,28 @@ impl Args {
             .or(self.check_timeout)
             .unwrap_or(Duration::from_secs(10))
     }
+}
+
+/// PostgreSQL's identifier limit (NAMEDATALEN - 1): a longer name is silently
+/// truncated by the server, so the restore would land in (or replace) another database.
+const MAX_DB_NAME: usize = 63;
+
+/// Parses `--target-db`: a database name PostgreSQL keeps as written, refused at parse
+/// time (a usage error, exit 2) rather than after the backup was fetched.
+fn parse_target_db(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("empty database name".to_string());
+    }
+    if s.contains('\0') {
+        return Err("a database name cannot contain a NUL byte".to_string());
+    }
+    if s.len() > MAX_DB_NAME {
+        return Err(format!(
+            "{} bytes: PostgreSQL database names are at most {MAX_DB_NAME} bytes",
+            s.len()
+        ));
+    }
+    Ok(s.to_string())
 }
 
 #[cfg(test)]
@@ -213,6 +251,22 @@ mod tests {
         ] {
             assert!(help.contains(needle), "--help lacks {needle:?}");
         }
+    }
+
+    /// Issue 22, item 15: a name PostgreSQL would truncate is a usage error.
+    #[test]
+    fn target_db_over_63_bytes_is_a_usage_error() {
+        let parse =
+            |db: &str| Args::try_parse_from(["pra-restore", "--repo", "/r", "--target-db", db]);
+        assert!(parse(&"a".repeat(63)).is_ok());
+        for bad in ["a".repeat(64), "é".repeat(32), String::new()] {
+            let err = parse(&bad).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
+        }
+        assert!(parse(&"a".repeat(64))
+            .unwrap_err()
+            .to_string()
+            .contains("63 bytes"));
     }
 
     #[test]

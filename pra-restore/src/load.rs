@@ -207,7 +207,7 @@ pub(crate) fn load_prepared(
     let file = dump_file(manifest)?;
     let mut cmd = programs::command(opts.pg_bindir.as_deref(), "pg_restore", server, db)?;
     cmd.args(["--exit-on-error", "--no-password", "--dbname"])
-        .arg(programs::dbname_arg(db));
+        .arg(pra_core::conn::conninfo::dbname_conninfo(db));
     if opts.no_owner {
         cmd.args(["--no-owner", "--no-privileges"]);
     }

@@ -39,21 +39,3 @@ pub fn command(
     }
     Ok(cmd)
 }
-
-/// The connection string a client program gets on its command line: only the
-/// database name (host, user and password travel in the environment).
-pub fn dbname_arg(db: &str) -> String {
-    // libpq conninfo quoting: backslash escapes a quote or a backslash.
-    format!("dbname='{}'", db.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dbname_is_quoted_for_conninfo() {
-        assert_eq!(dbname_arg("app"), "dbname='app'");
-        assert_eq!(dbname_arg("it's"), "dbname='it\\'s'");
-    }
-}

@@ -123,10 +123,43 @@ pub fn render(event: &Event, f: &RestoreFields) -> String {
     md
 }
 
+/// Writes the report to `path`, created 0600 whatever the umask (under `umask 000` a
+/// plain create would make it world-writable, and it names databases, sizes and errors);
+/// an existing file keeps its mode, so a path such as `/dev/stdout` still works.
+pub fn write(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all().or_else(|e| match e.raw_os_error() {
+        // A pipe or a terminal cannot be synced, and needs not be.
+        Some(libc::EINVAL) | Some(libc::EROFS) => Ok(()),
+        _ => Err(e),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use pra_core::event::Kind;
+
+    /// Issue 22, item 15 (the binary under `umask 000` is tests/pra_restore/limits.rs).
+    #[test]
+    fn the_report_is_created_private_and_rewritten_in_place() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("restore.md");
+        write(&path, "# report\n").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        write(&path, "# again\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "# again\n");
+    }
 
     fn report(status: Status, rto_s: f64, error: Option<&str>) -> String {
         let f = RestoreFields {

@@ -10,7 +10,7 @@ use pra_core::event::kinds::RestoreFields;
 use pra_core::event::stream::forward_stdin;
 use pra_core::event::{Event, EventWriter, Kind, Status};
 use pra_core::exit::{Exit, ExitStatus};
-use pra_core::fetch::{check_stored, fetch_file};
+use pra_core::fetch::{check_key, check_stored, fetch_file};
 use pra_core::manifest::FileRole;
 use pra_core::repo::LockMode;
 use pra_core::signals;
@@ -31,6 +31,12 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     let started = Instant::now();
     let mut out = EventWriter::stdout(args.output.format);
     forward_stdin(&mut out, TOOL).map_err(|e| Error::io("forwarding stdin", e))?;
+    args.decrypt
+        .install()
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    if args.physical.physical {
+        return crate::physical::run(&args, &mut out, started);
+    }
     if args.all_stanzas {
         return crate::whole::restore_all(&args, &mut out);
     }
@@ -109,7 +115,7 @@ pub(crate) fn restore_one(args: &Args, out: &mut Out, started: Instant) -> Resul
     out.emit(&event)
         .map_err(|e| Error::io("writing the event", e))?;
     if let Some(path) = &args.report {
-        std::fs::write(path, crate::report::render(&event, &fields))
+        crate::report::write(path, &crate::report::render(&event, &fields))
             .map_err(|e| Error::io(format!("writing the report {}", path.display()), e))?;
     }
     // The event above reported the failure: main prints it and exits by it, once.
@@ -163,6 +169,7 @@ fn restore(
     crate::progress::phase(&format!("checking the checksums of {what}"));
     for file in &manifest.files {
         signals::check()?;
+        check_key(&repo, &manifest, file)?;
         if !(args.jobs > 1 && file.role == FileRole::Dump) {
             check_stored(&repo, &manifest, file)?;
         }
@@ -175,7 +182,9 @@ fn restore(
     // without a byte counter are bounded by --stall-timeout as a whole.
     let bounded = |what: String| Watchdog::start(what, opts.stall_timeout);
     let preparing = bounded(format!("preparing the restore into {target}"));
-    let mut admin = server_settings.with_dbname("postgres").connect()?;
+    let admin_db = server::admin_db(target);
+    let mut admin = server_settings.with_dbname(admin_db).connect()?;
+    server::refuse_template(&mut admin, target)?;
 
     let leftovers = server::clean_leftovers(&mut admin, target)?;
     fields.cleaned_temp_databases = leftovers.cleaned;
@@ -208,7 +217,7 @@ fn restore(
     server::drop_db(&mut admin, &temp)?;
     // A signal stops pg_restore (load.rs) and drops what it loaded into, also while
     // validation queries keep this thread waiting.
-    let temp_settings = server_settings.with_dbname("postgres");
+    let temp_settings = server_settings.with_dbname(admin_db);
     let temp_name = temp.clone();
     let on_signal = signals::on_signal(format!("dropping {temp}"), move || {
         match pra_core::scratch::connect_and_drop(&temp_settings, &temp_name) {
@@ -262,21 +271,49 @@ fn restore(
         }
     };
     drop(on_signal);
-    apply_database_state(args, &mut admin, &manifest, target, &what, fields)?;
-    if let Some(old) = old {
-        if args.keep_old {
-            fields.old_database = Some(old);
-        } else {
-            server::drop_db(&mut admin, &old)?;
+    let after =
+        apply_database_state(args, &mut admin, &manifest, target, &what, fields).and_then(|()| {
+            match &old {
+                Some(old) if !args.keep_old => server::drop_db(&mut admin, old),
+                _ => Ok(()),
+            }
+        });
+    match (after, old) {
+        (Ok(()), old) => {
+            fields.old_database = old.filter(|_| args.keep_old);
+            Ok(())
         }
+        (Err(e), Some(old)) => {
+            // A failed restore leaves the target as it found it.
+            match server::put_back(&mut admin, target, &old, &temp, &e.to_string()) {
+                Ok(()) => {
+                    log::warn!("{old} is back as {target}; the restored copy is kept as {temp}")
+                }
+                Err(p) => {
+                    log::error!("{p}: the replaced database is still {old}");
+                    fields.old_database = Some(old);
+                }
+            }
+            fields.temp_database = Some(temp);
+            Err(e)
+        }
+        (Err(e), None) => Err(e),
     }
-    Ok(())
 }
 
 /// The `--target-db` name, refused when empty or when it carries the marks of our own
 /// temporary and old databases.
 fn usable_target(args: &Args) -> Result<&str, Error> {
     let target = args.target_db.as_deref().unwrap_or_default();
+    if ["template0", "template1"].contains(&target) {
+        return Err(Error::Usage(server::template_refusal(target)));
+    }
+    if target == server::MAINTENANCE_DB && !args.allow_postgres_target {
+        return Err(Error::Usage(format!(
+            "--target-db {target} is the maintenance database other tools and sessions connect to: \
+             add --allow-postgres-target to replace it"
+        )));
+    }
     if target.is_empty() || target.contains(server::TEMP_MARK) || target.contains(server::OLD_MARK)
     {
         return Err(Error::Usage(format!(

@@ -23,6 +23,21 @@ const IN_PROGRESS: &str = "pra-restore: in progress";
 /// Comment prefix of a temporary database kept after a failed validation.
 const KEPT: &str = "pra-restore: kept";
 
+/// The maintenance database pra-restore connects to; a target only with
+/// `--allow-postgres-target`.
+pub const MAINTENANCE_DB: &str = "postgres";
+
+/// The database the restore's own statements run in: the maintenance database,
+/// or `template1` when that is the target (a database cannot be renamed while we
+/// are connected to it).
+pub fn admin_db(target: &str) -> &'static str {
+    if target == MAINTENANCE_DB {
+        "template1"
+    } else {
+        MAINTENANCE_DB
+    }
+}
+
 /// `<target><mark><suffix>`, the target shortened (on a character boundary) to fit 63 bytes.
 pub fn derived_name(target: &str, mark: &str, suffix: &str) -> String {
     let room = MAX_NAME.saturating_sub(mark.len() + suffix.len());
@@ -199,13 +214,7 @@ pub fn swap_in(
         }
         let mut sql = String::from("BEGIN;");
         if present {
-            client
-                .execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                     WHERE datname = $1 AND pid <> pg_backend_pid()",
-                    &[&target],
-                )
-                .map_err(|e| Error::db(format!("ending the sessions of {target}"), &e))?;
+            end_sessions(client, target)?;
             sql.push_str(&format!(
                 "ALTER DATABASE {} RENAME TO {};",
                 quote_ident(target),
@@ -230,6 +239,77 @@ pub fn swap_in(
         Some(e) => Error::db(format!("renaming {temp} to {target}"), &e),
         None => Error::Usage(format!("cannot rename {temp} to {target}")),
     })
+}
+
+fn end_sessions(client: &mut Client, db: &str) -> Result<(), Error> {
+    client
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&db],
+        )
+        .map(drop)
+        .map_err(|e| Error::db(format!("ending the sessions of {db}"), &e))
+}
+
+/// Undoes [`swap_in`] after a step that followed it failed: the restored database
+/// goes back to `temp` (kept for inspection, with `why`) and the replaced one back
+/// to `target`, in one transaction, so that a failed restore leaves the target as
+/// it found it.
+pub fn put_back(
+    client: &mut Client,
+    target: &str,
+    old: &str,
+    temp: &str,
+    why: &str,
+) -> Result<(), Error> {
+    let sql = format!(
+        "BEGIN; ALTER DATABASE {t} RENAME TO {tmp}; ALTER DATABASE {o} RENAME TO {t}; COMMIT;",
+        t = quote_ident(target),
+        tmp = quote_ident(temp),
+        o = quote_ident(old)
+    );
+    let mut last = None;
+    for _ in 0..5 {
+        end_sessions(client, target)?;
+        match client.batch_execute(&sql) {
+            Ok(()) => return mark_kept(client, temp, why),
+            Err(e) => {
+                let _ = client.batch_execute("ROLLBACK");
+                last = Some(e);
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        }
+    }
+    Err(match last {
+        Some(e) => Error::db(format!("putting {old} back as {target}"), &e),
+        None => Error::Usage(format!("cannot put {old} back as {target}")),
+    })
+}
+
+/// Refuses a target that is a template database (`datistemplate`): every new
+/// database is copied from one, so replacing it would hand the backup's tables to
+/// every database created afterwards.
+pub fn refuse_template(client: &mut Client, target: &str) -> Result<(), Error> {
+    let template = client
+        .query_opt(
+            "SELECT datistemplate FROM pg_database WHERE datname = $1",
+            &[&target],
+        )
+        .map_err(|e| Error::db("looking up databases", &e))?
+        .is_some_and(|r| r.get::<_, bool>(0));
+    if template {
+        return Err(Error::Usage(template_refusal(target)));
+    }
+    Ok(())
+}
+
+/// Why a template database is never a restore target.
+pub fn template_refusal(target: &str) -> String {
+    format!(
+        "--target-db {target:?} is a template database (new databases are copied from it): \
+         pra-restore never restores into one; choose another --target-db"
+    )
 }
 
 /// Comments the restored database with where it came from.

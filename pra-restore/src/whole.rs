@@ -17,14 +17,19 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The maintenance database pra-restore connects to: it cannot be renamed away.
-const MAINTENANCE_DB: &str = "postgres";
+use crate::server::MAINTENANCE_DB;
 
 /// Restores every stanza's backup the selection names (see `--all-stanzas`).
 pub fn restore_all(args: &Args, out: &mut Out) -> Result<Exit, Error> {
     let selection = args.backups.selection();
     selection.require_one(TOOL).map_err(Error::Usage)?;
     let (location, repo, chosen) = choose_run(&args.repo.repos, &selection)?;
+    // A missing or wrong identity is refused before the server is touched.
+    for m in &chosen {
+        for file in &m.files {
+            pra_core::fetch::check_key(&repo, m, file)?;
+        }
+    }
     let server = args.db.settings()?.with_application_name(TOOL);
     let mut admin = server.with_dbname(MAINTENANCE_DB).connect()?;
     // Globals first: every role and tablespace of the run, not only those the dumps
@@ -43,7 +48,8 @@ pub fn restore_all(args: &Args, out: &mut Out) -> Result<Exit, Error> {
     for m in &chosen {
         pra_core::signals::check()?;
         let target = m.database.clone().unwrap_or_else(|| m.stanza.clone());
-        if target == MAINTENANCE_DB && crate::server::exists(&mut admin, &target)? {
+        let target_is_maintenance = target == MAINTENANCE_DB;
+        if target_is_maintenance && crate::server::exists(&mut admin, &target)? {
             skip_maintenance_db(out, m, &target)?;
             continue;
         }
@@ -56,6 +62,8 @@ pub fn restore_all(args: &Args, out: &mut Out) -> Result<Exit, Error> {
         one.backups.backup = BackupSelector::Id(m.id.clone());
         one.backups.since = None;
         one.globals = true;
+        // Only when it does not exist (an existing one was skipped above).
+        one.allow_postgres_target = target_is_maintenance;
         if let Err(e) = restore_one(&one, out, Instant::now()) {
             if e.signal().is_some() {
                 return Err(e);

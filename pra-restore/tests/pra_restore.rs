@@ -9,8 +9,16 @@ mod common;
 mod failures;
 #[path = "pra_restore/fidelity.rs"]
 mod fidelity;
+#[path = "pra_restore/hostile.rs"]
+mod hostile;
+#[path = "pra_restore/limits.rs"]
+mod limits;
 #[path = "pra_restore/load_dump.rs"]
 mod load_dump;
+#[path = "pra_restore/not_compared.rs"]
+mod not_compared;
+#[path = "pra_restore/physical.rs"]
+mod physical;
 #[path = "pra_restore/roundtrip.rs"]
 mod roundtrip;
 #[path = "pra_restore/server.rs"]

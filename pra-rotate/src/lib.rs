@@ -12,6 +12,7 @@ pub mod calendar;
 mod cli;
 pub mod policy;
 pub mod rotate;
+mod wal_retention;
 
 pub use cli::{Args, PolicyArgs, TimezoneArg};
 

@@ -286,6 +286,17 @@ fn rotate_into(
         }
     }
     deleted.reverse();
+    // WAL no kept backup needs; a failure leaves the WAL (and fails the stanza).
+    if !matches!(report.exit, Exit::Signal(_)) {
+        let kept_ids: Vec<String> = kept.iter().map(|k| k.id.clone()).collect();
+        let (wal, freed) = crate::wal_retention::prune(repo, stanza, &kept_ids, opts.dry_run)
+            .map_err(|e| match e {
+                pra_core::wal::WalError::Repo(r) => r,
+                other => pra_core::repo::RepoError::InvalidName(other.to_string()),
+            })?;
+        report.fields.freed_bytes += freed;
+        report.fields.wal_deleted = wal;
+    }
     kept.sort_by(|a, b| id_order(&b.id).cmp(&id_order(&a.id)));
     report.fields.kept = kept;
     report.fields.deleted = deleted;

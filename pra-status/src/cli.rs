@@ -28,7 +28,7 @@ pra-status -d app --repo /var/backups/pra --critical-table public.orders --rpo 1
 --app-url https://shop.example/health --api-url https://api.example/v1/ping=200 \\\n      \
 --prometheus /var/lib/node_exporter/textfile/pra.prom --history /var/lib/pra/status.jsonl\n  \
 pra-status --history /var/lib/pra/status.jsonl --availability 30d --availability-target 99.9\n  \
-pra-status -d app --repo /var/backups/pra | pra-notify --only-changes   # Slack URL in PRA_SLACK_WEBHOOK",
+pra-status -d app --repo /var/backups/pra | pra-notify --only-changes --state-file /var/lib/pra/notify.state   # Slack URL in PRA_SLACK_WEBHOOK",
     mut_arg("repos", |a| a.required(false).help(
         "Backup repository to check (path, file://, s3://, az:// or gs://); several values (or a comma-separated \
          PRA_REPO) check each. Without it the backup checks are skipped."))

@@ -11,8 +11,12 @@ mod availability;
 mod common;
 #[path = "pra_status/exposition.rs"]
 mod exposition;
+#[path = "pra_status/limits.rs"]
+mod limits;
 #[path = "pra_status/replication.rs"]
 mod replication;
+#[path = "pra_status/secrets.rs"]
+mod secrets;
 #[path = "pra_status/status.rs"]
 mod status;
 #[path = "pra_status/timeouts.rs"]

@@ -19,6 +19,8 @@ pub struct Tool {
     name: String,
     shown: String,
     stdin: Vec<u8>,
+    /// Keep stdin open after feeding it, until the tool exits (a silent upstream).
+    hold_stdin: bool,
     timeout: Duration,
 }
 
@@ -43,6 +45,7 @@ pub fn tool(path: &str) -> Tool {
         shown: name.clone(),
         name,
         stdin: Vec::new(),
+        hold_stdin: false,
         timeout: Duration::from_secs(300),
     }
 }
@@ -105,6 +108,13 @@ impl Tool {
         self.stdin(bytes)
     }
 
+    /// Keeps stdin open once fed, until the tool exits: an upstream stage that is
+    /// still running and says nothing (a long backup).
+    pub fn silent_upstream(mut self) -> Self {
+        self.hold_stdin = true;
+        self
+    }
+
     /// Kills the run and fails the test after this long (default 300 s).
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
@@ -134,9 +144,12 @@ impl Tool {
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.shown));
         let mut stdin = child.stdin.take().unwrap();
         let input = self.stdin.clone();
+        let hold = self.hold_stdin;
         let feeder = std::thread::spawn(move || {
             // The tool may exit without reading all of stdin; that is its business.
             let _ = stdin.write_all(&input);
+            // Handed back to be closed once the tool has exited.
+            hold.then_some(stdin)
         });
         let mut stdout = child.stdout.take().unwrap();
         let mut stderr = child.stderr.take().unwrap();
@@ -159,16 +172,17 @@ impl Tool {
     }
 }
 
+/// Writes stdin; hands back the pipe when the upstream is to stay silent but open.
+type Feeder = std::thread::JoinHandle<Option<std::process::ChildStdin>>;
+/// Collects stdout or stderr.
+type Collector = std::thread::JoinHandle<Vec<u8>>;
+
 /// A tool started by [`Tool::spawn`].
 pub struct Running {
     tool: Tool,
     child: std::process::Child,
     started: Instant,
-    readers: (
-        std::thread::JoinHandle<()>,
-        std::thread::JoinHandle<Vec<u8>>,
-        std::thread::JoinHandle<Vec<u8>>,
-    ),
+    readers: (Feeder, Collector, Collector),
 }
 
 impl Running {
@@ -364,6 +378,29 @@ impl ToolRun {
             self.stderr.contains(text),
             &format!("stderr should contain {text:?}"),
         )
+    }
+
+    /// Asserts a bad flag as every tool reports one: exit 2, no panic, one line on
+    /// stderr containing `text`, and one `usage` error event on stdout.
+    pub fn usage_error(&self, text: &str) -> &Self {
+        self.code_is(2).bad_flag(text)
+    }
+
+    /// [`ToolRun::usage_error`] but the exit code, which a tool speaking the
+    /// monitoring-plugin convention (pra-status) maps to UNKNOWN, 3.
+    pub fn bad_flag(&self, text: &str) -> &Self {
+        self.check(!self.stderr.contains("panicked"), "no panic")
+            .check(
+                self.stderr.trim_end().lines().count() == 1,
+                "one line on stderr",
+            )
+            .stderr_contains(text)
+            .check(
+                self.events
+                    .iter()
+                    .any(|e| e.status == Status::Error && e.class() == Some(ErrorClass::Usage)),
+                "a `usage` error event",
+            )
     }
 
     /// The events of one kind.

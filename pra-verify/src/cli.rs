@@ -72,6 +72,10 @@ pub struct Args {
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: u32,
 
+    /// The keys of encrypted backups (the checksum and restore levels decode).
+    #[command(flatten)]
+    pub decrypt: pra_core::crypt::args::DecryptArgs,
+
     /// Where pg_restore is (checksum and restore levels).
     #[command(flatten)]
     pub pg_bin: PgBinArgs,

@@ -13,6 +13,7 @@ pub mod pipeline;
 mod restore;
 mod select;
 mod verify;
+mod wal_gaps;
 
 pub use cli::Args;
 
@@ -119,6 +120,9 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     args.out.init_logging(TOOL);
     signals::install().map_err(io_err("installing the signal handler"))?;
     let checks = read_checks(&args)?;
+    args.decrypt
+        .install()
+        .map_err(|e| Error::Usage(e.to_string()))?;
     if args.level != VerifyLevel::Manifest {
         // A missing pg_restore is a configuration error, not a verdict on any backup.
         args.pg_bin
@@ -137,7 +141,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     // exit 3), without reading the backups first.
     let mut server_down = None;
     let mut leftovers = match &server {
-        Some(s) => scratch::drop_leftovers(s, restore::SCRATCH_PREFIX).unwrap_or_else(|e| {
+        Some(s) => scratch::sweep_leftovers(s).unwrap_or_else(|e| {
             log::error!("{e}");
             server_down = Some(e.to_string());
             Vec::new()
@@ -165,6 +169,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
                 .map(|(stanza, id)| Target::Backup {
                     stanza: stanza.clone(),
                     id: id.clone(),
+                    listed: false,
                 })
                 .collect(),
             None => targets_from_flags(&args, &repo)?,
@@ -192,14 +197,19 @@ pub fn run(args: Args) -> Result<Exit, Error> {
                         .with_fields(&fields);
                     (ev, Exit::Problem)
                 }
-                Target::Backup { stanza, id } => {
-                    let mut outcome = verify_backup(&plan, &repo, &stanza, &id);
+                Target::Backup { stanza, id, listed } => {
+                    let mut outcome = verify_backup(&plan, &repo, &stanza, &id, listed);
                     if let Some(sig) = outcome.interrupted {
                         return Err(Error::Interrupted(sig));
                     }
-                    outcome.fields.leftovers_dropped = std::mem::take(&mut leftovers);
-                    let code = record(&repo, &stanza, &id, args.level, &outcome);
-                    (event_for(&stanza, &id, &outcome), code)
+                    if let Some(note) = outcome.skipped.take() {
+                        log::info!("{note}");
+                        (skipped_event(&stanza, &id, &repo, note), Exit::Ok)
+                    } else {
+                        outcome.fields.leftovers_dropped = std::mem::take(&mut leftovers);
+                        let code = record(&repo, &stanza, &id, args.level, &mut outcome);
+                        (event_for(&stanza, &id, &outcome), code)
+                    }
                 }
             };
             exit = exit.max(code);
@@ -233,17 +243,22 @@ fn select_err(e: select::SelectError) -> Error {
 }
 
 fn status_of(outcome: &Outcome) -> Status {
-    if outcome.unreachable.is_some() || !outcome.fields.problems.is_empty() {
+    if outcome.unreachable.is_some()
+        || !outcome.fields.problems.is_empty()
+        || outcome.fields.verdict_error.is_some()
+    {
         Status::Error
-    } else if !outcome.fields.leftovers_dropped.is_empty() {
+    } else if !outcome.fields.leftovers_dropped.is_empty() || outcome.fields.tables_not_compared > 0
+    {
         Status::Warn
     } else {
         Status::Ok
     }
 }
 
-/// Writes verify.json when the verification reached a verdict; the exit code it deserves.
-fn record(repo: &Repository, stanza: &str, id: &str, level: VerifyLevel, o: &Outcome) -> Exit {
+/// Writes verify.json when the verification reached a verdict; the exit code it
+/// deserves. A verdict that cannot be written is the outcome's `verdict_error`.
+fn record(repo: &Repository, stanza: &str, id: &str, level: VerifyLevel, o: &mut Outcome) -> Exit {
     if o.unreachable.is_some() {
         return Exit::Runtime;
     }
@@ -260,8 +275,11 @@ fn record(repo: &Repository, stanza: &str, id: &str, level: VerifyLevel, o: &Out
         format: VERIFY_FORMAT,
         backup_id: id.to_string(),
         level,
+        // Rows not compared is the backup's own standing; leftovers are the run's.
         status: if status == Status::Error {
             Status::Error
+        } else if o.fields.tables_not_compared > 0 {
+            Status::Warn
         } else {
             Status::Ok
         },
@@ -275,9 +293,25 @@ fn record(repo: &Repository, stanza: &str, id: &str, level: VerifyLevel, o: &Out
         Ok(()) => code,
         Err(e) => {
             log::error!("cannot record verify.json of {stanza}/{id}: {e}");
+            o.class = Some(e.class());
+            o.fields.verdict_error = Some(e.to_string());
             Exit::Runtime
         }
     }
+}
+
+/// A listed backup that a rotation deleted before its turn: `ok`, without a level,
+/// so that nothing counts it as verified.
+fn skipped_event(stanza: &str, id: &str, repo: &Repository, note: String) -> Event {
+    let fields = VerifyFields {
+        id: Some(id.to_string()),
+        repo: Some(repo.location()),
+        skipped: Some(note.clone()),
+        ..VerifyFields::default()
+    };
+    Event::new(TOOL, Kind::Verify, Status::Ok, note)
+        .with_stanza(stanza)
+        .with_fields(&fields)
 }
 
 fn event_for(stanza: &str, id: &str, o: &Outcome) -> Event {
@@ -303,7 +337,13 @@ fn event_for(stanza: &str, id: &str, o: &Outcome) -> Event {
                 pra_core::time::format_bytes(f.raw_bytes)
             ));
         }
-        if f.tables_checked > 0 {
+        if f.tables_not_compared > 0 {
+            m.push_str(&format!(
+                ", {} tables / {} rows restored, rows not compared for {} of them (no row \
+                 count in the manifest: backup taken with --count-rows none or critical)",
+                f.tables_checked, f.rows_checked, f.tables_not_compared
+            ));
+        } else if f.tables_checked > 0 {
             m.push_str(&format!(
                 ", {} tables / {} rows match",
                 f.tables_checked, f.rows_checked
@@ -317,6 +357,11 @@ fn event_for(stanza: &str, id: &str, o: &Outcome) -> Event {
             ));
         }
         m
+    };
+    // The verification is done, but a verdict nobody can read later is no verdict.
+    let message = match &f.verdict_error {
+        Some(why) => format!("{message}; but the verdict could not be recorded: {why}"),
+        None => message,
     };
     let mut fields = f.clone();
     if let Some(why) = &o.unreachable {

@@ -13,7 +13,7 @@ use pra_core::stall::{Stop, Watchdog};
 use pra_restore::{load_dump, LoadOptions};
 
 /// Prefix of every scratch database of pra-verify.
-pub const SCRATCH_PREFIX: &str = "pra_verify_";
+pub const SCRATCH_PREFIX: &str = pra_core::scratch::VERIFY_PREFIX;
 
 /// What a test restore found.
 #[derive(Debug, Default)]
@@ -26,6 +26,8 @@ pub struct RestoreReport {
     pub tables: u64,
     /// Rows counted.
     pub rows: u64,
+    /// Tables of the manifest without a row count: present, rows not compared.
+    pub not_compared: u64,
     /// Assertions that held.
     pub assertions: u64,
     /// Mismatches, in plain words (empty: passed).
@@ -185,6 +187,7 @@ fn check_in(
     };
     report.tables = found.len() as u64;
     report.rows = found.iter().filter_map(|t| t.rows).sum();
+    report.not_compared = manifest.tables.iter().filter(|t| t.rows.is_none()).count() as u64;
     report
         .problems
         .extend(compare_row_counts(&manifest.tables, &found));

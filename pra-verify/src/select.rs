@@ -14,6 +14,9 @@ pub enum Target {
         stanza: String,
         /// The backup id.
         id: String,
+        /// Found by listing the repository (not named by a `backup` event): if it is
+        /// gone when its turn comes, a rotation deleted it meanwhile.
+        listed: bool,
     },
     /// Nothing to verify where something was asked for: a failed verification.
     Missing {
@@ -111,6 +114,7 @@ pub fn for_stanza(
         .map(|id| Target::Backup {
             stanza: stanza.to_string(),
             id: id.clone(),
+            listed: true,
         })
         .collect())
 }

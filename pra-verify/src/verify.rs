@@ -8,7 +8,7 @@ use pra_core::event::kinds::VerifyFields;
 use pra_core::exit::ExitStatus;
 use pra_core::fetch::{check_present, FetchError};
 use pra_core::manifest::{FileRole, Manifest, VerifyLevel};
-use pra_core::repo::{LockMode, RepoError, Repository};
+use pra_core::repo::{LockMode, RepoError, Repository, MANIFEST_FILE};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -45,6 +45,9 @@ pub struct Outcome {
     pub class: Option<ErrorClass>,
     /// True when the backup directory exists, so verify.json can be written.
     pub recordable: bool,
+    /// Set when the backup was listed but deleted (by retention) before it could be
+    /// verified: nothing to verify, no verdict, no failure.
+    pub skipped: Option<String>,
 }
 
 impl Outcome {
@@ -78,14 +81,22 @@ fn level_name(level: VerifyLevel) -> &'static str {
     }
 }
 
-/// Verifies backup `id` of `stanza`.
-pub fn verify_backup(plan: &Plan, repo: &Repository, stanza: &str, id: &str) -> Outcome {
+/// Verifies backup `id` of `stanza`. `listed`: the id comes from listing the
+/// repository (not from a `backup` event), so that its disappearance since is a
+/// rotation's doing rather than a missing backup.
+pub fn verify_backup(
+    plan: &Plan,
+    repo: &Repository,
+    stanza: &str,
+    id: &str,
+    listed: bool,
+) -> Outcome {
     let started = Instant::now();
     let mut out = Outcome::default();
     out.fields.id = Some(id.to_string());
     out.fields.repo = Some(repo.location());
     out.fields.level = Some(level_name(plan.level).to_string());
-    verify_into(plan, repo, stanza, id, &mut out);
+    verify_into(plan, repo, stanza, id, listed, &mut out);
     out.fields.duration_s = started.elapsed().as_secs_f64();
     if out.fields.stored_bytes > 0 && out.fields.duration_s > 0.0 {
         out.fields.throughput_bytes_per_s = out.fields.stored_bytes as f64 / out.fields.duration_s;
@@ -94,17 +105,58 @@ pub fn verify_backup(plan: &Plan, repo: &Repository, stanza: &str, id: &str) -> 
     out
 }
 
-fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut Outcome) {
+fn no_manifest(stanza: &str, id: &str) -> String {
+    format!("backup {stanza}/{id} has no manifest.json (missing, or an incomplete backup)")
+}
+
+/// What a backup listed earlier has become, once its manifest is found missing:
+/// the note saying it was deleted (or is being deleted) since, or `None` when it is
+/// still there without a manifest (an incomplete backup, a failure).
+fn deleted_since_listed(repo: &Repository, stanza: &str, id: &str) -> Option<String> {
+    let still_there = || {
+        repo.backups(stanza)
+            .map(|b| b.iter().any(|b| b.id == id))
+            .unwrap_or(true)
+    };
+    let deleted =
+        || format!("backup {stanza}/{id} was deleted since it was listed (retention): skipped");
+    if !still_there() {
+        return Some(deleted());
+    }
+    // The manifest goes first when pra-rotate deletes, under the backup's exclusive
+    // lock; once we hold the shared lock, a directory still there is not being deleted.
+    match repo.lock_backup(stanza, id, crate::TOOL, LockMode::Shared) {
+        Err(RepoError::Locked { holder, .. }) => Some(format!(
+            "backup {stanza}/{id} is being deleted by {holder} (retention): skipped"
+        )),
+        Ok(_lock) if !still_there() => Some(deleted()),
+        _ => None,
+    }
+}
+
+fn verify_into(
+    plan: &Plan,
+    repo: &Repository,
+    stanza: &str,
+    id: &str,
+    listed: bool,
+    out: &mut Outcome,
+) {
     let manifest = match repo.read_manifest(stanza, id) {
         Ok(m) => m,
         Err(RepoError::NotFound(_)) => {
+            if let Some(note) = listed
+                .then(|| deleted_since_listed(repo, stanza, id))
+                .flatten()
+            {
+                out.skipped = Some(note);
+                return;
+            }
             out.recordable = repo
                 .backups(stanza)
                 .map(|b| b.iter().any(|b| b.id == id))
                 .unwrap_or(false);
-            out.problem(format!(
-                "backup {stanza}/{id} has no manifest.json (missing, or an incomplete backup)"
-            ));
+            out.problem(no_manifest(stanza, id));
             return;
         }
         Err(RepoError::Format(e)) => {
@@ -129,6 +181,11 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
         ));
         return;
     }
+    // A file list without the dump passes every check of the files it does list:
+    // the kind says what must be there.
+    for missing in manifest.missing_files() {
+        out.problem(missing);
+    }
     if plan.level == VerifyLevel::Restore {
         if let Some(why) = &plan.server_down {
             out.no_verdict(ErrorClass::Connection, why.clone());
@@ -136,13 +193,24 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
         }
     }
     // Held until the end of this function: pra-rotate cannot delete the backup meanwhile.
-    let _lock = match repo.lock_backup(stanza, id, crate::TOOL, LockMode::Shared) {
+    let lock = repo.lock_backup(stanza, id, crate::TOOL, LockMode::Shared);
+    // Deleted, or being deleted, between reading the manifest and locking.
+    if listed && matches!(repo.file_size(stanza, id, MANIFEST_FILE), Ok(None)) {
+        drop(lock);
+        match deleted_since_listed(repo, stanza, id) {
+            Some(note) => out.skipped = Some(note),
+            None => out.problem(no_manifest(stanza, id)),
+        }
+        return;
+    }
+    let _lock = match lock {
         Ok(l) => l,
         Err(e) => {
             out.no_verdict(e.class(), e.to_string());
             return;
         }
     };
+    let mut locked_out: Option<String> = None;
     for file in &manifest.files {
         if pra_core::signals::pending().is_some() {
             out.interrupted = pra_core::signals::pending();
@@ -160,6 +228,11 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
             )
             .map(Some),
         };
+        // A read cut short by SIGINT or SIGTERM says nothing about the backup.
+        if pra_core::signals::pending().is_some() {
+            out.interrupted = pra_core::signals::pending();
+            return;
+        }
         match checked {
             Ok(Some(d)) => {
                 out.fields.stored_bytes += d.stored.bytes;
@@ -170,6 +243,11 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
                 out.no_verdict(e.class(), e.to_string());
                 return;
             }
+            // No identity, or a wrong one: the other files are still checked (a damaged
+            // one is a verdict); no verdict on what could not be decoded.
+            Err(FetchError::Key(e)) => {
+                locked_out.get_or_insert(e.to_string());
+            }
             // Our side failed (pg_restore cannot run): no verdict on the backup.
             Err(FetchError::Sink { file, source }) => {
                 out.no_verdict(ErrorClass::Child, format!("{file}: {source}"));
@@ -178,8 +256,17 @@ fn verify_into(plan: &Plan, repo: &Repository, stanza: &str, id: &str, out: &mut
             Err(e) => out.corrupt(e.to_string()),
         }
     }
-    if manifest.files.is_empty() {
-        out.problem("manifest.json lists no file");
+    if plan.level != VerifyLevel::Manifest {
+        if let Some(section) = pra_core::physical::PhysicalSection::of(&manifest) {
+            match crate::wal_gaps::gaps(repo, stanza, &section) {
+                Ok(gaps) => gaps.into_iter().for_each(|g| out.problem(g)),
+                Err(e) => out.no_verdict(e.class(), e.to_string()),
+            }
+        }
+    }
+    if let Some(why) = locked_out.filter(|_| out.fields.problems.is_empty()) {
+        out.no_verdict(ErrorClass::Key, why);
+        return;
     }
     if plan.level == VerifyLevel::Restore && out.fields.problems.is_empty() {
         restore_level(plan, repo, &manifest, out);
@@ -204,6 +291,7 @@ fn restore_level(plan: &Plan, repo: &Repository, manifest: &Manifest, out: &mut 
             out.fields.restore_s = Some(r.restore_s);
             out.fields.tables_checked = r.tables;
             out.fields.rows_checked = r.rows;
+            out.fields.tables_not_compared = r.not_compared;
             out.fields.assertions_passed = r.assertions;
             out.fields.problems.extend(r.problems);
         }

@@ -7,12 +7,20 @@
 mod common;
 #[path = "pra_verify/detection.rs"]
 mod detection;
+#[path = "pra_verify/encryption.rs"]
+mod encryption;
+#[path = "pra_verify/false_verdicts.rs"]
+mod false_verdicts;
+#[path = "pra_verify/hostile.rs"]
+mod hostile;
 #[path = "pra_verify/objstore.rs"]
 mod objstore;
 #[path = "pra_verify/privileges.rs"]
 mod privileges;
 #[path = "pra_verify/restore.rs"]
 mod restore;
+#[path = "pra_verify/rotation.rs"]
+mod rotation;
 #[path = "pra_verify/server.rs"]
 mod server;
 #[path = "pra_verify/timeouts.rs"]

@@ -23,7 +23,7 @@ _pra__backup() {
 
     case "${cmd}" in
         pra__backup)
-            opts="-d -v -q -h -V --repo --stanza --dbname --format --verbose --quiet --compress --level --threads --count-rows --critical-table --all-databases --retries --retry-delay --wait --init --group-readable --pg-bindir --stall-timeout --help --version"
+            opts="-d -v -q -h -V --repo --stanza --dbname --format --verbose --quiet --compress --level --threads --encrypt-to --passphrase-file --count-rows --critical-table --all-databases --retries --retry-delay --wait --init --group-readable --physical --archive-timeout --pg-bindir --stall-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -61,6 +61,14 @@ _pra__backup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --encrypt-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --count-rows)
                     COMPREPLY=($(compgen -W "all none" -- "${cur}"))
                     return 0
@@ -78,6 +86,10 @@ _pra__backup() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --archive-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

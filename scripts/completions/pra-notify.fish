@@ -1,6 +1,6 @@
 complete -c pra-notify -l slack-webhook -d 'Slack incoming webhook URL (a secret: prefer PRA_SLACK_WEBHOOK)' -r
 complete -c pra-notify -l webhook -d 'Generic webhook: POSTs each event\'s JSON as is. Repeatable; PRA_WEBHOOK may hold several URLs separated by commas (a secret: prefer the environment)' -r
-complete -c pra-notify -l header -d 'Extra HTTP header for the generic webhooks, as `Name:Value`. Repeatable; PRA_WEBHOOK_HEADERS holds one per line (prefer it for Authorization headers)' -r
+complete -c pra-notify -l header -d 'Extra HTTP header for the generic webhooks, as `Name:Value`. Repeatable; without it, PRA_WEBHOOK_HEADERS holds one per line (prefer it for Authorization headers). Control characters (CR, LF, NUL …) are refused' -r
 complete -c pra-notify -l email-to -d 'E-mail recipient. Repeatable; PRA_EMAIL_TO may list several, comma-separated' -r
 complete -c pra-notify -l email-from -d 'E-mail sender (default: pra@<hostname>)' -r
 complete -c pra-notify -l smtp -d 'SMTP server: smtp://host[:25] (STARTTLS when offered), smtp+starttls://host[:587] (STARTTLS required) or smtps://host[:465] (TLS from the start). Credentials come from PRA_SMTP_USER and PRA_SMTP_PASSWORD, never from the URL' -r
@@ -21,7 +21,7 @@ complete -c pra-notify -l timeout -d 'Timeout of one delivery attempt (connect, 
 complete -c pra-notify -l max-wait -d 'Longest time spent delivering in a run, retries and waits included. Sinks are served in parallel, each within this budget; what it leaves undelivered is an error' -r
 complete -c pra-notify -l format -d 'Output format on stdout: json (pra.v1 lines, for pipes) or text (for people)' -r -f -a "json\t'One JSON object per line (`pra.v1`), for the next tool or a script'
 text\t'Aligned lines for people; coloured only on a terminal without `NO_COLOR`'"
-complete -c pra-notify -l sendmail -d 'Send e-mail through the local `sendmail -t` instead of SMTP'
+complete -c pra-notify -l sendmail -d 'Send e-mail through the local `sendmail -t` instead of SMTP (a PRA_SMTP of the environment file is then left unused)'
 complete -c pra-notify -l only-changes -d 'Alert once when something goes wrong and once when it recovers ("resolved"), keyed by stanza, kind, check name and target; needs --state-file'
 complete -c pra-notify -l digest -d 'Send one message per run per sink, summarising all the alerts'
 complete -c pra-notify -l strict -d 'Also exit 1 when an input event is an error (by default only failed deliveries count)'

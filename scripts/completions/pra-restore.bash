@@ -23,7 +23,7 @@ _pra__restore() {
 
     case "${cmd}" in
         pra__restore)
-            opts="-d -v -q -h -V --target-db --all-stanzas --dbname --jobs --globals --no-owner --no-db-settings --clean --yes --keep-old --temp-dir --critical-table --check-url --http-timeout --check-timeout --rto --report --pg-bindir --stall-timeout --format --verbose --quiet --backup --since --repo --stanza --help --version"
+            opts="-d -v -q -h -V --target-db --all-stanzas --dbname --jobs --globals --no-owner --no-db-settings --clean --yes --keep-old --allow-postgres-target --temp-dir --critical-table --check-url --http-timeout --check-timeout --rto --report --identity --passphrase-file --pg-bindir --physical --pgdata --force --target-time --target-lsn --target-xid --target-name --target --standby --primary-conninfo --target-action --start --port --archive-mode --pra-wal --recovery-timeout --stall-timeout --format --verbose --quiet --backup --since --repo --stanza --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -73,7 +73,63 @@ _pra__restore() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --pg-bindir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pgdata)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-lsn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-xid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -W "immediate" -- "${cur}"))
+                    return 0
+                    ;;
+                --primary-conninfo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-action)
+                    COMPREPLY=($(compgen -W "promote pause shutdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --archive-mode)
+                    COMPREPLY=($(compgen -W "preserve off" -- "${cur}"))
+                    return 0
+                    ;;
+                --pra-wal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recovery-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -23,7 +23,7 @@ _pra__verify() {
 
     case "${cmd}" in
         pra__verify)
-            opts="-d -v -q -h -V --repo --all-stanzas --level --dbname --check-sql --jobs --pg-bindir --stall-timeout --format --verbose --quiet --backup --since --stanza --help --version"
+            opts="-d -v -q -h -V --repo --all-stanzas --level --dbname --check-sql --jobs --identity --passphrase-file --pg-bindir --stall-timeout --format --verbose --quiet --backup --since --stanza --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -50,6 +50,14 @@ _pra__verify() {
                     return 0
                     ;;
                 --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

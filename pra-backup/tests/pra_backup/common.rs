@@ -76,6 +76,7 @@ pub fn assert_nothing_left(repo: &Path, stanza: &str) {
             f != "pra.json"
                 && f != stanza
                 && f != &format!("{stanza}/backup")
+                && f != &format!("{stanza}/lease")
                 && f != &format!("{stanza}/lock")
                 && !f.starts_with(&format!("{stanza}/lock/"))
         })

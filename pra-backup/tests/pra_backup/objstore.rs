@@ -162,7 +162,7 @@ fn an_upload_killed_midway_leaves_no_manifest_and_the_next_backup_succeeds() {
 
     // The killed holder's lease is still there, unexpired: the next backup waits for
     // it or takes it over once expired; here it is planted expired to keep the test short.
-    let lease_key = "s3kill/lock/stanza.lock";
+    let lease_key = "s3kill/lease";
     if let Ok(raw) = repo.storage().read(lease_key) {
         let mut lease: Lease = serde_json::from_slice(&raw).unwrap();
         lease.expires_at = pra_core::time::now() - chrono_seconds(1);
@@ -194,7 +194,7 @@ fn a_live_lease_of_another_host_is_respected_and_an_expired_one_taken_over() {
         since: pra_core::time::now(),
     };
     let mut lease = Lease::new(&other, LockMode::Exclusive);
-    let key = "s3lease/lock/stanza.lock";
+    let key = "s3lease/lease";
     repo.storage().write(key, &lease.to_json()).unwrap();
 
     let run = s3_backup(&c, &server, "lease")

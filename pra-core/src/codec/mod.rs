@@ -16,6 +16,8 @@ pub mod parallel;
 mod tests;
 #[cfg(test)]
 mod tests_framed;
+#[cfg(test)]
+mod tests_overhead;
 
 pub use hash::{digest_of, hex, read_full, Digest, Digests, HashReader, HashWriter};
 pub use parallel::FrameDecoder;

@@ -80,6 +80,18 @@ pub fn is_conninfo(s: &str) -> bool {
     s.starts_with("postgresql://") || s.starts_with("postgres://") || s.contains('=')
 }
 
+/// The conninfo string `dbname='<db>'` that names database `db` to a client program
+/// (`pg_dump --dbname`, `pg_dumpall -l`, `pg_restore --dbname`).
+///
+/// libpq reads a database name given to a client program as a whole connection
+/// string when it contains `=` or starts with a URI scheme (its `dbname` expansion):
+/// a database called `host=elsewhere dbname=x` would send the password elsewhere.
+/// Inside a conninfo string the value is never expanded again, so this form always
+/// means the database of that exact name. Quoting: `\` escapes a quote or a backslash.
+pub fn dbname_conninfo(db: &str) -> String {
+    format!("dbname='{}'", db.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
 /// Parses a conninfo string or URI into (key, value) pairs in order.
 pub fn parse(s: &str) -> Result<Vec<(String, String)>, String> {
     let pairs = if s.starts_with("postgresql://") || s.starts_with("postgres://") {
@@ -267,6 +279,25 @@ fn parse_uri(s: &str) -> Result<Vec<(String, String)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_name_becomes_a_conninfo_that_parses_back_to_it() {
+        for db in [
+            "app",
+            "it's",
+            "host=evil.example port=5432 dbname=x",
+            "a\\'b c",
+            "postgresql://h/x",
+        ] {
+            let info = dbname_conninfo(db);
+            assert!(is_conninfo(&info));
+            assert_eq!(
+                parse(&info).unwrap(),
+                [("dbname".to_string(), db.to_string())]
+            );
+        }
+        assert_eq!(dbname_conninfo("it's"), "dbname='it\\'s'");
+    }
 
     fn get<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
         pairs

@@ -174,19 +174,24 @@ impl ConnSettings {
 
     /// The password for one host of the list: given explicitly, or from the password file.
     fn password_for(&self, host: &str, port: &str) -> Option<String> {
-        if self.password.is_some() {
-            return self.password.clone();
+        let password = match &self.password {
+            Some(pw) => Some(pw.clone()),
+            None => pgpass::lookup(
+                self.passfile.as_ref()?,
+                pgpass::Target {
+                    host,
+                    port,
+                    dbname: &self.dbname(),
+                    user: &self.user(),
+                },
+            ),
+        };
+        // Wherever it came from (flag, variable, service or password file), it never
+        // shows in a log line.
+        if let Some(pw) = &password {
+            crate::secrets::register(pw, crate::redact::MASK);
         }
-        let passfile = self.passfile.as_ref()?;
-        pgpass::lookup(
-            passfile,
-            pgpass::Target {
-                host,
-                port,
-                dbname: &self.dbname(),
-                user: &self.user(),
-            },
-        )
+        password
     }
 
     /// A `postgres::Config` for these settings (every host; TLS is [`Self::connect`]'s

@@ -117,9 +117,9 @@ impl ConnSettings {
             s.user = env("USER").or_else(|| env("LOGNAME"));
         }
         if let Some(v) = env(super::CONNECT_TIMEOUT_ENV) {
-            let secs = v.trim().parse::<u64>().map_err(|_| {
+            let secs = timeout_secs(&v).ok_or_else(|| {
                 ConnError::Invalid(format!(
-                    "{}: invalid value {v:?} (seconds)",
+                    "{}: invalid value {v:?} (seconds, at most 100 years)",
                     super::CONNECT_TIMEOUT_ENV
                 ))
             })?;
@@ -166,9 +166,9 @@ impl ConnSettings {
             "password" => self.password = Some(value),
             "passfile" => self.passfile = Some(Path::new(&value).to_path_buf()),
             "connect_timeout" => {
-                let secs = value
-                    .parse::<u64>()
-                    .map_err(|_| format!("invalid connect_timeout {value:?} (seconds)"))?;
+                let secs = timeout_secs(&value).ok_or_else(|| {
+                    format!("invalid connect_timeout {value:?} (seconds, at most 100 years)")
+                })?;
                 self.connect_timeout = Some(secs);
             }
             "application_name" => self.application_name = Some(value),
@@ -183,4 +183,14 @@ impl ConnSettings {
         }
         Ok(())
     }
+}
+
+/// A timeout in seconds as libpq writes it, refused beyond [`crate::time::MAX_DURATION`]
+/// (a deadline that far overflows `Instant` and would panic).
+fn timeout_secs(value: &str) -> Option<u64> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|&s| s <= crate::time::MAX_DURATION.as_secs())
 }

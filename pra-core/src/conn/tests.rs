@@ -110,6 +110,23 @@ fn bad_values_are_usage_errors() {
     assert!(e.to_string().contains("sometimes"));
 }
 
+/// Issue 22, item 13: a connection timeout too large for a deadline is refused, not a
+/// panic ("overflow when adding duration to instant") when the tool connects.
+#[test]
+fn huge_connect_timeouts_are_usage_errors() {
+    let huge = "18446744073709551615";
+    let e = ConnSettings::from_lookup(Some(&format!("dbname=x connect_timeout={huge}")), env(&[]))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains(huge) && e.exit() == crate::exit::Exit::Usage,
+        "{e}"
+    );
+    let e = ConnSettings::from_lookup(None, env(&[("PGCONNECT_TIMEOUT", huge)])).unwrap_err();
+    assert!(e.to_string().contains("PGCONNECT_TIMEOUT"), "{e}");
+    let ok = ConnSettings::from_lookup(Some("dbname=x connect_timeout=3600"), env(&[])).unwrap();
+    assert_eq!(ok.connect_timeout(), std::time::Duration::from_secs(3600));
+}
+
 #[test]
 fn postgres_config_carries_socket_and_port() {
     let s =

@@ -5,7 +5,7 @@
 
 use super::kinds::{
     BackupFields, CheckFields, DrillFields, InfoFields, InputFields, NotifyFields, ReportFields,
-    RestoreFields, RotateFields, StatusFields, VerifyFields,
+    RestoreFields, RotateFields, StatusFields, VerifyFields, WalFields,
 };
 use super::{Event, Kind, Status};
 use serde::de::DeserializeOwned;
@@ -86,13 +86,14 @@ fn every_protocol_example_decodes_into_the_event_types() {
                 Kind::Input => decodes_as::<InputFields>(&ev),
                 Kind::Report => decodes_as::<ReportFields>(&ev),
                 Kind::Info => decodes_as::<InfoFields>(&ev),
+                Kind::Wal => decodes_as::<WalFields>(&ev),
                 ref other => panic!("an example of kind {other} this test does not know"),
             }
             kinds.push(ev.kind.as_str().to_string());
         }
     }
     for kind in [
-        "backup", "verify", "restore", "rotate", "notify", "check", "drill", "input", "info",
+        "backup", "verify", "restore", "rotate", "notify", "check", "drill", "input", "info", "wal",
     ] {
         assert!(
             kinds.iter().any(|k| k == kind),

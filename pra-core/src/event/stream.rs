@@ -30,18 +30,76 @@ pub struct InputLine {
     pub raw: Vec<u8>,
     /// The event, or why the line is not one.
     pub parsed: Result<Event, String>,
+    /// The length of a line longer than the reader's limit, whose bytes were skipped
+    /// (`raw` is empty): it is not forwarded, its `input` error event stands for it.
+    pub skipped_bytes: Option<u64>,
 }
 
-/// Reads input lines one at a time; each line is held in memory only while it is handled.
+/// The longest input line read: 16 MiB, a thousand times the largest event a tool
+/// writes. A longer line is not an event anyone meant; it is skipped in bounded memory
+/// and replaced by an `input` error event, so that a runaway upstream cannot make every
+/// stage of a pipeline hold (and parse) hundreds of MiB.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads input lines one at a time; each line is held in memory only while it is
+/// handled, and never more than [`MAX_LINE_BYTES`] of it.
 pub struct EventReader<R> {
     inner: R,
     number: u64,
+    max_line: usize,
 }
 
 impl<R: BufRead> EventReader<R> {
     /// Reads events from any buffered reader.
     pub fn new(inner: R) -> Self {
-        EventReader { inner, number: 0 }
+        EventReader {
+            inner,
+            number: 0,
+            max_line: MAX_LINE_BYTES,
+        }
+    }
+
+    /// The same reader with another line limit (tests use a small one).
+    pub fn with_max_line(self, max_line: usize) -> Self {
+        EventReader { max_line, ..self }
+    }
+
+    /// Reads one line of at most `max_line` bytes into `raw`; for a longer one, drops
+    /// what was kept and skips the rest of it, returning its whole length.
+    fn read_line(&mut self, raw: &mut Vec<u8>) -> io::Result<Option<u64>> {
+        let limit = u64::try_from(self.max_line)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let n = io::Read::take(&mut self.inner, limit).read_until(b'\n', raw)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let newline = raw.last() == Some(&b'\n');
+        if newline || raw.len() <= self.max_line {
+            return Ok(Some((raw.len() - usize::from(newline)) as u64));
+        }
+        let mut length = raw.len() as u64;
+        *raw = Vec::new();
+        loop {
+            let buf = match self.inner.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                break;
+            }
+            let (used, end) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            self.inner.consume(used);
+            length += (used - usize::from(end)) as u64;
+            if end {
+                break;
+            }
+        }
+        Ok(Some(length))
     }
 }
 
@@ -64,14 +122,20 @@ impl<R: BufRead> Iterator for EventReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let mut raw = Vec::new();
-        match self.inner.read_until(b'\n', &mut raw) {
-            Ok(0) => None,
-            Ok(_) => {
+        match self.read_line(&mut raw) {
+            Ok(None) => None,
+            Ok(Some(length)) => {
                 if raw.last() == Some(&b'\n') {
                     raw.pop();
                 }
                 self.number += 1;
-                let parsed = if raw.is_empty() {
+                let skipped_bytes = (length > self.max_line as u64).then_some(length);
+                let parsed = if let Some(length) = skipped_bytes {
+                    Err(format!(
+                        "a line of {length} bytes, longer than the {} limit (not forwarded)",
+                        crate::time::format_bytes(self.max_line as u64)
+                    ))
+                } else if raw.is_empty() {
                     Err("empty line".to_string())
                 } else {
                     Event::parse_line(&raw)
@@ -80,6 +144,7 @@ impl<R: BufRead> Iterator for EventReader<R> {
                     number: self.number,
                     raw,
                     parsed,
+                    skipped_bytes,
                 }))
             }
             Err(e) => Some(Err(e)),
@@ -151,8 +216,12 @@ impl<W: Write> EventWriter<W> {
         self.write_line(&line)
     }
 
-    /// Forwards an input line: unchanged in JSON, rendered in text.
+    /// Forwards an input line: unchanged in JSON, rendered in text; a line skipped
+    /// for its length is not written (its `input` error event stands for it).
     pub fn forward(&mut self, line: &InputLine) -> io::Result<()> {
+        if line.skipped_bytes.is_some() {
+            return Ok(());
+        }
         match (self.format, &line.parsed) {
             (OutputFormat::Text, Ok(ev)) => {
                 let text = render::render_line(ev, self.color);
@@ -311,6 +380,59 @@ mod tests {
         let mut expected = input.clone();
         expected.push(b'\n');
         assert_eq!(writer.into_inner(), expected);
+    }
+
+    /// Issue 22, item 14: a line over the limit is skipped, not held, and replaced by
+    /// one `input` error event giving its length; the lines around it are untouched.
+    #[test]
+    fn a_line_over_the_limit_is_replaced_by_an_input_error() {
+        let ok = event_line(1);
+        let limit = ok.len() + 10;
+        let long = vec![b'x'; limit * 3 + 7];
+        let at_limit = [b"x".repeat(limit - 1), b"y".to_vec()].concat();
+        let input = [
+            &ok[..],
+            b"\n",
+            &long,
+            b"\n",
+            &at_limit,
+            b"\n",
+            &event_line(2),
+            b"\n",
+            &long,
+        ]
+        .concat();
+        let reader = EventReader::new(&input[..]).with_max_line(limit);
+        let lines: Vec<InputLine> = reader.map(Result::unwrap).collect();
+        assert_eq!(lines.len(), 5);
+        assert_eq!(lines[1].skipped_bytes, Some(long.len() as u64));
+        assert!(lines[1].raw.is_empty());
+        let reason = lines[1].parsed.as_ref().unwrap_err();
+        assert!(reason.contains(&long.len().to_string()), "{reason}");
+        assert_eq!(
+            lines[2].raw, at_limit,
+            "a line of exactly the limit is kept"
+        );
+        assert!(lines[2].skipped_bytes.is_none());
+        assert!(lines[3].parsed.is_ok());
+        assert_eq!(
+            lines[4].skipped_bytes,
+            Some(long.len() as u64),
+            "last, no newline"
+        );
+
+        let mut writer = EventWriter::new(Vec::new(), OutputFormat::Json, false);
+        let reader = EventReader::new(&input[..]).with_max_line(limit);
+        let seen = forward_input(reader, &mut writer, "t").unwrap();
+        assert_eq!((seen.events.len(), seen.invalid_lines), (2, 3));
+        let out = writer.into_inner();
+        assert!(!out.windows(limit).any(|w| w.iter().all(|&b| b == b'x')));
+        let out: Vec<&[u8]> = out.split(|&b| b == b'\n').collect();
+        assert_eq!(out[0], &ok[..]);
+        let ev = Event::parse_line(out[1]).unwrap();
+        assert_eq!((&ev.kind, ev.status), (&Kind::Input, Status::Error));
+        assert_eq!(ev.fields_as::<InputFields>().unwrap().line, 2);
+        assert_eq!(out[2], &at_limit[..]);
     }
 
     struct ClosedPipe;

@@ -46,13 +46,14 @@ fn writable(path: &Path) -> bool {
 /// and what to do.
 pub fn check_writable(root: &Path, stanza: &str, tool: &str) -> Result<(), RepoError> {
     let s = root.join(stanza);
-    let paths: [PathBuf; 6] = [
+    let paths: [PathBuf; 7] = [
         root.to_path_buf(),
         root.join("pra.json"),
         s.clone(),
         s.join("backup"),
+        s.join("lease"),
         s.join("lock"),
-        s.join("lock").join("stanza.lock"),
+        s.join(super::LEGACY_STANZA_LOCK),
     ];
     for path in paths.iter().filter(|p| p.exists()) {
         if writable(path) {

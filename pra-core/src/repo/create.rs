@@ -122,6 +122,25 @@ impl Repository {
     }
 }
 
+/// What identifies a repository location, so that one named twice (`/r`, `file:///r/`,
+/// `/r/.`, a symbolic link to it) is recognised as one repository: a writer that
+/// locked its stanza through the first name would otherwise wait for itself on the
+/// second. Local paths are resolved (or made absolute and tidied when they do not
+/// exist yet); object-storage URLs lose their trailing slashes.
+pub fn location_key(location: &str) -> String {
+    match local_dir(location.trim()) {
+        Some(dir) => {
+            let path = Path::new(dir);
+            let resolved = std::fs::canonicalize(path)
+                .or_else(|_| std::path::absolute(path))
+                .unwrap_or_else(|_| path.to_path_buf());
+            let tidy: std::path::PathBuf = resolved.components().collect();
+            format!("file://{}", tidy.display())
+        }
+        None => location.trim().trim_end_matches('/').to_string(),
+    }
+}
+
 fn is_empty_dir(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
@@ -208,6 +227,59 @@ mod tests {
                 .unwrap()
                 .contains("group_readable")
         );
+    }
+
+    /// Issue 22, item 15: whatever opened it, no write creates the repository's
+    /// missing parents (an unmounted disk); the repository directory itself, under an
+    /// existing parent, is still made by the first write as before.
+    #[test]
+    fn no_write_creates_the_parents_of_the_repository() {
+        let tmp = tempfile::tempdir().unwrap();
+        let unmounted = tmp.path().join("mnt/backup/pra");
+        let repo = Repository::open(unmounted.to_str().unwrap()).unwrap();
+        let now = crate::time::now();
+        let e = repo.new_backup("app", now).unwrap_err().to_string();
+        assert!(
+            e.contains("parent directory") && e.contains("mnt/backup"),
+            "{e}"
+        );
+        let e = repo.lock_stanza("app", "pra-backup", std::time::Duration::ZERO);
+        assert!(e.is_err());
+        assert!(repo.init().is_err());
+        assert!(!tmp.path().join("mnt").exists(), "no parent created");
+
+        let fresh = Repository::open(tmp.path().join("pra").to_str().unwrap()).unwrap();
+        fresh.new_backup("app", now).unwrap();
+        assert!(tmp.path().join("pra/app/backup").is_dir());
+    }
+
+    /// Issue 22, item 15: the spellings of one repository have one key.
+    #[test]
+    fn one_repository_spelled_several_ways_has_one_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("r");
+        std::fs::create_dir(&dir).unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&dir, &link).unwrap();
+        let d = dir.to_str().unwrap();
+        let key = location_key(d);
+        for same in [
+            format!("file://{d}/"),
+            format!("{d}/."),
+            format!("{d}//"),
+            link.to_str().unwrap().to_string(),
+        ] {
+            assert_eq!(location_key(&same), key, "{same}");
+        }
+        assert_ne!(
+            location_key(tmp.path().join("other").to_str().unwrap()),
+            key
+        );
+        let missing = tmp.path().join("later");
+        let m = missing.to_str().unwrap();
+        assert_eq!(location_key(&format!("file://{m}/")), location_key(m));
+        assert_eq!(location_key("s3://b/p/"), location_key("s3://b/p"));
+        assert_ne!(location_key("s3://b/p"), location_key("s3://b/q"));
     }
 
     use crate::exit::ExitStatus;

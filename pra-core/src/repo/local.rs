@@ -48,8 +48,23 @@ impl LocalStorage {
         }
     }
 
-    /// Creates `dir` and its missing parents, private or group-readable.
+    /// Creates `dir` and its missing parents, private or group-readable, but never the
+    /// parents of the repository itself: a missing one is a backup disk not mounted,
+    /// and creating it would fill the root filesystem (issue 22, item 15).
     fn make_dir(&self, dir: &Path) -> io::Result<()> {
+        if !self.root.exists() {
+            let parent = self.root.parent().filter(|p| !p.as_os_str().is_empty());
+            if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "the repository's parent directory {} does not exist (a disk not \
+                         mounted?); pra never creates it",
+                        parent.display()
+                    ),
+                ));
+            }
+        }
         if self.group_readable {
             crate::fs::create_dir_with_mode(dir, 0o750)
         } else {

@@ -5,9 +5,12 @@
 //! <repo>/<stanza>/backup/<id>/manifest.json  written last, atomically: present = complete
 //! <repo>/<stanza>/backup/<id>/<data files>   dump.pgc.zst, globals.sql.zst, …
 //! <repo>/<stanza>/backup/<id>/verify.json    verdicts of this backup, one per level
-//! <repo>/<stanza>/lock/stanza.lock           one writer per stanza (flock)
+//! <repo>/<stanza>/lease                      one writer per stanza (flock; a lease object on object storage)
 //! <repo>/<stanza>/lock/<id>.lock             readers of a backup hold it shared
 //! ```
+//!
+//! Versions before the lease kept the writer lock at `<stanza>/lock/stanza.lock`; a
+//! writer also takes that one when it exists ([`LEGACY_STANZA_LOCK`]).
 //!
 //! [`Repository`] speaks in stanzas, backups, manifests and locks; the bytes go
 //! through a [`Storage`] backend ([`LocalStorage`] for paths and `file://`).
@@ -18,6 +21,8 @@ mod error;
 pub mod id;
 #[cfg(feature = "object-store")]
 pub mod lease;
+#[cfg(feature = "object-store")]
+mod listings;
 pub mod local;
 #[cfg(feature = "object-store")]
 pub mod object;
@@ -25,7 +30,7 @@ pub mod object;
 mod object_stream;
 pub mod storage;
 
-pub use create::INIT_FLAG;
+pub use create::{location_key, INIT_FLAG};
 pub use error::RepoError;
 pub use id::{backup_id_for, is_valid_backup_id, validate_stanza};
 pub use local::LocalStorage;
@@ -86,6 +91,31 @@ impl std::fmt::Debug for Repository {
 
 fn backup_key(stanza: &str, id: &str) -> String {
     format!("{stanza}/backup/{id}")
+}
+
+/// The key of a file of a backup; a name that is not a plain name inside the
+/// backup ([`crate::manifest::check_file_name`]) never becomes one.
+fn file_key(stanza: &str, id: &str, name: &str) -> Result<String, RepoError> {
+    crate::manifest::check_file_name(name).map_err(RepoError::InvalidName)?;
+    Ok(format!("{}/{name}", backup_key(stanza, id)))
+}
+
+/// A reader of a listed file: bounded, and interrupted by a signal.
+struct Bounded {
+    inner: std::io::Take<Box<dyn Read + Send>>,
+}
+
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Once the cleanup hooks ran (before, the main flow must not unwind: it would
+        // unregister them). Not `ErrorKind::Interrupted`: std's copy loops retry it.
+        if crate::signals::cleaned_up() {
+            if let Err(e) = crate::signals::check() {
+                return Err(std::io::Error::other(e.to_string()));
+            }
+        }
+        self.inner.read(buf)
+    }
 }
 
 impl Repository {
@@ -330,8 +360,7 @@ impl Repository {
         id: &str,
         name: &str,
     ) -> Result<Box<dyn StagedFile>, RepoError> {
-        self.storage
-            .create(&format!("{}/{name}", backup_key(stanza, id)))
+        self.storage.create(&file_key(stanza, id, name)?)
     }
 
     /// Opens a file of a backup for reading.
@@ -341,14 +370,27 @@ impl Repository {
         id: &str,
         name: &str,
     ) -> Result<Box<dyn Read + Send>, RepoError> {
-        self.storage
-            .open(&format!("{}/{name}", backup_key(stanza, id)))
+        self.storage.open(&file_key(stanza, id, name)?)
+    }
+
+    /// Opens a file a manifest lists, for reading at most one byte more than its
+    /// recorded stored size (so a longer file is caught as a size mismatch, never
+    /// read on and on), and failing once SIGINT or SIGTERM arrived: the long loops
+    /// that read backups stay bounded and interruptible.
+    pub fn open_listed(
+        &self,
+        manifest: &Manifest,
+        file: &crate::manifest::ManifestFile,
+    ) -> Result<Box<dyn Read + Send>, RepoError> {
+        let inner = self.open_file(&manifest.stanza, &manifest.id, &file.name)?;
+        Ok(Box::new(Bounded {
+            inner: inner.take(file.stored_bytes.saturating_add(1)),
+        }))
     }
 
     /// Size of a file of a backup, `None` when missing.
     pub fn file_size(&self, stanza: &str, id: &str, name: &str) -> Result<Option<u64>, RepoError> {
-        self.storage
-            .size(&format!("{}/{name}", backup_key(stanza, id)))
+        self.storage.size(&file_key(stanza, id, name)?)
     }
 
     /// The files present in a backup directory (temporary files excluded).
@@ -384,20 +426,30 @@ impl Repository {
     ) -> Result<Box<dyn LockGuard>, RepoError> {
         validate_stanza(stanza)?;
         self.init()?;
-        self.storage
-            .lock(
-                &format!("{stanza}/lock/stanza.lock"),
-                &LockHolder::this_process(tool),
-                LockMode::Exclusive,
-                wait,
-            )
-            .map_err(|e| match e {
-                RepoError::Locked { holder, .. } => RepoError::Locked {
-                    what: format!("stanza {stanza:?}"),
-                    holder,
-                },
-                other => other,
-            })
+        let deadline = std::time::Instant::now() + wait;
+        let holder = LockHolder::this_process(tool);
+        let take = |key: &str, wait: Duration| {
+            self.storage
+                .lock(key, &holder, LockMode::Exclusive, wait)
+                .map_err(|e| match e {
+                    RepoError::Locked { holder, .. } => RepoError::Locked {
+                        what: format!("stanza {stanza:?}"),
+                        holder,
+                    },
+                    other => other,
+                })
+        };
+        let lease = take(&stanza_lease_key(stanza), wait)?;
+        // An older pra still running during an upgrade only knows the legacy key:
+        // a repository that has it is locked there too (new writers take the lease
+        // first, so two of them never wait for each other on it).
+        let legacy = format!("{stanza}/{LEGACY_STANZA_LOCK}");
+        if self.storage.size(&legacy)?.is_none() {
+            return Ok(lease);
+        }
+        let rest = deadline.saturating_duration_since(std::time::Instant::now());
+        let old = take(&legacy, rest)?;
+        Ok(Box::new(BothLocks(lease, old)))
     }
 
     /// Takes a lock on one backup: shared for readers (verify, restore), exclusive
@@ -425,6 +477,23 @@ impl Repository {
             })
     }
 }
+
+/// The key of a stanza's writer lease (DESIGN.md, "Repository").
+pub fn stanza_lease_key(stanza: &str) -> String {
+    format!("{stanza}/lease")
+}
+
+/// Where the stanza's writer lock was before leases, under `<stanza>/`: still
+/// honoured when it exists.
+pub const LEGACY_STANZA_LOCK: &str = "lock/stanza.lock";
+
+/// The lease and the legacy lock, released together (held, never read).
+struct BothLocks(
+    #[allow(dead_code)] Box<dyn LockGuard>,
+    #[allow(dead_code)] Box<dyn LockGuard>,
+);
+
+impl LockGuard for BothLocks {}
 
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,7 @@
 //! scrubbed of them. Locks are leases ([`super::lease`]).
 
 use super::lease;
+use super::listings::{Listed, Listings};
 use super::object_stream::{ObjectReader, ObjectStaged};
 use super::storage::{
     Capabilities, FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage,
@@ -35,6 +36,8 @@ pub struct ObjectStorage {
     prefix: String,
     /// The URL as given, for people (it holds no secret: credentials never go in it).
     url: String,
+    /// This run's listings, shared by the clones (staged files).
+    listings: Arc<Listings>,
 }
 
 impl std::fmt::Debug for ObjectStorage {
@@ -187,6 +190,7 @@ impl ObjectStorage {
             rt: Arc::new(rt),
             prefix,
             url: url.trim_end_matches('/').to_string(),
+            listings: Arc::default(),
         })
     }
 
@@ -222,35 +226,71 @@ impl ObjectStorage {
     /// Writes a whole object, replacing any (leases renew this way).
     pub(super) fn put(&self, key: &str, bytes: &[u8]) -> Result<(), RepoError> {
         let payload = PutPayload::from(bytes.to_vec());
+        self.listings.forget();
         self.block_on(self.store.put(&self.path(key), payload))
             .map(drop)
             .map_err(|e| self.failure(key, e))
     }
 
+    /// Forgets this run's listings: the run changed the store.
+    pub(super) fn changed(&self) {
+        self.listings.forget();
+    }
+
+    /// How many listings this storage (and its clones) requested from the store:
+    /// what the listing cache saves is measured by it.
+    pub fn list_requests(&self) -> u64 {
+        self.listings.requests()
+    }
+
     /// The objects under `prefix/` at any depth, with their size and time.
     fn list_all(&self, prefix: &str) -> Result<Vec<object_store::ObjectMeta>, RepoError> {
+        Ok(self
+            .listings
+            .get(prefix, true, || self.request_all(prefix))?
+            .objects)
+    }
+
+    /// A deep listing from the store (all pages).
+    fn request_all(&self, prefix: &str) -> Result<Listed, RepoError> {
         let path = self.path(prefix);
         self.block_on(async {
-            let mut out = Vec::new();
+            let mut objects = Vec::new();
             let mut s = self.store.list(Some(&path));
             while let Some(item) = s.next().await {
-                out.push(item.map_err(|e| self.failure(prefix, e))?);
+                objects.push(item.map_err(|e| self.failure(prefix, e))?);
             }
-            Ok(out)
+            Ok(Listed {
+                objects,
+                dirs: Vec::new(),
+            })
         })
     }
 
-    fn list_level(&self, prefix: &str) -> Result<object_store::ListResult, RepoError> {
+    /// A one-level listing from the store.
+    fn request_level(&self, prefix: &str) -> Result<Listed, RepoError> {
         let path = self.path(prefix);
         let at = (!path.as_ref().is_empty()).then_some(&path);
-        self.block_on(self.store.list_with_delimiter(at))
-            .map_err(|e| self.failure(prefix, e))
+        let got = self
+            .block_on(self.store.list_with_delimiter(at))
+            .map_err(|e| self.failure(prefix, e))?;
+        Ok(Listed {
+            objects: got.objects,
+            dirs: got.common_prefixes,
+        })
     }
 
-    /// The objects directly under `prefix` whose names start with `start` (leases).
+    fn list_level(&self, prefix: &str) -> Result<Listed, RepoError> {
+        self.listings
+            .get(prefix, false, || self.request_level(prefix))
+    }
+
+    /// The objects directly under `prefix`, listed live: leases of other processes
+    /// come and go while this one waits.
     pub(super) fn list_names(&self, prefix: &str) -> Result<Vec<String>, RepoError> {
         Ok(self
-            .list_level(prefix)?
+            .listings
+            .fresh(|| self.request_level(prefix))?
             .objects
             .iter()
             .filter_map(|o| o.location.filename().map(str::to_string))
@@ -278,6 +318,7 @@ impl Storage for ObjectStorage {
     fn put_if_absent(&self, key: &str, bytes: &[u8]) -> Result<bool, RepoError> {
         let opts = PutOptions::from(PutMode::Create);
         let payload = PutPayload::from(bytes.to_vec());
+        self.listings.forget();
         match self.block_on(self.store.put_opts(&self.path(key), payload, opts)) {
             Ok(_) => Ok(true),
             Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
@@ -339,7 +380,7 @@ impl Storage for ObjectStorage {
     fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, RepoError> {
         let mut out: Vec<String> = self
             .list_level(prefix)?
-            .common_prefixes
+            .dirs
             .iter()
             .filter_map(|p| p.filename().map(str::to_string))
             .filter(|n| visible(n))
@@ -384,13 +425,20 @@ impl Storage for ObjectStorage {
     }
 
     fn create_dir_exclusive(&self, key: &str) -> Result<bool, RepoError> {
-        if !self.list_all(key)?.is_empty() {
+        // Live: another run may have taken the id since this one listed.
+        if !self
+            .listings
+            .fresh(|| self.request_all(key))?
+            .objects
+            .is_empty()
+        {
             return Ok(false);
         }
         self.put_if_absent(&format!("{key}/.reserved"), b"")
     }
 
     fn delete(&self, key: &str) -> Result<(), RepoError> {
+        self.listings.forget();
         match self.block_on(self.store.delete(&self.path(key))) {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.error(key, e)),
@@ -399,7 +447,9 @@ impl Storage for ObjectStorage {
 
     fn delete_prefix(&self, prefix: &str) -> Result<u64, RepoError> {
         let mut freed = 0;
-        for meta in self.list_all(prefix)? {
+        let objects = self.listings.fresh(|| self.request_all(prefix))?.objects;
+        self.listings.forget();
+        for meta in objects {
             match self.block_on(self.store.delete(&meta.location)) {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => freed += meta.size,
                 Err(e) => return Err(self.error(prefix, e)),

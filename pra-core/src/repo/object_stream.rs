@@ -77,6 +77,7 @@ impl Write for ObjectStaged {
 impl StagedFile for ObjectStaged {
     fn commit(mut self: Box<Self>) -> Result<u64, RepoError> {
         let key = self.key.clone();
+        self.storage.changed();
         match self.upload.take() {
             Some(upload) => {
                 let path = self.storage.path(&key);

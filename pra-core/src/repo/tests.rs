@@ -195,6 +195,46 @@ fn stanza_lock_held_by_one_process_is_refused_to_another_naming_the_holder() {
 }
 
 #[test]
+fn the_writer_lease_is_at_the_designed_key_and_an_older_versions_lock_is_honoured() {
+    let (_dir, r) = repo();
+    let guard = r.lock_stanza("app", "pra-backup", Duration::ZERO).unwrap();
+    assert!(
+        r.storage().size("app/lease").unwrap().is_some(),
+        "<stanza>/lease"
+    );
+    assert_eq!(r.storage().size("app/lock/stanza.lock").unwrap(), None);
+    drop(guard);
+    // An older pra, still running during an upgrade, holds the legacy lock.
+    let old = LockHolder::this_process("pra-backup-0.1");
+    let take_legacy = || {
+        r.storage().lock(
+            "app/lock/stanza.lock",
+            &old,
+            LockMode::Exclusive,
+            Duration::ZERO,
+        )
+    };
+    let legacy = take_legacy().unwrap();
+    let e = r
+        .lock_stanza("app", "pra-rotate", Duration::from_millis(300))
+        .err()
+        .unwrap();
+    assert!(matches!(e, RepoError::Locked { .. }), "{e}");
+    assert!(
+        e.to_string().contains("pra-backup-0.1"),
+        "holder named: {e}"
+    );
+    drop(legacy);
+    let both = r.lock_stanza("app", "pra-rotate", Duration::ZERO).unwrap();
+    let e = take_legacy().err().unwrap();
+    assert!(
+        e.to_string().contains("pra-rotate"),
+        "legacy lock taken too: {e}"
+    );
+    drop(both);
+}
+
+#[test]
 fn shared_backup_locks_block_an_exclusive_one() {
     let (_dir, r) = repo();
     let id = r.new_backup("app", crate::time::now()).unwrap();

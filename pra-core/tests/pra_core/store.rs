@@ -41,3 +41,59 @@ fn azure_driver_passes_the_suite() {
     store_suite::run_all(&st);
     store_suite::leases_expire(&st);
 }
+
+/// Issue 15: rotate and status list a stanza's backups more than once per run; on a
+/// bucket of 2 000 backups each listing is several paginated requests. Within one
+/// run the listings are made once, and made again once the run changed the store.
+#[test]
+fn s3_listings_of_2000_backups_are_made_once_per_run() {
+    use pra_core::repo::Repository;
+    let server = S3Server::start();
+    let st = server.storage("many");
+    let repo = Repository::with_storage(Box::new(st.clone())).unwrap();
+    repo.init().unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
+    let ids: Vec<String> = (0..2000)
+        .map(|i| {
+            (start + chrono::Duration::hours(i))
+                .format("%Y%m%dT%H%M%SZ")
+                .to_string()
+        })
+        .collect();
+    std::thread::scope(|s| {
+        for part in ids.chunks(500) {
+            let st = st.clone();
+            s.spawn(move || {
+                for id in part {
+                    st.write(&format!("app/backup/{id}/manifest.json"), b"{}")
+                        .unwrap();
+                }
+            });
+        }
+    });
+
+    let before = st.list_requests();
+    let t = std::time::Instant::now();
+    let first = repo.backups("app").unwrap();
+    let cold = t.elapsed();
+    assert_eq!(first.len(), 2000);
+    assert!(first.iter().all(|b| b.complete));
+    let listed = st.list_requests() - before;
+    assert!(listed <= 2, "{listed} listings for one stanza");
+    let t = std::time::Instant::now();
+    assert_eq!(repo.backups("app").unwrap().len(), 2000);
+    assert_eq!(repo.stanzas().unwrap(), vec!["app".to_string()]);
+    let warm = t.elapsed();
+    assert_eq!(
+        st.list_requests() - before,
+        listed + 2,
+        "the second listing of the backups came from the cache"
+    );
+    eprintln!("2000 backups: first listing {cold:?}, again (cached) {warm:?}");
+
+    // A change made by the run is seen by its next listing.
+    repo.delete_backup("app", &ids[0]).unwrap();
+    let after = repo.backups("app").unwrap();
+    assert_eq!(after.len(), 1999);
+    assert!(after.iter().all(|b| b.id != ids[0]));
+}

@@ -32,6 +32,9 @@ pub struct Telegram {
 /// One sink per `--telegram-chat-id`, when a token is configured.
 pub fn from_args(args: &Args) -> Result<Vec<Sink>, Error> {
     let token = read_token(args)?;
+    if let Some(t) = &token {
+        pra_core::secrets::register(t, pra_core::redact::MASK);
+    }
     let chats = &args.telegram_chat_ids;
     let token = match (token, chats.is_empty()) {
         (None, true) => return Ok(Vec::new()),

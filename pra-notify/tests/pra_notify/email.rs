@@ -129,4 +129,36 @@ fn sendmail_gets_the_message_on_stdin_with_dash_t() {
     assert!(mail.contains("checksum mismatch"), "{mail}");
     let args = std::fs::read_to_string(dir.path().join("mail.txt.args")).unwrap();
     assert_eq!(args.trim(), "-t -i");
+    // PRA_SMTP of an environment file neither overrides --sendmail nor makes a run
+    // without recipients a usage error (docs/ALERTING.md's blocks with pra.env loaded);
+    // both ways on the command line are.
+    std::fs::remove_file(&out).unwrap();
+    tool(BIN)
+        .env("PRA_SMTP", "smtp://127.0.0.1:1")
+        .args(["--email-to", "dba@example.com", "--sendmail"])
+        .arg("--sendmail-command")
+        .arg(&script)
+        .stdin(input())
+        .run()
+        .success();
+    assert!(
+        out.exists(),
+        "sendmail, not the SMTP server of the environment"
+    );
+    let hook = pra_testkit::HttpServer::always(200);
+    tool(BIN)
+        .env("PRA_SMTP", "smtp://127.0.0.1:1")
+        .arg("--webhook")
+        .arg(hook.url("/hook"))
+        .stdin(input())
+        .run()
+        .success();
+    assert_eq!(hook.hits(), 1);
+    tool(BIN)
+        .args(["--email-to", "dba@example.com", "--sendmail"])
+        .args(["--smtp", "smtp://127.0.0.1:1"])
+        .stdin(input())
+        .run()
+        .code_is(2)
+        .stderr_contains("choose one");
 }

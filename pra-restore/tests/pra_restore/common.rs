@@ -107,7 +107,12 @@ pub fn backup(c: &PgCluster, repo_dir: &Path, db: &str, stanza: &str, codec: Cod
         FileRole::Dump,
         codec,
         "pg_dump",
-        &["--format=custom", "--compress=0", "-d", db],
+        &[
+            "--format=custom",
+            "--compress=0",
+            "-d",
+            &pra_core::conn::conninfo::dbname_conninfo(db),
+        ],
     );
     let globals = store_output(
         c,

@@ -12,7 +12,13 @@ use pra_core::event::{Event, Kind, Status};
 use pra_testkit::{database_digest, free_port, tool, HttpServer, PgCluster, ToolRun};
 use std::path::Path;
 
-fn restore(c: &PgCluster, repo: &Path, stanza: &str, target: &str, extra: &[&str]) -> ToolRun {
+pub(crate) fn restore(
+    c: &PgCluster,
+    repo: &Path,
+    stanza: &str,
+    target: &str,
+    extra: &[&str],
+) -> ToolRun {
     tool(PRA_RESTORE)
         .args([
             "--repo",

@@ -16,7 +16,8 @@
 
 use pra_core::codec::frames::{is_framed, HEADER_LEN};
 use pra_core::codec::{hex, read_full, Codec, Digest, FrameDecoder};
-use pra_core::fetch::{check_present, compare_raw, compare_stored, FetchError};
+use pra_core::crypt::{StoredTap, Unsealed};
+use pra_core::fetch::{check_present, check_stored, compare_raw, compare_stored, FetchError};
 use pra_core::manifest::{Manifest, ManifestFile};
 use pra_core::repo::Repository;
 use sha2::{Digest as _, Sha256};
@@ -293,7 +294,21 @@ pub fn check_file(
     pg_bindir: Option<&Path>,
 ) -> Result<FileDigests, FetchError> {
     check_present(repo, manifest, file)?;
-    let source = repo.open_file(&manifest.stanza, &manifest.id, &file.name)?;
+    if let (Some(enc), None) = (&file.encryption, pra_core::crypt::installed()) {
+        // Without a key the stored side is still checkable: a damaged file is a verdict.
+        check_stored(repo, manifest, file)?;
+        return Err(FetchError::Key(pra_core::crypt::missing_identity(
+            &format!("{} (stored sha256 intact)", file.name),
+            enc,
+        )));
+    }
+    let source = repo.open_listed(manifest, file)?;
+    // An encrypted file is decrypted in front of the decoder; its stored sha256 is
+    // the tap's, taken on the ciphertext.
+    let Unsealed {
+        reader: source,
+        tap,
+    } = pra_core::crypt::unseal(file, source)?;
     let mut toc = if list_toc {
         // Not the backup's fault: no verdict (see verify.rs), rather than a failure.
         Some(spawn_toc_reader(pg_bindir).map_err(|e| FetchError::Sink {
@@ -311,7 +326,8 @@ pub fn check_file(
                 .map_err(|e| corrupt(file, format!("cannot start decoding: {e}")))?;
             let tee = toc.as_mut().and_then(|t| t.child.stdin.take());
             let (raw, decoded, stored) = check_framed(frames, tee);
-            let stored = stored.map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
+            let stored =
+                stored_side(tap, stored).map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
             return conclude(file, stored, raw, decoded, toc)
                 .and_then(|d| compare_toc(manifest, file, d));
         }
@@ -346,9 +362,19 @@ pub fn check_file(
         .map_err(|_| corrupt(file, "the raw hashing thread failed"))?;
     let stored = reader
         .join()
-        .map_err(|_| corrupt(file, "the reading thread failed"))?
-        .map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
+        .map_err(|_| corrupt(file, "the reading thread failed"))?;
+    let stored =
+        stored_side(tap, stored).map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
     conclude(file, stored, raw, decode_result, toc).and_then(|d| compare_toc(manifest, file, d))
+}
+
+/// The stored digest: for an encrypted file the tap's (on the ciphertext, read to the
+/// end even when decryption failed), else what the reader measured.
+fn stored_side(tap: Option<StoredTap>, measured: io::Result<Digest>) -> io::Result<Digest> {
+    match tap {
+        Some(tap) => tap.finish(),
+        None => measured,
+    }
 }
 
 /// An empty table of contents is what an empty database dumps (a stock server's

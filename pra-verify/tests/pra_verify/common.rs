@@ -30,6 +30,11 @@ pub fn sibling_bin(name: &str) -> PathBuf {
 
 /// Takes a backup of `db` with pra-backup; returns the run (its stdout is the `backup` event).
 pub fn take_backup(c: &PgCluster, repo: &Path, db: &str) -> ToolRun {
+    take_backup_with(c, repo, db, &[])
+}
+
+/// [`take_backup`] with more pra-backup flags (`--count-rows none`, …).
+pub fn take_backup_with(c: &PgCluster, repo: &Path, db: &str, extra: &[&str]) -> ToolRun {
     let run = tool(backup_bin().to_str().unwrap())
         .envs(c.env())
         .env("PRA_PG_BINDIR", c.bindir())
@@ -37,6 +42,7 @@ pub fn take_backup(c: &PgCluster, repo: &Path, db: &str) -> ToolRun {
         .arg("--repo")
         .arg(repo)
         .args(["-d", db])
+        .args(extra)
         .run();
     run.success();
     run

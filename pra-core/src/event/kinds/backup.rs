@@ -65,6 +65,10 @@ pub struct BackupFields {
     /// Compression codec of the stored files (`zstd`, `gzip`, `none`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codec: Option<String>,
+    /// Fingerprints of the keys the stored files are encrypted to (age; `passphrase`
+    /// for passphrase mode); absent when not encrypted. Never a key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub encrypted_to: Vec<String>,
     /// What deserves attention in a backup that succeeded (status `warn`), e.g. globals
     /// taken without role passwords.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -16,6 +16,7 @@ mod report;
 mod restore;
 mod rotate;
 mod verify;
+mod wal;
 
 pub use backup::{BackupFields, FileSummary};
 pub use check::{AvailabilityFields, CheckFields, StatusFields};
@@ -30,3 +31,4 @@ pub use report::{
 pub use restore::{RestoreCheck, RestoreFields};
 pub use rotate::{FailedDelete, KeptBackup, RotateFields};
 pub use verify::VerifyFields;
+pub use wal::WalFields;

@@ -68,6 +68,10 @@ pub struct RotateFields {
     /// Backups whose delete failed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<FailedDelete>,
+    /// Archived WAL files deleted (or, in a dry run, to be deleted) because no kept
+    /// physical backup needs them (older than every kept backup's start).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wal_deleted: Vec<String>,
     /// Bytes freed in the repository (in a dry run: bytes a real run would free).
     #[serde(default)]
     pub freed_bytes: u64,

@@ -42,12 +42,17 @@ pub struct VerifyFields {
     /// Restore level: the scratch database used (dropped afterwards).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scratch_database: Option<String>,
-    /// Restore level: tables whose row count was compared.
+    /// Restore level: tables found in the scratch database, their row counts compared
+    /// with the manifest's (except `tables_not_compared`).
     #[serde(default)]
     pub tables_checked: u64,
     /// Restore level: rows counted in the scratch database.
     #[serde(default)]
     pub rows_checked: u64,
+    /// Restore level: tables whose rows were not compared because the manifest has
+    /// no count for them (`pra-backup --count-rows none` or `critical`): status `warn`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tables_not_compared: u64,
     /// Restore level: `--check-sql` assertions that held.
     #[serde(default)]
     pub assertions_passed: u64,
@@ -57,4 +62,16 @@ pub struct VerifyFields {
     /// Scratch databases of earlier, killed runs that this run dropped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leftovers_dropped: Vec<String>,
+    /// Why the verdict could not be recorded in `verify.json` (a full or read-only
+    /// repository): the event is an `error` whatever the verification found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict_error: Option<String>,
+    /// Why the backup was not verified though it was listed: deleted by retention
+    /// since (status `ok`, no `level`, no verdict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -1,0 +1,148 @@
+//! The flags of pra-wal (clap derive); the help text is the man page.
+
+use pra_core::cli::RepoArgs;
+use pra_core::event::OutputFormat;
+use std::path::PathBuf;
+
+/// archive_command and restore_command for PostgreSQL WAL.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "pra-wal",
+    version,
+    about = "archive_command and restore_command for PostgreSQL WAL, through a pra repository",
+    long_about = "archive_command and restore_command for PostgreSQL WAL, through a pra \
+        repository: the continuous half of physical backups and point-in-time recovery \
+        (docs/PHYSICAL.md).\n\n\
+        `pra-wal push PATH` (archive_command, %p) compresses (zstd) and checksums (sha256) \
+        a WAL segment, .history, .backup or .partial file into \
+        <repo>/<stanza>/wal/<timeline>/<name>.zst, atomically. Pushing a name again with \
+        identical content succeeds; with different content it fails and never overwrites. \
+        With several --repo values the file is written to each.\n\n\
+        `pra-wal fetch NAME DEST` (restore_command, %f %p) reads, verifies and decodes an \
+        archived file into DEST. A name that is not archived exits 1, which PostgreSQL \
+        reads as \"not available\" (the normal end of archive recovery); any other \
+        problem exits 3 with the reason on stderr.\n\n\
+        Both take --repo REPO (PRA_REPO; several, comma-separated: push writes each, fetch \
+        reads the first that has the file), --stanza NAME (PRA_STANZA, required) and \
+        --events FILE (PRA_WAL_EVENTS). PostgreSQL owns the tool's stdout and stderr (the \
+        server log): `wal` events (pra.v1) are appended to --events FILE, errors go to \
+        stderr.",
+    after_help = "Examples (postgresql.conf; the server runs them as its OS user, e.g. postgres, \
+        who must own the repository):\n  \
+        archive_mode = on\n  \
+        archive_command = 'pra-wal push --repo /var/lib/pra/repo --stanza main --events /var/log/pra/wal.jsonl %p'\n  \
+        restore_command = 'pra-wal fetch --repo /var/lib/pra/repo --stanza main %f %p'\n\n\
+        By hand:\n  \
+        pra-wal push --repo /var/lib/pra/repo --stanza main /var/lib/postgresql/17/main/pg_wal/000000010000000000000003\n  \
+        pra-wal fetch --repo /var/lib/pra/repo --stanza main 000000010000000000000003 /tmp/seg\n\n\
+        Exit codes: 0 pushed or fetched, 1 fetch: not archived, 2 bad flag or WAL file name, \
+        3 any other failure (repository, I/O, damaged archive, different content already \
+        archived)."
+)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// More log detail on stderr (-v info, -vv debug). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Archive one WAL file (archive_command = 'pra-wal push … %p').
+    Push(PushArgs),
+    /// Restore one archived WAL file (restore_command = 'pra-wal fetch … %f %p').
+    Fetch(FetchArgs),
+}
+
+/// Where WAL goes and where events go: the same for push and fetch.
+#[derive(Debug, Clone, clap::Args)]
+#[command(mut_arg("stanza", |a| a
+    .required(true)
+    .help("Stanza: the name the cluster's backups and WAL are kept under.")))]
+pub struct Common {
+    /// Repository and stanza.
+    #[command(flatten)]
+    pub repo: RepoArgs,
+
+    /// Append a `wal` event (pra.v1 JSON line) per file to FILE; stdout belongs to
+    /// PostgreSQL.
+    #[arg(long, env = "PRA_WAL_EVENTS", value_name = "FILE")]
+    pub events: Option<PathBuf>,
+}
+
+/// `pra-wal push`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PushArgs {
+    /// Repository, stanza, events.
+    #[command(flatten)]
+    pub common: Common,
+
+    /// The WAL file to archive (%p: its path, relative to the data directory).
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+}
+
+/// `pra-wal fetch`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FetchArgs {
+    /// Repository, stanza, events.
+    #[command(flatten)]
+    pub common: Common,
+
+    /// The WAL file name to restore (%f).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Where to write it (%p).
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+}
+
+impl Args {
+    /// Failures are reported as JSON lines when at all on stdout; events go to --events.
+    pub fn format(&self) -> OutputFormat {
+        OutputFormat::Json
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn flags_parse_as_archive_and_restore_commands_write_them() {
+        Args::command().debug_assert();
+        let a = Args::try_parse_from([
+            "pra-wal",
+            "push",
+            "--repo",
+            "/r",
+            "--stanza",
+            "main",
+            "pg_wal/000000010000000000000001",
+        ])
+        .unwrap();
+        assert!(matches!(a.command, Command::Push(ref p) if p.common.repo.repos == ["/r"]));
+        let a = Args::try_parse_from([
+            "pra-wal",
+            "fetch",
+            "--repo",
+            "/r",
+            "--stanza",
+            "main",
+            "00000002.history",
+            "pg_wal/RECOVERYHISTORY",
+        ])
+        .unwrap();
+        assert!(matches!(a.command, Command::Fetch(ref f) if f.name == "00000002.history"));
+    }
+}

@@ -1,0 +1,268 @@
+//! pra-wal: `push` (archive_command) and `fetch` (restore_command) of WAL files through
+//! the WAL archive of pra-core ([`pra_core::wal`]), on every repository kind.
+//!
+//! PostgreSQL owns stdout and stderr: events are appended to `--events FILE`, failures
+//! are one line on stderr (the server log). The exit codes are the ones PostgreSQL
+//! reads: 1 only for "not archived", so that a damaged archive or an unreachable
+//! repository (3) is never mistaken for the end of the WAL.
+
+mod cli;
+
+pub use cli::{Args, Command, Common, FetchArgs, PushArgs};
+
+use pra_core::error_class::ErrorClass;
+use pra_core::event::kinds::WalFields;
+use pra_core::event::{Event, EventWriter, Kind, OutputFormat, Status};
+use pra_core::exit::{Exit, ExitStatus};
+use pra_core::repo::{RepoError, Repository};
+use pra_core::wal::{self, WalError};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The tool's name in events and on stderr.
+pub const TOOL: &str = "pra-wal";
+
+/// Errors of pra-wal.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The archive refused or failed.
+    #[error(transparent)]
+    Wal(#[from] WalError),
+    /// The WAL file to push cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The fetched file cannot be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The destination.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// `--events FILE` cannot be appended to.
+    #[error("cannot append to the events file {path}: {source}")]
+    Events {
+        /// The events file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+impl From<RepoError> for Error {
+    fn from(e: RepoError) -> Self {
+        Error::Wal(WalError::Repo(e))
+    }
+}
+
+/// A failure of the run, once its `error` event went to `--events` (never stdout).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Failure(pub Error);
+
+impl ExitStatus for Failure {
+    fn class(&self) -> ErrorClass {
+        match &self.0 {
+            Error::Wal(e) => e.class(),
+            Error::Read { .. } | Error::Write { .. } | Error::Events { .. } => ErrorClass::Io,
+        }
+    }
+
+    fn reported(&self) -> bool {
+        true
+    }
+
+    /// PostgreSQL reads any exit but 0 as "not available": 1 is kept for a file that
+    /// is not archived, every other failure exits 3 (2 for bad flags and names).
+    fn exit(&self) -> Exit {
+        match self.class().exit(None) {
+            Exit::Usage => Exit::Usage,
+            _ => Exit::Runtime,
+        }
+    }
+}
+
+/// Runs pra-wal; `Exit::Problem` (1) means a fetched file is not archived.
+pub fn run(args: Args) -> Result<Exit, Failure> {
+    pra_core::cli::init_logging(TOOL, args.verbose, args.quiet);
+    let started = Instant::now();
+    let (common, op, name) = match &args.command {
+        Command::Push(p) => (&p.common, "push", file_name(&p.path)),
+        Command::Fetch(f) => (&f.common, "fetch", f.name.clone()),
+    };
+    let mut fields = WalFields {
+        op: op.to_string(),
+        name: name.clone(),
+        ..WalFields::default()
+    };
+    let stanza = common.repo.stanza.clone().unwrap_or_default();
+    let result = match &args.command {
+        Command::Push(p) => push(common, &stanza, &p.path, &name, &mut fields),
+        Command::Fetch(f) => fetch(common, &stanza, &name, &f.dest, &mut fields),
+    };
+    fields.duration_s = started.elapsed().as_secs_f64();
+    let (message, outcome) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            let failure = Failure(e);
+            let event = Event::error(TOOL, Kind::Wal, failure.class(), failure.to_string())
+                .with_stanza(&stanza)
+                .with_fields(&fields);
+            if let Err(e) = append_event(common.events.as_deref(), &event) {
+                eprintln!("{TOOL}: error: {e}");
+            }
+            return Err(failure);
+        }
+    };
+    log::info!("{message}");
+    let event = Event::new(TOOL, Kind::Wal, Status::Ok, message)
+        .with_stanza(&stanza)
+        .with_fields(&fields);
+    append_event(common.events.as_deref(), &event).map_err(Failure)?;
+    Ok(outcome)
+}
+
+/// What a finished push or fetch reports: its message and exit.
+type Done = (String, Exit);
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn open_repos(common: &Common) -> Result<Vec<Repository>, Error> {
+    common
+        .repo
+        .repos
+        .iter()
+        .map(|r| Repository::open_existing(r).map_err(Error::from))
+        .collect()
+}
+
+fn push(
+    common: &Common,
+    stanza: &str,
+    path: &Path,
+    name: &str,
+    fields: &mut WalFields,
+) -> Result<Done, Error> {
+    wal::validate_name(name)?;
+    let repos = open_repos(common)?;
+    let raw = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    // Every repository gets the file (3-2-1); PostgreSQL retries the whole command
+    // on a failure, and a repository that has it already answers "identical".
+    let mut fresh = 0;
+    for repo in &repos {
+        fields.repos.push(repo.location());
+        let pushed = wal::push(repo.storage(), stanza, name, &raw)?;
+        fields.raw_bytes = pushed.raw_bytes;
+        fields.stored_bytes = pushed.stored_bytes;
+        fields.sha256 = Some(pushed.sha256);
+        fresh += usize::from(!pushed.already);
+    }
+    fields.already_archived = fresh == 0;
+    let message = format!(
+        "{name} archived: {} -> {} bytes{}",
+        fields.raw_bytes,
+        fields.stored_bytes,
+        if fields.already_archived {
+            " (identical copy already archived)"
+        } else {
+            ""
+        }
+    );
+    Ok((message, Exit::Ok))
+}
+
+fn fetch(
+    common: &Common,
+    stanza: &str,
+    name: &str,
+    dest: &Path,
+    fields: &mut WalFields,
+) -> Result<Done, Error> {
+    wal::validate_name(name)?;
+    // The first repository that has the file serves it; one that fails to answer is
+    // reported only when no other has the file.
+    let mut first_error = None;
+    for location in &common.repo.repos {
+        let found = Repository::open_existing(location)
+            .map_err(Error::from)
+            .and_then(|repo| {
+                fields.repos.push(repo.location());
+                Ok(wal::fetch(repo.storage(), stanza, name)?)
+            });
+        match found {
+            Ok(Some(raw)) => {
+                write_atomically(dest, &raw)?;
+                fields.found = Some(true);
+                fields.raw_bytes = raw.len() as u64;
+                let message = format!(
+                    "{name} restored to {} ({} bytes)",
+                    dest.display(),
+                    raw.len()
+                );
+                return Ok((message, Exit::Ok));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                log::warn!("{e}");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    fields.found = Some(false);
+    let message = format!("{name} is not archived");
+    Ok((message, Exit::Problem))
+}
+
+/// Writes `bytes` to `dest` under a temporary name, then renames: PostgreSQL never
+/// sees half a segment, even if this process is killed.
+fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut tmp = dest.as_os_str().to_owned();
+    tmp.push(".pra-wal.tmp");
+    let tmp = PathBuf::from(tmp);
+    let write_err = |source| Error::Write {
+        path: dest.to_path_buf(),
+        source,
+    };
+    std::fs::write(&tmp, bytes).map_err(write_err)?;
+    std::fs::rename(&tmp, dest).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        write_err(e)
+    })
+}
+
+/// Appends one event line to the events file, if one is given.
+fn append_event(path: Option<&Path>, event: &Event) -> Result<(), Error> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    let events_err = |source| Error::Events {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(events_err)?;
+    // One write of the whole line: concurrent archivers append whole lines.
+    let mut line = Vec::new();
+    EventWriter::new(&mut line, OutputFormat::Json, false)
+        .emit(event)
+        .map_err(events_err)?;
+    std::io::Write::write_all(&mut &file, &line).map_err(events_err)
+}

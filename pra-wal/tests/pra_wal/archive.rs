@@ -1,0 +1,121 @@
+//! pra-wal push as a real server's archive_command: segments land in the repository,
+//! come back byte for byte, a second identical push succeeds, a different one is
+//! refused without overwriting, and a missing name is PostgreSQL's "not found" (1).
+
+use super::common::{archiving_cluster, Archive};
+use pra_core::event::Status;
+
+#[test]
+fn archive_command_stores_segments_that_fetch_gives_back() {
+    archives_and_fetches(&Archive::new());
+}
+
+#[test]
+fn archive_command_stores_segments_on_s3() {
+    let server = pra_testkit::S3Server::start();
+    archives_and_fetches(&Archive::on_s3(&server));
+}
+
+fn archives_and_fetches(archive: &Archive) {
+    let cluster = archiving_cluster(archive);
+    cluster.psql(
+        "postgres",
+        "CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g",
+    );
+    let name = cluster.archive_current_segment();
+    assert!(
+        archive.stored(&name).is_some(),
+        "{name} is in the repository"
+    );
+    let events = archive.events();
+    let (ev, fields) = events
+        .iter()
+        .find(|(_, f)| f.name == name)
+        .unwrap_or_else(|| panic!("no wal event for {name} in {events:?}"));
+    assert_eq!((ev.status, fields.op.as_str()), (Status::Ok, "push"));
+    assert_eq!(fields.raw_bytes, 16 << 20);
+    assert!(fields.stored_bytes < fields.raw_bytes / 2, "{fields:?}");
+
+    // The segment is still in pg_wal (no checkpoint recycled it yet): compare bytes.
+    let original = std::fs::read(cluster.data_dir().join("pg_wal").join(&name)).unwrap();
+    let out = archive.dir.path().join("fetched");
+    let run = archive.pra_wal("fetch").arg(&name).arg(&out).run();
+    run.success();
+    assert!(
+        run.stdout.is_empty(),
+        "stdout belongs to PostgreSQL: {}",
+        run.dump()
+    );
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        original,
+        "fetched bytes are the segment's"
+    );
+
+    // PostgreSQL retries a push whose success it did not hear: identical bytes pass.
+    let seg = cluster.data_dir().join("pg_wal").join(&name);
+    archive.pra_wal("push").arg(&seg).run().success();
+    let again = archive.events();
+    assert!(again.last().unwrap().1.already_archived, "{again:?}");
+
+    // Different bytes under the same name: refused, exit 3, never overwritten.
+    let forged = archive.dir.path().join(&name);
+    let mut bytes = original.clone();
+    bytes[100] ^= 0xff;
+    std::fs::write(&forged, &bytes).unwrap();
+    let before = archive.stored(&name).unwrap();
+    let run = archive.pra_wal("push").arg(&forged).run();
+    run.code_is(3).stderr_contains("different content");
+    assert_eq!(archive.stored(&name).unwrap(), before);
+    let (ev, _) = archive.events().pop().unwrap();
+    assert_eq!(ev.status, Status::Error);
+    assert_eq!(ev.error_class.as_deref(), Some("repository"));
+
+    // Not archived: exit 1, what restore_command must answer at the end of the WAL.
+    let run = archive
+        .pra_wal("fetch")
+        .args(["FFFFFFFF0000000000000001"])
+        .arg(&out)
+        .run();
+    run.code_is(1);
+    assert!(
+        run.stdout.is_empty() && run.stderr.is_empty(),
+        "{}",
+        run.dump()
+    );
+
+    // A damaged archive is not "not found": exit 3, named on stderr.
+    let mut stored = archive.stored(&name).unwrap();
+    let n = stored.len();
+    stored[n - 20] ^= 0xff;
+    archive.overwrite(&name, &stored);
+    archive
+        .pra_wal("fetch")
+        .arg(&name)
+        .arg(&out)
+        .run()
+        .code_is(3)
+        .stderr_contains("damaged");
+
+    // A name that is not a WAL file never becomes a key.
+    archive
+        .pra_wal("fetch")
+        .args(["../../pra.json"])
+        .arg(&out)
+        .run()
+        .code_is(2);
+}
+
+#[test]
+fn a_missing_repository_fails_the_push_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let seg = dir.path().join("000000010000000000000001");
+    std::fs::write(&seg, vec![0u8; 1024]).unwrap();
+    let run = pra_testkit::tool(super::common::BIN)
+        .args(["push", "--stanza", "main", "--repo"])
+        .arg(dir.path().join("nowhere"))
+        .arg(&seg)
+        .run();
+    run.code_is(3).stderr_contains("pra-wal: error:");
+    assert!(run.stdout.is_empty(), "{}", run.dump());
+}

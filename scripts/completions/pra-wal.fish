@@ -1,0 +1,48 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_pra_wal_global_optspecs
+    string join \n v/verbose q/quiet h/help V/version
+end
+
+function __fish_pra_wal_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_pra_wal_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_pra_wal_using_subcommand
+    set -l cmd (__fish_pra_wal_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c pra-wal -n "__fish_pra_wal_needs_command" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug). RUST_LOG overrides'
+complete -c pra-wal -n "__fish_pra_wal_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c pra-wal -n "__fish_pra_wal_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pra-wal -n "__fish_pra_wal_needs_command" -s V -l version -d 'Print version'
+complete -c pra-wal -n "__fish_pra_wal_needs_command" -f -a "push" -d 'Archive one WAL file (archive_command = \'pra-wal push … %p\')'
+complete -c pra-wal -n "__fish_pra_wal_needs_command" -f -a "fetch" -d 'Restore one archived WAL file (restore_command = \'pra-wal fetch … %f %p\')'
+complete -c pra-wal -n "__fish_pra_wal_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -l repo -d 'Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or gs://bucket/prefix (credentials from the providers\' variables: docs/STORAGE.md). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -l events -d 'Append a `wal` event (pra.v1 JSON line) per file to FILE; stdout belongs to PostgreSQL' -r -F
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -l stanza -d 'Stanza: the name the cluster\'s backups and WAL are kept under.' -r
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug). RUST_LOG overrides'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -s q -l quiet -d 'Only errors on stderr'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -s h -l help -d 'Print help'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l repo -d 'Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or gs://bucket/prefix (credentials from the providers\' variables: docs/STORAGE.md). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l events -d 'Append a `wal` event (pra.v1 JSON line) per file to FILE; stdout belongs to PostgreSQL' -r -F
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l stanza -d 'Stanza: the name the cluster\'s backups and WAL are kept under.' -r
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug). RUST_LOG overrides'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s q -l quiet -d 'Only errors on stderr'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s h -l help -d 'Print help'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand help; and not __fish_seen_subcommand_from push fetch help" -f -a "push" -d 'Archive one WAL file (archive_command = \'pra-wal push … %p\')'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand help; and not __fish_seen_subcommand_from push fetch help" -f -a "fetch" -d 'Restore one archived WAL file (restore_command = \'pra-wal fetch … %f %p\')'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand help; and not __fish_seen_subcommand_from push fetch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
