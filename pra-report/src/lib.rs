@@ -74,11 +74,23 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     })
 }
 
+/// Writes a report: a new file gets 0644 whatever the umask (a report is published, and
+/// holds no secret, but never world-writable); an existing file, `/dev/stdout` included,
+/// keeps its mode.
 fn write(path: &Path, text: &str) -> Result<(), Error> {
-    std::fs::write(path, text).map_err(|source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// The `report` event of a computed report.
