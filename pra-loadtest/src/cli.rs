@@ -37,7 +37,8 @@ use std::time::Duration;
     after_help = "Examples:\n  \
         pra-loadtest -d app --duration 5m --clients 8 --rpo 1h --rto 30m --report drill.html\n  \
         pra-loadtest -d app --workload orders.sql --app-url https://app.example.com/health --repo /var/backups/pra\n  \
-        pra-loadtest -d staging --scale 10 --max-slowdown 1.5 --report \"drill-$(date +%Y-%m).md\" | pra-notify\n\n\
+        pra-loadtest -d staging --scale 10 --max-slowdown 1.5 --report \"drill-$(date +%Y-%m).md\" | pra-notify\n  \
+        pra-loadtest -d app --encrypt-to \"$(age-keygen -y restore.txt)\" --identity restore.txt\n\n\
         Exit codes: 0 every SLA met, 1 an SLA failed (the message and stderr name it), \
         2 bad flag or configuration, 3 runtime failure (database unreachable, backup failed, \
         storage error), 130/143 interrupted by SIGINT/SIGTERM (cleaned up).",
@@ -45,7 +46,10 @@ use std::time::Duration;
         "Repository for the drill's backup (a path, file://, s3://, az:// or gs:// URL; several, comma-separated, \
          get copies): an existing repository (pra-backup --init creates one; the drill never \
          does). Default: a temporary directory, removed at the end. The drill's backup \
-         is deleted from it at the end unless --keep."))
+         is deleted from it at the end unless --keep.")),
+    mut_arg("passphrase_file", |a| a.help(
+        "Encrypt the drill's backup with the passphrase on the first line of FILE (age's \
+         scrypt mode) instead of public keys; the restore opens it with the same passphrase"))
 )]
 pub struct Args {
     /// Database connection.
@@ -67,6 +71,22 @@ pub struct Args {
     /// When the drill's backup or restore counts as stalled.
     #[command(flatten)]
     pub stall: pra_core::cli::StallArgs,
+
+    /// Encryption of the drill's backup (as pra-backup's; docs/SECURITY.md).
+    #[command(flatten)]
+    pub encrypt: pra_core::crypt::args::EncryptArgs,
+
+    /// Identity file that opens the drill's encrypted backup for its restore (as
+    /// pra-restore --identity): age identities (AGE-SECRET-KEY-1…) or an unencrypted SSH
+    /// private key. Required with --encrypt-to; checked against the recipients before
+    /// the drill starts. Repeatable.
+    #[arg(
+        long = "identity",
+        env = "PRA_IDENTITY",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    pub identity: Vec<std::path::PathBuf>,
 
     /// How long the load runs in all: a third as the baseline, then the backup, the
     /// restore and the rest of the time under load.

@@ -50,6 +50,9 @@ pub struct Plan {
     pub progress: bool,
     /// `--stall-timeout` of the drill's backup and restore.
     pub stall_timeout: Duration,
+    /// The keys the drill's backup is encrypted to (`None`: not encrypted); the
+    /// restore's identities are this process's ([`pra_core::crypt::install`]).
+    pub encrypt: Option<Arc<pra_core::crypt::Recipients>>,
 }
 
 /// What must be cleaned up, as the drill creates it.

@@ -12,6 +12,7 @@
 mod cli;
 pub mod drill;
 pub mod histogram;
+pub mod keys;
 pub mod load;
 pub mod probe;
 pub mod recovery;
@@ -64,6 +65,10 @@ pub enum Error {
     /// The drill's backup or restore made no progress for `--stall-timeout`.
     #[error(transparent)]
     Stalled(#[from] pra_core::stall::Stalled),
+    /// The drill's identities do not open what it encrypts (exit 3), or a key file
+    /// cannot be used (exit 2).
+    #[error(transparent)]
+    Key(#[from] pra_core::crypt::CryptError),
     /// pra-backup's library failed to take the drill's backup (its class is kept).
     #[error("backup failed: {0}")]
     BackupFailed(pra_backup::Error),
@@ -99,6 +104,7 @@ impl ExitStatus for Error {
             Error::Io { .. } => ErrorClass::Io,
             Error::Interrupted(_) => ErrorClass::Interrupted,
             Error::Stalled(e) => e.class(),
+            Error::Key(e) => e.class(),
             Error::BackupFailed(e) => e.class(),
             Error::Reported(e) => e.class(),
         }
@@ -168,6 +174,8 @@ pub fn run(args: Args) -> Result<Exit, Error> {
     // libraries watch the same flag and remove what they made on SIGINT/SIGTERM.
     pra_core::signals::install().map_err(|e| Error::io("installing the signal handler", e))?;
     check_flags(&args)?;
+    // Before the server is touched: a drill that could not open its own backup fails here.
+    let encrypt = keys::prepare(&args)?;
     let workload = read_workload(&args)?;
     let settings = args.db.settings()?;
     let stanza = pra_core::cli::stanza_or_dbname(args.repo.stanza.as_deref(), &settings.dbname());
@@ -191,7 +199,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
         Some(dir) => vec![dir.path().display().to_string()],
         None => args.repo.repos.clone(),
     };
-    let plan = plan_drill(&args, settings, stanza, repos, workload);
+    let plan = plan_drill(&args, settings, stanza, repos, workload, encrypt);
     let clock = Instant::now();
     let mut f = initial_fields(&args, &plan);
     // What failed after a signal or a stall (a severed session, a stopped child) is its doing.
@@ -252,6 +260,7 @@ fn plan_drill(
     stanza: String,
     repos: Vec<String>,
     workload: workload::Workload,
+    encrypt: Option<Arc<pra_core::crypt::Recipients>>,
 ) -> drill::Plan {
     drill::Plan {
         settings,
@@ -273,6 +282,7 @@ fn plan_drill(
         keep: args.keep,
         progress: load::progress_wanted() && !args.output.quiet,
         stall_timeout: args.stall.stall_timeout,
+        encrypt,
     }
 }
 

@@ -28,7 +28,7 @@ pub fn take_backup(plan: &Plan) -> Result<BackupTaken, Error> {
         repos: plan.repos.clone(),
         stanza: plan.stanza.clone(),
         encode: pra_core::codec::EncodeOptions::default(),
-        encrypt: None,
+        encrypt: plan.encrypt.clone(),
         // Every table counted: the RPO needs the marker table's count in the snapshot.
         count_rows: pra_backup::CountRows::All,
         critical_tables: Vec::new(),

@@ -7,8 +7,12 @@
 mod common;
 #[path = "pra_loadtest/drill.rs"]
 mod drill;
+#[path = "pra_loadtest/encryption.rs"]
+mod encryption;
 #[path = "pra_loadtest/pgbench.rs"]
 mod pgbench;
+#[path = "pra_loadtest/secrets.rs"]
+mod secrets;
 #[path = "pra_loadtest/timeouts.rs"]
 mod timeouts;
 #[path = "pra_loadtest/workload.rs"]

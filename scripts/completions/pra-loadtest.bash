@@ -23,7 +23,7 @@ _pra__loadtest() {
 
     case "${cmd}" in
         pra__loadtest)
-            opts="-d -v -q -h -V --dbname --format --verbose --quiet --stanza --pg-bindir --stall-timeout --duration --clients --scale --workload --rpo --rto --max-slowdown --app-url --http-timeout --max-app-failures --report --keep --repo --help --version"
+            opts="-d -v -q -h -V --dbname --format --verbose --quiet --stanza --pg-bindir --stall-timeout --encrypt-to --identity --duration --clients --scale --workload --rpo --rto --max-slowdown --app-url --http-timeout --max-app-failures --report --keep --repo --passphrase-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -50,6 +50,14 @@ _pra__loadtest() {
                     return 0
                     ;;
                 --stall-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encrypt-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -98,6 +106,10 @@ _pra__loadtest() {
                     return 0
                     ;;
                 --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -4,7 +4,7 @@
 
 use pra_core::event::kinds::DrillFields;
 use pra_core::event::Kind;
-use pra_testkit::{tool, PgCluster, ToolRun};
+use pra_testkit::{tool, PgCluster, Tool, ToolRun};
 use std::sync::Mutex;
 
 /// The drills measure throughput: one at a time, or they would measure each other.
@@ -17,13 +17,16 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 pub fn drill(c: &PgCluster, args: &[&str]) -> ToolRun {
+    drill_tool(c).args(args).run()
+}
+
+/// pra-loadtest on cluster `c`, for tests that add arguments or environment.
+pub fn drill_tool(c: &PgCluster) -> Tool {
     tool(env!("CARGO_BIN_EXE_pra-loadtest"))
-        .args(args)
         .envs(c.env())
         // Passed through to the backup and restore libraries the drill drives.
         .env("PRA_PG_BINDIR", c.bindir())
         .timeout(std::time::Duration::from_secs(180))
-        .run()
 }
 
 pub fn fields(run: &ToolRun) -> DrillFields {

@@ -99,9 +99,12 @@ fn a_drill_under_load_measures_passes_and_cleans_up() {
         "only transactions committed after the backup started can be missing from it",
     );
     let rpo_s = f.rpo_s.unwrap();
+    // The oldest missing transaction committed after the backup phase began, and the RPO
+    // is read before the drill ends (after the load stopped: a busy machine stretches
+    // that gap, so the bound is the drill's end, not the load's).
     run.check(
-        rpo_s > 0.0 && rpo_s <= f.during_backup.duration_s + f.after_backup.duration_s + 1.0,
-        "the RPO span lies within the backup and after-backup phases",
+        rpo_s > 0.0 && rpo_s <= f.duration_s - f.baseline.duration_s + 0.5,
+        "the RPO span lies between the start of the backup phase and the end of the drill",
     );
     // Availability: probed about every second, every probe answered.
     run.check(

@@ -1,9 +1,10 @@
-//! SIGTERM during a restore: pg_restore stopped, the temporary database and the
-//! decoded dump removed, an `error` event, then a death by the signal itself. And
+//! SIGTERM or SIGINT during a restore: pg_restore stopped, the temporary database and
+//! the decoded dump removed, an `error` event, then a death by the signal itself. And
 //! the server log of normal runs: no session of ours had to be ended.
 
 use crate::common::{self, PRA_RESTORE};
 use pra_core::codec::Codec;
+use pra_core::error_class::ErrorClass;
 use pra_core::event::{Event, Kind, Status};
 use pra_testkit::{tool, PgCluster};
 use std::os::unix::process::ExitStatusExt;
@@ -18,7 +19,7 @@ fn databases_of(c: &PgCluster, target: &str) -> Vec<String> {
 }
 
 #[test]
-fn sigterm_mid_restore_removes_what_it_made_and_dies_by_the_signal() {
+fn a_signal_mid_restore_removes_what_it_made_and_dies_by_it() {
     let c = PgCluster::start();
     let repo = tempfile::tempdir().unwrap();
     let temp_dir = tempfile::tempdir().unwrap();
@@ -49,7 +50,10 @@ fn sigterm_mid_restore_removes_what_it_made_and_dies_by_the_signal() {
         "the server log shows sessions ended by a drop:\n{log}"
     );
 
-    for jobs in ["1", "3"] {
+    // Each signal with a streamed restore and with pg_restore -j.
+    let signals = [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")];
+    for ((sig, name), jobs) in signals.into_iter().flat_map(|s| [(s, "1"), (s, "3")]) {
+        let what = format!("{name}, --jobs {jobs}");
         let mut child = restore("bigr", jobs)
             .command()
             .stdin(Stdio::null())
@@ -59,13 +63,13 @@ fn sigterm_mid_restore_removes_what_it_made_and_dies_by_the_signal() {
             .unwrap();
         common::wait_for_copy(&c, "bigr", &mut child);
         // SAFETY: kill(2) on our own child's pid.
-        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+        assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(
             (out.status.signal(), out.status.code()),
-            (Some(libc::SIGTERM), None),
-            "--jobs {jobs}: a death by SIGTERM; stderr:\n{stderr}"
+            (Some(sig), None),
+            "{what}: a death by the signal; stderr:\n{stderr}"
         );
         let events: Vec<Event> = String::from_utf8_lossy(&out.stdout)
             .lines()
@@ -74,20 +78,23 @@ fn sigterm_mid_restore_removes_what_it_made_and_dies_by_the_signal() {
         assert_eq!(events.len(), 1, "{stderr}");
         assert_eq!(events[0].kind, Kind::Restore);
         assert_eq!(events[0].status, Status::Error);
+        assert_eq!(events[0].class(), Some(ErrorClass::Interrupted), "{what}");
         assert!(
-            events[0].message.contains("interrupted by SIGTERM"),
-            "{}",
+            events[0]
+                .message
+                .contains(&format!("interrupted by {name}")),
+            "{what}: {}",
             events[0].message
         );
         assert_eq!(
             databases_of(&c, "bigr"),
             Vec::<String>::new(),
-            "--jobs {jobs}: no temporary database, no target"
+            "{what}: no temporary database, no target"
         );
         assert_eq!(
             std::fs::read_dir(temp_dir.path()).unwrap().count(),
             0,
-            "--jobs {jobs}: the decoded dump removed"
+            "{what}: the decoded dump removed"
         );
         // pg_restore's sessions carry the tool's name: they end with it.
         let stopped = Instant::now();
@@ -98,7 +105,7 @@ fn sigterm_mid_restore_removes_what_it_made_and_dies_by_the_signal() {
         {
             assert!(
                 stopped.elapsed() < Duration::from_secs(10),
-                "--jobs {jobs}: pg_restore still connected"
+                "{what}: pg_restore still connected"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
