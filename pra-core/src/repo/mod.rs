@@ -27,6 +27,8 @@ pub mod local;
 #[cfg(feature = "object-store")]
 pub mod object;
 #[cfg(feature = "object-store")]
+mod object_errors;
+#[cfg(feature = "object-store")]
 mod object_stream;
 pub mod storage;
 

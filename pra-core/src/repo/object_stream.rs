@@ -2,7 +2,8 @@
 //! upload (visible only once complete, aborted when dropped) and a download read in
 //! the chunks the server sends. Memory stays bounded: one part filling, two in flight.
 
-use super::object::{scrub, ObjectStorage};
+use super::object::ObjectStorage;
+use super::object_errors::scrub;
 use super::storage::StagedFile;
 use super::RepoError;
 use futures::StreamExt;
