@@ -19,6 +19,7 @@ pub mod access;
 mod create;
 mod error;
 pub mod id;
+mod keys;
 #[cfg(feature = "object-store")]
 pub mod lease;
 #[cfg(feature = "object-store")]
@@ -35,6 +36,8 @@ pub mod storage;
 pub use create::{location_key, INIT_FLAG};
 pub use error::RepoError;
 pub use id::{backup_id_for, is_valid_backup_id, validate_stanza};
+use keys::{backup_key, file_key};
+pub use keys::{stanza_lease_key, LEGACY_STANZA_LOCK};
 pub use local::LocalStorage;
 #[cfg(feature = "object-store")]
 pub use object::ObjectStorage;
@@ -89,17 +92,6 @@ impl std::fmt::Debug for Repository {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Repository({})", self.storage.describe())
     }
-}
-
-fn backup_key(stanza: &str, id: &str) -> String {
-    format!("{stanza}/backup/{id}")
-}
-
-/// The key of a file of a backup; a name that is not a plain name inside the
-/// backup ([`crate::manifest::check_file_name`]) never becomes one.
-fn file_key(stanza: &str, id: &str, name: &str) -> Result<String, RepoError> {
-    crate::manifest::check_file_name(name).map_err(RepoError::InvalidName)?;
-    Ok(format!("{}/{name}", backup_key(stanza, id)))
 }
 
 /// A reader of a listed file: bounded, and interrupted by a signal.
@@ -479,15 +471,6 @@ impl Repository {
             })
     }
 }
-
-/// The key of a stanza's writer lease (DESIGN.md, "Repository").
-pub fn stanza_lease_key(stanza: &str) -> String {
-    format!("{stanza}/lease")
-}
-
-/// Where the stanza's writer lock was before leases, under `<stanza>/`: still
-/// honoured when it exists.
-pub const LEGACY_STANZA_LOCK: &str = "lock/stanza.lock";
 
 /// The lease and the legacy lock, released together (held, never read).
 struct BothLocks(
