@@ -122,12 +122,13 @@ pub struct Args {
     /// wait until the last WAL segment is archived. Run on the database host with read
     /// access to the data directory; needs archive_mode = on with pra-wal as
     /// archive_command and PostgreSQL 15 or newer (docs/PHYSICAL.md). --stanza is required.
-    /// Physical files are not encrypted yet: refused with --encrypt-to or
-    /// --passphrase-file rather than stored in the clear.
+    /// With --encrypt-to or --passphrase-file every file (backup_label and
+    /// tablespace_map included) is encrypted like a logical backup's; give pra-wal push
+    /// the same keys so that the WAL is too (docs/SECURITY.md).
     #[arg(
         long,
         env = "PRA_PHYSICAL",
-        conflicts_with_all = ["all_databases", "encrypt_to", "passphrase_file"],
+        conflicts_with = "all_databases",
         requires = "stanza"
     )]
     pub physical: bool,
@@ -187,18 +188,15 @@ mod tests {
         .is_err());
     }
 
-    /// A physical backup is not encrypted yet: asking for both is refused, never a
-    /// backup stored in the clear.
+    /// A physical backup takes the encryption flags like a logical one.
     #[test]
-    fn physical_with_encryption_is_refused() {
+    fn physical_takes_the_encryption_flags() {
         let base = ["pra-backup", "--repo", "/r", "--stanza", "s", "--physical"];
         let key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
-        let err =
-            Args::try_parse_from(base.iter().copied().chain(["--encrypt-to", key])).unwrap_err();
-        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
-        let err = Args::try_parse_from(base.iter().copied().chain(["--passphrase-file", "/k"]))
-            .unwrap_err();
-        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
-        assert!(Args::try_parse_from(base).is_ok());
+        let a = Args::try_parse_from(base.iter().copied().chain(["--encrypt-to", key])).unwrap();
+        assert!(a.physical && a.encrypt.encrypt_to == [key]);
+        let a =
+            Args::try_parse_from(base.iter().copied().chain(["--passphrase-file", "/k"])).unwrap();
+        assert!(a.physical && a.encrypt.passphrase_file.is_some());
     }
 }

@@ -102,6 +102,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
             archive_timeout: args.archive_timeout,
             wait: args.wait,
             init: args.init.then_some(args.group_readable),
+            encrypt: encrypt.clone(),
         };
         return physical::run_physical(&opts, &mut out);
     }

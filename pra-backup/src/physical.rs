@@ -4,14 +4,18 @@
 //! `tablespace_map` stored beside them, a wait until the stop segment is archived,
 //! then the manifest, last.
 //!
-//! Objects have plain numbered names (`f000001.zst`): file names in a manifest never
-//! hold `/`. The path of each one, and the directories to create, are in the
-//! manifest's `physical` section ([`PhysicalSection`]).
+//! Objects have plain numbered names (`f000001.zst`, `f000001.zst.age` when encrypted):
+//! file names in a manifest never hold `/`. The path of each one, and the directories
+//! to create, are in the manifest's `physical` section ([`PhysicalSection`]). Every
+//! object, `backup_label` and `tablespace_map` included, goes through the same seal as
+//! a logical backup's files: compressed, then encrypted with age when recipients are
+//! given, the stored sha256 taken over the ciphertext.
 
 use crate::physical_files::{self, Entry};
 use crate::{Error, TOOL};
-use pra_core::codec::{Codec, EncodeOptions, Encoder};
+use pra_core::codec::{Codec, EncodeOptions};
 use pra_core::conn::ConnSettings;
+use pra_core::crypt::Recipients;
 use pra_core::manifest::{BackupKind, FileRole, Manifest, ManifestFile, MANIFEST_FORMAT};
 pub use pra_core::physical::{
     PhysicalFile, PhysicalSection, Tablespace, BACKUP_LABEL, TABLESPACE_MAP,
@@ -38,6 +42,8 @@ pub struct PhysicalOptions {
     pub wait: Duration,
     /// Create the repository if missing (`--init`), group-readable or not.
     pub init: Option<bool>,
+    /// The keys the stored files are encrypted to; `None`: not encrypted.
+    pub encrypt: Option<std::sync::Arc<Recipients>>,
 }
 
 fn query_err(target: &str, e: impl std::fmt::Display) -> Error {
@@ -215,7 +221,8 @@ fn copy_tree(
             .metadata()
             .map(|m| m.permissions().mode() & 0o7777)
             .unwrap_or(0o600);
-        let object = format!("f{:06}.zst", section.files.len() + 1);
+        let age = if opts.encrypt.is_some() { ".age" } else { "" };
+        let object = format!("f{:06}.zst{age}", section.files.len() + 1);
         files.push(store_reader(repo, opts, id, &object, &mut f)?);
         section.files.push(PhysicalFile { path, object, mode });
     }
@@ -232,7 +239,7 @@ fn store(
     store_reader(repo, opts, id, name, &mut &bytes[..])
 }
 
-/// Streams one file through sha256 and zstd into the backup.
+/// Streams one file through sha256, zstd and, with recipients, age into the backup.
 fn store_reader(
     repo: &Repository,
     opts: &PhysicalOptions,
@@ -247,7 +254,7 @@ fn store_reader(
         level: opts.level,
         threads: 0,
     };
-    let mut enc = Encoder::new(staged, encode).map_err(io)?;
+    let mut enc = pra_core::crypt::seal(staged, encode, opts.encrypt.as_deref()).map_err(io)?;
     std::io::copy(reader, &mut enc).map_err(io)?;
     let (mut staged, d) = enc.finish().map_err(io)?;
     staged.flush().map_err(io)?;
@@ -260,7 +267,7 @@ fn store_reader(
         raw_sha256: d.raw.sha256,
         stored_sha256: d.stored.sha256,
         codec: Codec::Zstd,
-        encryption: None,
+        encryption: opts.encrypt.as_ref().map(|r| r.record()),
     })
 }
 
@@ -318,6 +325,11 @@ pub fn run_physical(
         repo: vec![pra_core::redact::redact_url(&opts.repo)],
         backup_type: Some("physical".to_string()),
         codec: Some("zstd".to_string()),
+        encrypted_to: opts
+            .encrypt
+            .as_ref()
+            .map(|r| r.record().recipients)
+            .unwrap_or_default(),
         ..BackupFields::default()
     };
     let result = backup_physical(opts);

@@ -2,7 +2,7 @@
 //! single-stream or the framed zstd encoder, or decode sequentially or in parallel.
 //!
 //! ```text
-//! [FRAME_MIB=n] cargo run --release -p pra-core --example codec_bench -- encode IN OUT THREADS [LEVEL]
+//! [FRAME_MIB=n (raw cap of a frame)] cargo run --release -p pra-core --example codec_bench -- encode IN OUT THREADS [LEVEL]
 //! cargo run --release -p pra-core --example codec_bench -- decode IN (seq|par)
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -24,9 +24,10 @@ fn main() {
                 level: args.get(5).map(|l| l.parse().unwrap()),
                 threads: args[4].parse().unwrap(),
             };
-            let frame = std::env::var("FRAME_MIB").map_or(pra_core::codec::frames::FRAME, |m| {
-                m.parse::<usize>().unwrap() << 20
-            });
+            let frame = std::env::var("FRAME_MIB")
+                .map_or(pra_core::codec::frames::MAX_FRAME, |m| {
+                    m.parse::<usize>().unwrap() << 20
+                });
             let mut enc = Encoder::with_frame_size(out, opts, frame).unwrap();
             let chunk = enc.preferred_chunk();
             let mut buf = Vec::with_capacity(chunk);

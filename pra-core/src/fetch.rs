@@ -88,7 +88,9 @@ pub fn check_present(
 }
 
 /// Streams a file out of the repository, decoded, into `sink`, and checks stored
-/// and raw sizes and sha256 against the manifest once the stream ends.
+/// and raw sizes and sha256 against the manifest once the stream ends (for an
+/// encrypted file, the stored size and age's authentication instead of the stored
+/// sha256: see [`compare_decoded_stored`]).
 ///
 /// The sink has received the data by the time a mismatch is known: callers that
 /// must not act on bad data check first (e.g. [`check_stored`]).
@@ -100,40 +102,42 @@ pub fn fetch_file(
 ) -> Result<Digests, FetchError> {
     check_present(repo, manifest, file)?;
     let source = repo.open_listed(manifest, file)?;
+    decode_checked(file, source, sink).map_err(|e| explain_encrypted(repo, manifest, file, e))
+}
+
+fn decode_checked(
+    file: &ManifestFile,
+    source: Box<dyn Read + Send>,
+    sink: &mut dyn Write,
+) -> Result<Digests, FetchError> {
     // An encrypted file decrypts on the way (one thread: the cipher is much faster
-    // than the decoder), its stored side hashed in front of the decryption.
-    let Unsealed { reader, tap } = crate::crypt::unseal(file, source)?;
+    // than the decoder), its stored side counted in front of the decryption.
+    let unsealed = crate::crypt::unseal(file, source)?;
+    let hash = unsealed.stored_hash();
+    let Unsealed { reader, tap } = unsealed;
     // Framed zstd decodes on several threads and reads frame by frame; the other
     // codecs read through a large buffer (zstd's own is small).
     let decoder = if file.codec == Codec::Zstd {
-        Decoder::new_parallel(reader, file.codec)
+        Decoder::new_parallel_with(reader, file.codec, hash)
     } else {
-        Decoder::new_parallel(
+        Decoder::new_parallel_with(
             Box::new(BufReader::with_capacity(BUF, reader)) as Box<dyn Read + Send>,
             file.codec,
+            hash,
         )
     };
     let mut decoder = decoder.map_err(|e| corrupt(file, format!("cannot decode: {e}")))?;
     match decoder.copy_to(sink) {
         Ok(_) => {}
         Err(CopyError::Decode(e)) => {
-            let problem = corrupt(
+            return Err(corrupt(
                 file,
                 format!(
                     "does not decode as {} after {} raw bytes: {e}",
                     file.codec.as_str(),
                     decoder.raw_bytes()
                 ),
-            );
-            drop(decoder);
-            if let Some(tap) = tap {
-                // An altered ciphertext fails to decrypt: the stored sha256 says so plainly.
-                let stored = tap
-                    .finish()
-                    .map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
-                compare_stored(file, &stored)?;
-            }
-            return Err(problem);
+            ))
         }
         Err(CopyError::Write(source)) => {
             return Err(FetchError::Sink {
@@ -183,17 +187,55 @@ pub fn check_stored(
     compare_stored(file, &digest)
 }
 
-/// Checks the stored side (size and sha256) of a file against its manifest entry.
-pub fn compare_stored(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), FetchError> {
-    if d.bytes != file.stored_bytes {
+/// Checks the stored side a decoder measured: size and sha256, or for an encrypted
+/// file its size only, the ciphertext having been authenticated by age as it was
+/// decrypted (see `crate::crypt::stream`; [`explain_encrypted`] when that failed).
+pub fn compare_decoded_stored(
+    file: &ManifestFile,
+    d: &crate::codec::Digest,
+) -> Result<(), FetchError> {
+    match file.encryption {
+        Some(_) => compare_stored_size(file, d.bytes),
+        None => compare_stored(file, d),
+    }
+}
+
+/// For an encrypted file that failed a decoding check: its stored sha256, taken by
+/// reading the file again (decoding does not take it), is the plainest explanation
+/// when it differs from the manifest's; otherwise `problem` stands (decryption or
+/// decoding failed on a file whose stored sha256 matches, or the file cannot be read
+/// again).
+pub fn explain_encrypted(
+    repo: &Repository,
+    manifest: &Manifest,
+    file: &ManifestFile,
+    problem: FetchError,
+) -> FetchError {
+    if file.encryption.is_none() || !matches!(problem, FetchError::Corrupt { .. }) {
+        return problem;
+    }
+    match check_stored(repo, manifest, file) {
+        Err(altered @ FetchError::Corrupt { .. }) => altered,
+        _ => problem,
+    }
+}
+
+fn compare_stored_size(file: &ManifestFile, bytes: u64) -> Result<(), FetchError> {
+    if bytes != file.stored_bytes {
         return Err(corrupt(
             file,
             format!(
-                "stored size is {} bytes, manifest says {}",
-                d.bytes, file.stored_bytes
+                "stored size is {bytes} bytes, manifest says {}",
+                file.stored_bytes
             ),
         ));
     }
+    Ok(())
+}
+
+/// Checks the stored side (size and sha256) of a file against its manifest entry.
+pub fn compare_stored(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), FetchError> {
+    compare_stored_size(file, d.bytes)?;
     if d.sha256 != file.stored_sha256 {
         return Err(corrupt(
             file,
@@ -204,7 +246,7 @@ pub fn compare_stored(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(
 }
 
 fn compare(file: &ManifestFile, d: &Digests) -> Result<(), FetchError> {
-    compare_stored(file, &d.stored)?;
+    compare_decoded_stored(file, &d.stored)?;
     compare_raw(file, &d.raw)
 }
 

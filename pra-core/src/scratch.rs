@@ -13,7 +13,10 @@
 //! scratch database's name, while the database exists. A run killed with SIGKILL
 //! cannot clean up, but its connection dies with it: the next run finds scratch
 //! databases whose lock it can take and whose name no session carries, knows their
-//! owner is gone, drops them and reports it ([`drop_leftovers`]). Databases of runs
+//! owner is gone, drops them and reports it ([`drop_leftovers`]). A run stopped by a
+//! signal or a stall drops its database on the way out; when the server does not
+//! answer then (frozen), the drop is queued on that maintenance connection and the
+//! server runs it when it resumes ([`DropOnStop`]). Databases of runs
 //! still alive are left alone (the session check also covers a live run whose
 //! maintenance connection is to another database, where its advisory lock is not
 //! visible: advisory locks are per database).
@@ -23,6 +26,11 @@ use crate::conn::{describe_pg_error, ConnError, ConnSettings};
 use crate::signals;
 use postgres::Client;
 use std::time::{Duration, Instant};
+
+mod held;
+
+pub use held::DropOnStop;
+use held::Held;
 
 /// First key of the two-key advisory locks ("prav").
 const LOCK_CLASS: i32 = 0x7072_6176;
@@ -250,16 +258,16 @@ pub fn sweep_leftovers(server: &ConnSettings) -> Result<Vec<String>, ScratchErro
     Ok(dropped)
 }
 
-/// A scratch database that exists while this value lives: dropped on drop, and by
-/// the signal thread if SIGINT/SIGTERM arrives meanwhile.
+/// A scratch database that exists while this value lives: dropped on drop, and
+/// when the run stops (a signal, a stall) meanwhile ([`DropOnStop`]).
 pub struct Scratch {
     server: ConnSettings,
     name: String,
-    /// Holds the advisory lock and carries the name that mark the database as ours.
-    client: Client,
+    /// Its maintenance connection holds the advisory lock and carries the name
+    /// that mark the database as ours.
+    guard: DropOnStop,
     strategy: DropStrategy,
     dropped: bool,
-    _on_signal: signals::Hook,
 }
 
 impl Scratch {
@@ -271,33 +279,39 @@ impl Scratch {
         name: &str,
         strategy: DropStrategy,
     ) -> Result<Scratch, ScratchError> {
-        let mut client = server.with_application_name(name).connect()?;
-        let ours: bool = client
-            .query_one(&lock_sql("pg_try_advisory_lock", name), &[])
-            .map_err(sql_err("taking an advisory lock"))?
-            .get(0);
-        if !ours || owned_elsewhere(&mut client, name)? {
-            return Err(ScratchError::Busy(name.to_string()));
-        }
-        // From here on a signal drops it, even before it exists (harmless).
-        let (hook_server, hook_name) = (server.clone(), name.to_string());
-        let on_signal = signals::on_signal(format!("dropping {name}"), move || {
-            match connect_and_drop(&hook_server, &hook_name) {
-                Ok(()) => log::warn!("dropped scratch database {hook_name}"),
-                Err(e) => log::error!("could not drop scratch database {hook_name}: {e}"),
+        let held = Held::connect(server, &server.with_application_name(name), name)?;
+        {
+            let mut client = held.client();
+            let Some(client) = client.as_mut() else {
+                return Err(ScratchError::Busy(name.to_string()));
+            };
+            let ours: bool = client
+                .query_one(&lock_sql("pg_try_advisory_lock", name), &[])
+                .map_err(sql_err("taking an advisory lock"))?
+                .get(0);
+            if !ours || owned_elsewhere(client, name)? {
+                return Err(ScratchError::Busy(name.to_string()));
             }
-        });
-        let mut scratch = Scratch {
+        }
+        // From here on a stopping run drops it, even before it exists (harmless).
+        let scratch = Scratch {
             server: server.clone(),
             name: name.to_string(),
-            client,
+            guard: DropOnStop::arm(held),
             strategy,
             dropped: false,
-            _on_signal: on_signal,
         };
-        drop_database(&mut scratch.client, name, strategy)?;
-        create_database(&mut scratch.client, name)?;
-        Ok(scratch)
+        let made = scratch.with_client(|client| {
+            drop_database(client, name, strategy)?;
+            create_database(client, name)
+        })?;
+        match made {
+            Some(()) => Ok(scratch),
+            None => Err(ScratchError::Sql {
+                what: format!("creating database {name}"),
+                reason: "the run is stopping".into(),
+            }),
+        }
     }
 
     /// The database name.
@@ -315,22 +329,49 @@ impl Scratch {
         self.drop_inner()
     }
 
+    /// Runs `f` on the maintenance connection; when the run is stopping, leaves the
+    /// server to the cleanup ([`DropOnStop`]), which copes with one that froze, and
+    /// returns `Ok(None)`.
+    fn with_client<T>(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<T, ScratchError>,
+    ) -> Result<Option<T>, ScratchError> {
+        let held = self.guard.held();
+        let mut client = held.client();
+        match client.as_mut() {
+            // Checked with the connection taken: the cleanup spares it only when idle.
+            Some(c) if !signals::stopping() => {
+                let result = f(c);
+                let flushed = held::owe_nothing(c);
+                let value = result?;
+                flushed.map(|()| Some(value))
+            }
+            _ => {
+                drop(client);
+                held.settle();
+                Ok(None)
+            }
+        }
+    }
+
     /// Keeps the database (`--keep`, to inspect it): marked with a comment saying
     /// so, which later sweeps ([`sweep_leftovers`]) respect; the operator drops it.
     pub fn keep(mut self, why: &str) -> Result<(), ScratchError> {
         self.dropped = true;
-        let result = self
-            .client
-            .batch_execute(&format!(
-                "COMMENT ON DATABASE {} IS {}",
-                quote_ident(&self.name),
-                quote_literal(&format!("{KEPT}: {why}; drop it when done"))
-            ))
-            .map_err(sql_err(format!("marking {} as kept", self.name)));
-        let _ = self
-            .client
-            .batch_execute(&lock_sql("pg_advisory_unlock", &self.name));
-        result
+        let name = self.name.clone();
+        self.with_client(|client| {
+            let result = client
+                .batch_execute(&format!(
+                    "COMMENT ON DATABASE {} IS {}",
+                    quote_ident(&name),
+                    quote_literal(&format!("{KEPT}: {why}; drop it when done"))
+                ))
+                .map_err(sql_err(format!("marking {name} as kept")));
+            let _ = client.batch_execute(&lock_sql("pg_advisory_unlock", &name));
+            result
+        })?;
+        self.guard.held().mark_dropped();
+        Ok(())
     }
 
     fn drop_inner(&mut self) -> Result<(), ScratchError> {
@@ -338,11 +379,14 @@ impl Scratch {
             return Ok(());
         }
         self.dropped = true;
-        let result = drop_database(&mut self.client, &self.name, self.strategy);
-        let _ = self
-            .client
-            .batch_execute(&lock_sql("pg_advisory_unlock", &self.name));
-        result
+        let (name, strategy) = (self.name.clone(), self.strategy);
+        self.with_client(|client| {
+            let result = drop_database(client, &name, strategy);
+            let _ = client.batch_execute(&lock_sql("pg_advisory_unlock", &name));
+            result
+        })?;
+        self.guard.held().mark_dropped();
+        Ok(())
     }
 }
 

@@ -3,22 +3,21 @@
 //!
 //! Each archived file (a segment, a `.history`, `.backup` or `.partial` file) is one
 //! object: a header line naming the format, the codec, the sha256 and the size of the
-//! raw bytes, then the zstd stream. Carrying its own checksum keeps an object
-//! self-verifying without a manifest, and lets a second push of the same name compare
-//! checksums without decoding. Objects are written with put-if-absent, so a name is
+//! raw bytes, then the zstd stream, encrypted with age when pushed with recipients
+//! ([`object`]). Carrying its own checksum keeps an object self-verifying without a
+//! manifest, and lets a second push of the same name compare checksums without
+//! decoding (or any key). An encrypted object keeps the same key (`<name>.zst`), so
+//! that put-if-absent still guards one name, whether it was pushed encrypted or not. Objects are written with put-if-absent, so a name is
 //! written once, completely, and never overwritten: a second push of identical bytes
 //! succeeds, one of different bytes is refused ([`WalError::Conflict`]).
 
-use crate::codec::{Codec, Decoder, EncodeOptions, Encoder};
+mod object;
+
+use crate::crypt::{CryptError, Recipients};
 use crate::error_class::ErrorClass;
 use crate::exit::ExitStatus;
 use crate::repo::{RepoError, Storage};
-use std::io::Read;
-
-/// First word of every archived object's header line.
-const MAGIC: &str = "pra-wal/1";
-/// The header line is short; anything longer is not ours.
-const MAX_HEADER: usize = 200;
+use object::{KEY_CHECK_BYTES, MAX_HEADER};
 
 /// Errors of the WAL archive.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +40,9 @@ pub enum WalError {
         /// sha256 of the bytes pushed now.
         new: String,
     },
+    /// The object is encrypted and no identity given opens it.
+    #[error(transparent)]
+    Key(CryptError),
     /// The archived object does not decode or its checksum does not match.
     #[error("archived {name} is damaged: {reason}")]
     Corrupt {
@@ -58,6 +60,7 @@ impl ExitStatus for WalError {
             WalError::Repo(e) => e.class(),
             WalError::Conflict { .. } => ErrorClass::Repository,
             WalError::Corrupt { .. } => ErrorClass::Corrupt,
+            WalError::Key(e) => e.class(),
         }
     }
 }
@@ -105,65 +108,35 @@ pub struct Pushed {
     pub already: bool,
 }
 
-/// Encodes `raw` as an archived object: header line, then the zstd stream.
-fn encode(raw: &[u8]) -> Result<(Vec<u8>, String), std::io::Error> {
-    // One stream on the calling thread: a 16 MiB segment compresses in tens of
-    // milliseconds, less than starting worker threads would save.
-    let opts = EncodeOptions {
-        codec: Codec::Zstd,
-        level: None,
-        threads: 0,
-    };
-    let mut enc = Encoder::new(Vec::with_capacity(raw.len() / 2), opts)?;
-    std::io::Write::write_all(&mut enc, raw)?;
-    let (body, digests) = enc.finish()?;
-    let mut out = format!(
-        "{MAGIC} zstd sha256={} bytes={}\n",
-        digests.raw.sha256, digests.raw.bytes
-    )
-    .into_bytes();
-    out.extend_from_slice(&body);
-    Ok((out, digests.raw.sha256))
-}
-
-/// The parsed header line: (sha256, raw size, offset of the stream).
-fn parse_header(name: &str, bytes: &[u8]) -> Result<(String, u64, usize), WalError> {
-    let corrupt = |reason: &str| WalError::Corrupt {
-        name: name.to_string(),
-        reason: reason.to_string(),
-    };
-    let end = bytes
-        .iter()
-        .take(MAX_HEADER)
-        .position(|&b| b == b'\n')
-        .ok_or_else(|| corrupt("no pra-wal header line"))?;
-    let line = std::str::from_utf8(&bytes[..end]).map_err(|_| corrupt("header not UTF-8"))?;
-    let mut words = line.split(' ');
-    if words.next() != Some(MAGIC) || words.next() != Some("zstd") {
-        return Err(corrupt(&format!("unknown header {line:?}")));
+/// Checks, from its first bytes only, that archived `name` opens with this process's
+/// identities ([`crate::crypt::install`]): `Some(true)` encrypted and opens,
+/// `Some(false)` not encrypted, `None` not archived. Run before recovery starts, so
+/// that a missing or wrong identity is said at once, not by a failing
+/// restore_command in the server log.
+pub fn check_key(
+    storage: &dyn Storage,
+    stanza: &str,
+    name: &str,
+) -> Result<Option<bool>, WalError> {
+    let key = key(stanza, name)?;
+    match storage.read_range(&key, 0..KEY_CHECK_BYTES) {
+        Ok(head) => object::check_key(name, &head).map(Some),
+        Err(RepoError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
     }
-    let sha = words
-        .next()
-        .and_then(|w| w.strip_prefix("sha256="))
-        .filter(|s| is_hex(s, 64))
-        .ok_or_else(|| corrupt("header has no sha256"))?;
-    let size = words
-        .next()
-        .and_then(|w| w.strip_prefix("bytes="))
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or_else(|| corrupt("header has no size"))?;
-    Ok((sha.to_string(), size, end + 1))
 }
 
-/// Archives `raw` as `name` of `stanza`: written once, atomically, never overwritten.
+/// Archives `raw` as `name` of `stanza`, encrypted to `recipients` when given:
+/// written once, atomically, never overwritten.
 pub fn push(
     storage: &dyn Storage,
     stanza: &str,
     name: &str,
     raw: &[u8],
+    recipients: Option<&Recipients>,
 ) -> Result<Pushed, WalError> {
     let key = key(stanza, name)?;
-    let (object, sha256) = encode(raw).map_err(|e| RepoError::io(&key, e))?;
+    let (object, sha256) = object::encode(raw, recipients).map_err(|e| RepoError::io(&key, e))?;
     let pushed = Pushed {
         raw_bytes: raw.len() as u64,
         stored_bytes: object.len() as u64,
@@ -174,12 +147,10 @@ pub fn push(
         return Ok(pushed);
     }
     // PostgreSQL retries an archive_command whose earlier run succeeded but did not
-    // say so (a crash, a timeout): the same bytes again are a success.
+    // say so (a crash, a timeout): the same bytes again are a success. The raw
+    // checksums are compared, never the objects: age output differs on every run.
     let head = storage.read_range(&key, 0..MAX_HEADER as u64)?;
-    let stored = match parse_header(name, &head) {
-        Ok((sha, _, _)) => sha,
-        Err(e) => return Err(e),
-    };
+    let stored = object::parse_header(name, &head)?.sha256;
     if stored == pushed.sha256 {
         Ok(Pushed {
             already: true,
@@ -195,8 +166,9 @@ pub fn push(
     }
 }
 
-/// The raw bytes of archived `name`, verified against its checksum and size; `None`
-/// when it is not archived.
+/// The raw bytes of archived `name`, verified against its checksum and size, and
+/// decrypted with this process's identities ([`crate::crypt::install`]) when it is
+/// encrypted; `None` when it is not archived.
 pub fn fetch(storage: &dyn Storage, stanza: &str, name: &str) -> Result<Option<Vec<u8>>, WalError> {
     let key = key(stanza, name)?;
     let object = match storage.read(&key) {
@@ -204,24 +176,7 @@ pub fn fetch(storage: &dyn Storage, stanza: &str, name: &str) -> Result<Option<V
         Err(RepoError::NotFound(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let (sha, size, start) = parse_header(name, &object)?;
-    let corrupt = |reason: String| WalError::Corrupt {
-        name: name.to_string(),
-        reason,
-    };
-    let mut dec = Decoder::new(&object[start..], Codec::Zstd)
-        .map_err(|e| corrupt(format!("does not decode: {e}")))?;
-    let mut raw = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20));
-    dec.read_to_end(&mut raw)
-        .map_err(|e| corrupt(format!("does not decode: {e}")))?;
-    let got = crate::codec::digest_of(&raw[..]).map_err(|e| corrupt(e.to_string()))?;
-    if got.sha256 != sha || got.bytes != size {
-        return Err(corrupt(format!(
-            "sha256 {} ({} bytes), expected {sha} ({size} bytes)",
-            got.sha256, got.bytes
-        )));
-    }
-    Ok(Some(raw))
+    object::decode(name, &object).map(Some)
 }
 
 /// The archived names of a stanza (every timeline), sorted.
@@ -368,11 +323,11 @@ mod tests {
         let s = LocalStorage::new(tmp.path());
         let name = "000000010000000000000007";
         let a = segment(0);
-        let first = push(&s, "app", name, &a).unwrap();
+        let first = push(&s, "app", name, &a, None).unwrap();
         assert!(!first.already && first.stored_bytes < first.raw_bytes);
         assert_eq!(fetch(&s, "app", name).unwrap().unwrap(), a);
-        assert!(push(&s, "app", name, &a).unwrap().already);
-        let err = push(&s, "app", name, &segment(1)).unwrap_err();
+        assert!(push(&s, "app", name, &a, None).unwrap().already);
+        let err = push(&s, "app", name, &segment(1), None).unwrap_err();
         assert!(matches!(err, WalError::Conflict { .. }), "{err}");
         assert_eq!(
             fetch(&s, "app", name).unwrap().unwrap(),
@@ -456,7 +411,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let s = LocalStorage::new(tmp.path());
         let name = "000000010000000000000009";
-        push(&s, "app", name, &segment(2)).unwrap();
+        push(&s, "app", name, &segment(2), None).unwrap();
         let path = tmp.path().join(key("app", name).unwrap());
         let mut bytes = std::fs::read(&path).unwrap();
         let n = bytes.len();

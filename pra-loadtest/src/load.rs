@@ -283,7 +283,9 @@ fn client_loop(
 }
 
 fn reconnect(settings: &ConnSettings, shared: &Shared) -> Option<postgres::Client> {
-    while !shared.stop.load(Ordering::Relaxed) {
+    // A stopping run (a signal, a stall) does not reconnect: each attempt on a frozen
+    // server would hold the load's end, and so the run's, for the connect timeout.
+    while !shared.stop.load(Ordering::Relaxed) && !pra_core::signals::stopping() {
         if let Ok(c) = settings.connect() {
             return Some(c);
         }

@@ -27,6 +27,9 @@ pub enum Error {
     /// A stored file does not match its manifest (exit 1), or the consumer failed (exit 3).
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// The WAL archive could not be read, or its files not opened (physical, exit 3).
+    #[error(transparent)]
+    Wal(#[from] pra_core::wal::WalError),
     /// A statement on the server failed (exit 3).
     #[error("{what}: {reason}")]
     Db {
@@ -131,6 +134,7 @@ impl ExitStatus for Error {
             Error::Conn(e) => e.class(),
             Error::Repo(e) => e.class(),
             Error::Fetch(e) => e.class(),
+            Error::Wal(e) => e.class(),
             Error::Validation(_) => ErrorClass::Verification,
             Error::Db { .. } => ErrorClass::Query,
             Error::Program { .. } => ErrorClass::Child,

@@ -2,20 +2,25 @@
 //! file checked against its sha256, with `backup_label`, `tablespace_map`,
 //! `recovery.signal`, and `restore_command = 'pra-wal fetch …'` plus the recovery
 //! target in `postgresql.auto.conf`; with `--start`, the server started and waited for
-//! until recovery reached the target and queries are accepted.
+//! until recovery reached the target and queries are accepted. Encrypted files are
+//! decrypted with `--identity`, checked (with the backup's first WAL segment) before
+//! anything is written, and restore_command gets the same identity files' paths.
 
-use crate::physical_args::PhysicalArgs;
+use crate::physical_args::{PhysicalArgs, TargetAction};
+use crate::physical_tablespaces;
 use crate::{Args, Error, TOOL};
 use pra_core::codec::{Decoder, HashReader};
+use pra_core::crypt::Unsealed;
 use pra_core::event::kinds::RestoreFields;
 use pra_core::event::{Event, EventWriter, Kind, Status};
 use pra_core::exit::{Exit, ExitStatus};
+use pra_core::fetch::{check_stored, compare_decoded_stored, FetchError};
 use pra_core::manifest::{BackupKind, Manifest};
 use pra_core::physical::{PhysicalSection, BACKUP_LABEL, TABLESPACE_MAP};
 use pra_core::repo::{LockMode, Repository};
 use pra_core::select::BackupSelector;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Runs a physical restore; one `restore` event.
@@ -65,6 +70,16 @@ fn restore(
             "--physical needs --stanza (or PRA_STANZA)".into(),
         ));
     }
+    if p.target_action != TargetAction::Promote && !p.standby && recovery_target(p).is_none() {
+        // PostgreSQL ignores recovery_target_action without a target: it would replay
+        // the whole archive and promote, and --start would wait for a pause or a stop
+        // that never comes.
+        return Err(Error::Usage(format!(
+            "--target-action {} needs a recovery target (--target-time, --target-lsn, \
+             --target-xid, --target-name or --target immediate)",
+            p.target_action.as_str()
+        )));
+    }
     let (repo, location, manifest) = pick_backup(args, p, stanza)?;
     fields.backup_id = Some(manifest.id.clone());
     fields.repo = Some(repo.location());
@@ -75,20 +90,18 @@ fn restore(
     section
         .check_paths()
         .map_err(|e| Error::Validation(format!("backup {}: {e}", manifest.id)))?;
+    let spaces = physical_tablespaces::placements(&section, &p.tablespace_map)?;
+    // A missing or wrong identity is refused before the data directory is touched.
+    crate::physical_keys::check_keys(&repo, &manifest, stanza, &section.start_wal)?;
     let fetch = Instant::now();
     prepare_dir(pgdata, p.force)?;
-    for ts in &section.tablespaces {
-        prepare_dir(Path::new(&ts.location), p.force)?;
+    for ts in &spaces {
+        prepare_dir(&ts.dir, p.force).map_err(|e| match e {
+            Error::Usage(_) => physical_tablespaces::taken(ts),
+            other => other,
+        })?;
     }
-    let dest = |path: &str| -> PathBuf {
-        for ts in &section.tablespaces {
-            let prefix = format!("pg_tblspc/{}/", ts.oid);
-            if let Some(rest) = path.strip_prefix(&prefix) {
-                return Path::new(&ts.location).join(rest);
-            }
-        }
-        pgdata.join(path)
-    };
+    let dest = |path: &str| physical_tablespaces::destination(&spaces, pgdata, path);
     for d in &section.dirs {
         let dir = dest(d);
         std::fs::create_dir_all(&dir)
@@ -113,7 +126,13 @@ fn restore(
     {
         let _ = std::fs::remove_file(&map);
     }
-    write_recovery_config(pgdata, p, &location, stanza, &manifest.id)?;
+    if spaces.iter().any(|t| t.moved) {
+        // The stored map was checked above; PostgreSQL links what this one says.
+        std::fs::write(&map, physical_tablespaces::tablespace_map(&spaces))
+            .map_err(|e| Error::io(format!("writing {}", map.display()), e))?;
+    }
+    let keys = crate::physical_keys::identity_flags(&args.decrypt)?;
+    write_recovery_config(pgdata, p, (&location, stanza, &keys), &manifest.id)?;
     fields.fetch_s = fetch.elapsed().as_secs_f64();
     let target = target_words(p);
     if !p.start {
@@ -126,15 +145,21 @@ fn restore(
     let recovery = Instant::now();
     crate::physical_start::start_and_wait(args, p, pgdata)?;
     fields.restore_s = recovery.elapsed().as_secs_f64();
+    // What the server is doing now that the wait is over (physical_start).
+    let state = match p.target_action {
+        _ if p.standby => "accepting read-only queries",
+        TargetAction::Promote => "promoted and accepting queries",
+        TargetAction::Pause => {
+            "paused at the target, accepting read-only queries (SELECT pg_wal_replay_resume() ends recovery)"
+        }
+        TargetAction::Shutdown => {
+            "stopped at the target (recovery.signal kept: started as is, it replays to the target and stops again)"
+        }
+    };
     Ok(format!(
-        "physical backup {} restored to {}, recovered ({target}{}) and accepting queries",
+        "physical backup {} restored to {}, recovered ({target}), {state}",
         manifest.id,
         pgdata.display(),
-        if p.standby {
-            String::new()
-        } else {
-            format!(", then {}", p.target_action.as_str())
-        }
     ))
 }
 
@@ -295,8 +320,10 @@ fn write_object(
         ))
     })?;
     let src = repo.open_file(&m.stanza, &m.id, object)?;
+    let Unsealed { reader, tap } = pra_core::crypt::unseal(entry, src)?;
     let mut dec = HashReader::new(
-        Decoder::new(src, entry.codec).map_err(|e| Error::io(format!("decoding {object}"), e))?,
+        Decoder::new(reader, entry.codec)
+            .map_err(|e| Error::io(format!("decoding {object}"), e))?,
     );
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -305,11 +332,28 @@ fn write_object(
         .mode(0o600)
         .open(path)
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    std::io::copy(&mut dec, &mut file)
-        .map_err(|e| Error::io(format!("restoring {object} to {}", path.display()), e))?;
-    let (_, digest) = dec
-        .finish()
-        .map_err(|e| Error::io(format!("decoding {object}"), e))?;
+    let copied = std::io::copy(&mut dec, &mut file);
+    let (_, digest) = match copied.and_then(|_| dec.finish()) {
+        Ok(done) => done,
+        Err(e) => {
+            // An altered ciphertext fails to decrypt: the stored sha256 (taken again,
+            // decoding does not) says so plainly; else the error stands.
+            if entry.encryption.is_some() {
+                if let Err(altered @ FetchError::Corrupt { .. }) = check_stored(repo, m, entry) {
+                    return Err(altered.into());
+                }
+            }
+            let what = format!("restoring {object} to {}", path.display());
+            return Err(Error::io(what, e));
+        }
+    };
+    if let Some(tap) = tap {
+        // Its size; age authenticated every chunk it decrypted.
+        let stored = tap
+            .finish()
+            .map_err(|e| Error::io(format!("reading {object}"), e))?;
+        compare_decoded_stored(entry, &stored)?;
+    }
     if digest.sha256 != entry.raw_sha256 || digest.bytes != entry.raw_bytes {
         return Err(Error::Validation(format!(
             "{object} ({}) does not match the manifest: sha256 {} ({} bytes), expected {} ({} bytes)",
@@ -333,11 +377,10 @@ fn quoted(v: &str) -> String {
 }
 
 /// `recovery.signal`, and restore_command and the target in `postgresql.auto.conf`.
-fn write_recovery_config(
+pub(crate) fn write_recovery_config(
     pgdata: &Path,
     p: &PhysicalArgs,
-    location: &str,
-    stanza: &str,
+    (location, stanza, keys): (&str, &str, &[String]),
     id: &str,
 ) -> Result<(), Error> {
     let auto = pgdata.join("postgresql.auto.conf");
@@ -345,12 +388,17 @@ fn write_recovery_config(
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
-    let command = format!(
-        "{} fetch --repo {} --stanza {} %f %p",
+    let mut command = format!(
+        "{} fetch --repo {} --stanza {}",
         shell_word(&p.pra_wal),
         shell_word(location),
         shell_word(stanza)
     );
+    for word in keys {
+        command.push(' ');
+        command.push_str(&shell_word(word));
+    }
+    command.push_str(" %f %p");
     text.push_str(&format!(
         "# pra-restore --physical {id}\nrestore_command = {}\n",
         quoted(&command)

@@ -31,7 +31,10 @@ pub struct PhysicalArgs {
     /// Restore a physical backup (pra-backup --physical) into a data directory
     /// (--pgdata) instead of a logical one into a database; WAL is fetched from the
     /// repository by `pra-wal fetch` as restore_command, up to the target
-    /// (docs/PHYSICAL.md). Run as the OS user the server runs as.
+    /// (docs/PHYSICAL.md). Run as the OS user the server runs as. An encrypted backup
+    /// or WAL needs --identity FILE, checked before anything is written; restore_command
+    /// gets the identity file's absolute path (never its contents), so the server's
+    /// user must be able to read it.
     #[arg(long, requires = "pgdata", conflicts_with_all = ["all_stanzas", "target_db"])]
     pub physical: bool,
 
@@ -87,6 +90,13 @@ pub struct PhysicalArgs {
           group = "recovery_target", requires = "physical")]
     pub target_immediate: Option<String>,
 
+    /// With --physical: restore tablespace OID into DIR (absolute) instead of its
+    /// recorded location, e.g. a copy beside the running source on the same host
+    /// (repeatable; default: each where it was). tablespace_map is written to match.
+    #[arg(long, value_name = "OID=DIR", requires = "physical",
+          value_parser = crate::physical_tablespaces::parse_tablespace_map)]
+    pub tablespace_map: Vec<(u32, PathBuf)>,
+
     /// Restore a warm standby instead of recovering to a target: `standby.signal` and
     /// primary_conninfo, so that the copy replays the archive, then streams from the
     /// primary (promote it with `pg_ctl promote`, docs/RUNBOOK.md).
@@ -105,6 +115,9 @@ pub struct PhysicalArgs {
 
     /// Start the server (pg_ctl, from --pg-bindir) and wait until recovery reached
     /// the target and queries are accepted: the event's rto_s is "to first query".
+    /// With --target-action pause: until replay is paused at the target (read-only
+    /// queries); with shutdown: until the server has stopped at the target (rto_s is
+    /// then "to the target", and nothing answers).
     #[arg(long, requires = "physical")]
     pub start: bool,
 

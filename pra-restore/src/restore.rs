@@ -13,6 +13,7 @@ use pra_core::exit::{Exit, ExitStatus};
 use pra_core::fetch::{check_key, check_stored, fetch_file};
 use pra_core::manifest::FileRole;
 use pra_core::repo::LockMode;
+use pra_core::scratch::DropOnStop;
 use pra_core::signals;
 use pra_core::stall::Watchdog;
 use std::collections::BTreeSet;
@@ -215,16 +216,11 @@ fn restore(
 
     let temp = server::derived_name(target, server::TEMP_MARK, &std::process::id().to_string());
     server::drop_db(&mut admin, &temp)?;
-    // A signal stops pg_restore (load.rs) and drops what it loaded into, also while
-    // validation queries keep this thread waiting.
-    let temp_settings = server_settings.with_dbname(admin_db);
-    let temp_name = temp.clone();
-    let on_signal = signals::on_signal(format!("dropping {temp}"), move || {
-        match pra_core::scratch::connect_and_drop(&temp_settings, &temp_name) {
-            Ok(()) => log::warn!("dropped {temp_name}"),
-            Err(e) => log::error!("could not drop {temp_name}: {e}"),
-        }
-    });
+    // A signal or a stall stops pg_restore (load.rs) and drops what it loaded into,
+    // also while validation queries keep this thread waiting, and also when the
+    // server froze: the drop is then queued on a connection held for it.
+    let on_signal = DropOnStop::new(&server_settings.with_dbname(admin_db), &temp)
+        .map_err(server::scratch_err)?;
     server::create_temp(&mut admin, &temp, &what)?;
     drop(preparing);
     crate::progress::phase(&format!("restoring {what} into {temp}"));

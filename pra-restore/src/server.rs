@@ -110,7 +110,8 @@ pub fn drop_db(client: &mut Client, name: &str) -> Result<(), Error> {
     scratch::drop_database(client, name, DropStrategy::Auto).map_err(scratch_err)
 }
 
-fn scratch_err(e: ScratchError) -> Error {
+/// A scratch-database failure in pra-restore's words.
+pub fn scratch_err(e: ScratchError) -> Error {
     match e {
         ScratchError::Connect(e) => Error::Conn(e),
         ScratchError::Sql { what, reason } => Error::Db { what, reason },

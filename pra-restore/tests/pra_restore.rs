@@ -19,6 +19,12 @@ mod load_dump;
 mod not_compared;
 #[path = "pra_restore/physical.rs"]
 mod physical;
+#[path = "pra_restore/physical_actions.rs"]
+mod physical_actions;
+#[path = "pra_restore/physical_encrypted.rs"]
+mod physical_encrypted;
+#[path = "pra_restore/physical_tablespaces.rs"]
+mod physical_tablespaces;
 #[path = "pra_restore/roundtrip.rs"]
 mod roundtrip;
 #[path = "pra_restore/server.rs"]

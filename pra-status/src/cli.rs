@@ -13,7 +13,8 @@ use std::time::Duration;
     version,
     about = "Health checks of PostgreSQL, its backups and its applications, as a monitoring plugin",
     long_about = "Runs the health checks that apply: database (connect, SELECT 1, latency, version, \
-recovery), critical tables (exist, not empty), disk space, age of the newest backup against the RPO, \
+recovery), critical tables (exist, not empty), disk space, age of the recovery point against the \
+RPO (the newest backup, or the newest archived WAL segment when a physical backup can replay it), \
 the newest verification and its result, the application and API URLs, WAL archiving (when \
 archive_mode is on) and replication lag (when the server has standbys or is one). Each check is a \
 `check` event; the overall result is one `status` event. A check that does not apply is skipped \
@@ -74,8 +75,10 @@ pub struct Args {
     #[arg(long, env = "PRA_DISK_CRIT", value_name = "PERCENT", default_value = "10%", value_parser = parse_percent)]
     pub disk_crit: f64,
 
-    /// Recovery point objective: the newest complete backup older than this is CRITICAL,
-    /// older than 80 % of it WARNING. Also bounds the age of WAL waiting to be archived.
+    /// Recovery point objective: a recovery point older than this is CRITICAL, older than
+    /// 80 % of it WARNING. The recovery point is the newest complete backup, or with WAL
+    /// archiving (a physical backup and WAL archived since) the newest archived segment.
+    /// Also bounds the age of WAL waiting to be archived.
     #[arg(long, env = "PRA_RPO", value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
     pub rpo: Duration,
 

@@ -6,6 +6,7 @@
 //! a stopped server behind.
 
 use crate::cluster::PgCluster;
+use std::time::{Duration, Instant};
 
 /// A frozen cluster; dropping it (or [`Frozen::thaw`]) lets the server run again.
 #[must_use = "the cluster thaws when this is dropped"]
@@ -48,6 +49,35 @@ impl PgCluster {
         signal(postmaster, libc::SIGCONT);
     }
 
+    /// After a run stopped while the server was frozen, and the thaw: waits (at
+    /// most `within`, running no tool) until no database `is_scratch` accepts is
+    /// left, the drop the run queued having run, and until no session of the
+    /// server holds an advisory lock (a scratch database's owner mark).
+    pub fn wait_scratch_dropped(&self, within: Duration, is_scratch: impl Fn(&str) -> bool) {
+        let mut left = Vec::new();
+        let started = Instant::now();
+        while started.elapsed() < within {
+            left = self.databases();
+            left.retain(|d| is_scratch(d));
+            if left.is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            left,
+            Vec::<String>::new(),
+            "not dropped within {within:?}; server log:\n{}",
+            self.log()
+        );
+        wait_until("advisory locks released", within, || {
+            self.psql(
+                "postgres",
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+            ) == "0"
+        });
+    }
+
     /// The postmaster's pid, from `postmaster.pid`.
     pub fn postmaster_pid(&self) -> i32 {
         self.try_postmaster_pid()
@@ -61,14 +91,14 @@ impl PgCluster {
 }
 
 /// Polls `cond` every 20 ms until it holds; panics naming `what` after `timeout`.
-pub fn wait_until(what: &str, timeout: std::time::Duration, mut cond: impl FnMut() -> bool) {
-    let started = std::time::Instant::now();
+pub fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let started = Instant::now();
     while !cond() {
         assert!(
             started.elapsed() < timeout,
             "{what}: not within {timeout:?}"
         );
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -99,7 +129,6 @@ fn children_of(parent: i32) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     #[test]
     fn a_frozen_cluster_answers_nothing_until_thawed() {

@@ -11,6 +11,7 @@
 //! it needs is not there, because that is how a test reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod archiving;
 pub mod cluster;
 pub mod datasets;
 pub mod digest;

@@ -16,13 +16,14 @@ verifies what was just taken), else --backup (default: latest) of --stanza or, w
 every stanza of the repository.\n\n\
 Levels:\n  \
 manifest  every file the manifest names exists with its stored size;\n  \
-checksum  (default) the stored sha256, the decoding, the raw sha256 and size, and \
+checksum  (default) the stored sha256 (for age files, age's own authentication of every chunk), the decoding, the raw sha256 and size, and \
 `pg_restore --list` reading the dump's table of contents, in one streaming pass;\n  \
 restore   checksum, then a test restore into a scratch database named \
 pra_verify_<stanza>_<id> on the server given by -d, the exact row count of every \
 table compared with the manifest, --check-sql assertions, and the scratch database \
-dropped afterwards (also on failure and on SIGINT/SIGTERM; leftovers of killed runs \
-are dropped by the next run).\n\n\
+dropped afterwards (also on failure and on SIGINT/SIGTERM; a server that does not \
+answer then runs the drop queued on the run's connection when it resumes; leftovers of \
+killed runs are dropped by the next run).\n\n\
 A shared lock on each backup keeps pra-rotate from deleting it while it is verified. \
 The result is recorded as verify.json beside the manifest. One `verify` event per \
 backup on stdout.",

@@ -17,9 +17,15 @@ use std::path::PathBuf;
         a WAL segment, .history, .backup or .partial file into \
         <repo>/<stanza>/wal/<timeline>/<name>.zst, atomically. Pushing a name again with \
         identical content succeeds; with different content it fails and never overwrites. \
-        With several --repo values the file is written to each.\n\n\
+        With several --repo values the file is written to each. With --encrypt-to \
+        RECIPIENT (PRA_ENCRYPT_TO; age or SSH public keys, repeatable) or --passphrase-file \
+        FILE the zstd stream is encrypted with age, as pra-backup encrypts backups; the \
+        header line before it (format, raw sha256 and size, sha256 of the age file) stays \
+        readable, so a second push compares checksums without any key.\n\n\
         `pra-wal fetch NAME DEST` (restore_command, %f %p) reads, verifies and decodes an \
-        archived file into DEST. A name that is not archived exits 1, which PostgreSQL \
+        archived file into DEST; an encrypted one needs --identity FILE (PRA_IDENTITY) or \
+        --passphrase-file FILE, plain ones (archived before encryption was turned on) \
+        need nothing. A name that is not archived exits 1, which PostgreSQL \
         reads as \"not available\" (the normal end of archive recovery); any other \
         problem exits 3 with the reason on stderr.\n\n\
         Both take --repo REPO (PRA_REPO; several, comma-separated: push writes each, fetch \
@@ -32,12 +38,15 @@ use std::path::PathBuf;
         archive_mode = on\n  \
         archive_command = 'pra-wal push --repo /var/lib/pra/repo --stanza main --events /var/log/pra/wal.jsonl %p'\n  \
         restore_command = 'pra-wal fetch --repo /var/lib/pra/repo --stanza main %f %p'\n\n\
+        Encrypted (the public key on the database host, the identity only where restores run):\n  \
+        archive_command = 'pra-wal push --repo /var/lib/pra/repo --stanza main --encrypt-to age1… %p'\n  \
+        restore_command = 'pra-wal fetch --repo /var/lib/pra/repo --stanza main --identity /etc/pra/key.txt %f %p'\n\n\
         By hand:\n  \
         pra-wal push --repo /var/lib/pra/repo --stanza main /var/lib/postgresql/17/main/pg_wal/000000010000000000000003\n  \
         pra-wal fetch --repo /var/lib/pra/repo --stanza main 000000010000000000000003 /tmp/seg\n\n\
         Exit codes: 0 pushed or fetched, 1 fetch: not archived, 2 bad flag or WAL file name, \
         3 any other failure (repository, I/O, damaged archive, different content already \
-        archived)."
+        archived, no identity that opens an encrypted file)."
 )]
 pub struct Args {
     /// What to do.
@@ -85,6 +94,11 @@ pub struct PushArgs {
     #[command(flatten)]
     pub common: Common,
 
+    /// Encryption of the archived files (docs/SECURITY.md); the same keys as
+    /// pra-backup's, so that one identity restores backups and WAL.
+    #[command(flatten)]
+    pub encrypt: pra_core::crypt::args::EncryptArgs,
+
     /// The WAL file to archive (%p: its path, relative to the data directory).
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
@@ -96,6 +110,11 @@ pub struct FetchArgs {
     /// Repository, stanza, events.
     #[command(flatten)]
     pub common: Common,
+
+    /// The keys that open encrypted archived files (docs/SECURITY.md); plain ones
+    /// need none.
+    #[command(flatten)]
+    pub decrypt: pra_core::crypt::args::DecryptArgs,
 
     /// The WAL file name to restore (%f).
     #[arg(value_name = "NAME")]

@@ -44,6 +44,9 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A recipient, identity or passphrase file that cannot be used (exit 2).
+    #[error(transparent)]
+    Crypt(#[from] pra_core::crypt::CryptError),
     /// `--events FILE` cannot be appended to.
     #[error("cannot append to the events file {path}: {source}")]
     Events {
@@ -69,6 +72,7 @@ impl ExitStatus for Failure {
     fn class(&self) -> ErrorClass {
         match &self.0 {
             Error::Wal(e) => e.class(),
+            Error::Crypt(e) => e.class(),
             Error::Read { .. } | Error::Write { .. } | Error::Events { .. } => ErrorClass::Io,
         }
     }
@@ -102,8 +106,8 @@ pub fn run(args: Args) -> Result<Exit, Failure> {
     };
     let stanza = common.repo.stanza.clone().unwrap_or_default();
     let result = match &args.command {
-        Command::Push(p) => push(common, &stanza, &p.path, &name, &mut fields),
-        Command::Fetch(f) => fetch(common, &stanza, &name, &f.dest, &mut fields),
+        Command::Push(p) => push(p, &stanza, &name, &mut fields),
+        Command::Fetch(f) => fetch(f, &stanza, &name, &mut fields),
     };
     fields.duration_s = started.elapsed().as_secs_f64();
     let (message, outcome) = match result {
@@ -145,15 +149,16 @@ fn open_repos(common: &Common) -> Result<Vec<Repository>, Error> {
         .collect()
 }
 
-fn push(
-    common: &Common,
-    stanza: &str,
-    path: &Path,
-    name: &str,
-    fields: &mut WalFields,
-) -> Result<Done, Error> {
+fn push(p: &PushArgs, stanza: &str, name: &str, fields: &mut WalFields) -> Result<Done, Error> {
+    let path = &p.path;
     wal::validate_name(name)?;
-    let repos = open_repos(common)?;
+    // Keys first: a bad recipient fails before the repository is touched.
+    let recipients = p.encrypt.load()?;
+    fields.encrypted_to = recipients
+        .as_ref()
+        .map(|r| r.record().recipients)
+        .unwrap_or_default();
+    let repos = open_repos(&p.common)?;
     let raw = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -163,7 +168,7 @@ fn push(
     let mut fresh = 0;
     for repo in &repos {
         fields.repos.push(repo.location());
-        let pushed = wal::push(repo.storage(), stanza, name, &raw)?;
+        let pushed = wal::push(repo.storage(), stanza, name, &raw, recipients.as_ref())?;
         fields.raw_bytes = pushed.raw_bytes;
         fields.stored_bytes = pushed.stored_bytes;
         fields.sha256 = Some(pushed.sha256);
@@ -171,9 +176,14 @@ fn push(
     }
     fields.already_archived = fresh == 0;
     let message = format!(
-        "{name} archived: {} -> {} bytes{}",
+        "{name} archived: {} -> {} bytes{}{}",
         fields.raw_bytes,
         fields.stored_bytes,
+        if recipients.is_some() {
+            ", encrypted"
+        } else {
+            ""
+        },
         if fields.already_archived {
             " (identical copy already archived)"
         } else {
@@ -183,14 +193,11 @@ fn push(
     Ok((message, Exit::Ok))
 }
 
-fn fetch(
-    common: &Common,
-    stanza: &str,
-    name: &str,
-    dest: &Path,
-    fields: &mut WalFields,
-) -> Result<Done, Error> {
+fn fetch(f: &FetchArgs, stanza: &str, name: &str, fields: &mut WalFields) -> Result<Done, Error> {
+    let (common, dest) = (&f.common, f.dest.as_path());
     wal::validate_name(name)?;
+    // The identities are read (and a bad file refused) before any repository is.
+    f.decrypt.install()?;
     // The first repository that has the file serves it; one that fails to answer is
     // reported only when no other has the file.
     let mut first_error = None;

@@ -7,5 +7,7 @@
 mod archive;
 #[path = "pra_wal/common.rs"]
 mod common;
+#[path = "pra_wal/encrypted.rs"]
+mod encrypted;
 #[path = "pra_wal/recovery.rs"]
 mod recovery;

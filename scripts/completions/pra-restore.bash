@@ -23,7 +23,7 @@ _pra__restore() {
 
     case "${cmd}" in
         pra__restore)
-            opts="-d -v -q -h -V --target-db --all-stanzas --dbname --jobs --globals --no-owner --no-db-settings --clean --yes --keep-old --allow-postgres-target --temp-dir --critical-table --check-url --http-timeout --check-timeout --rto --report --identity --passphrase-file --pg-bindir --physical --pgdata --force --target-time --target-lsn --target-xid --target-name --target --standby --primary-conninfo --target-action --start --port --archive-mode --pra-wal --recovery-timeout --stall-timeout --format --verbose --quiet --backup --since --repo --stanza --help --version"
+            opts="-d -v -q -h -V --target-db --all-stanzas --dbname --jobs --globals --no-owner --no-db-settings --clean --yes --keep-old --allow-postgres-target --temp-dir --critical-table --check-url --http-timeout --check-timeout --rto --report --identity --passphrase-file --pg-bindir --physical --pgdata --force --target-time --target-lsn --target-xid --target-name --target --tablespace-map --standby --primary-conninfo --target-action --start --port --archive-mode --pra-wal --recovery-timeout --stall-timeout --format --verbose --quiet --backup --since --repo --stanza --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -107,6 +107,10 @@ _pra__restore() {
                     ;;
                 --target)
                     COMPREPLY=($(compgen -W "immediate" -- "${cur}"))
+                    return 0
+                    ;;
+                --tablespace-map)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --primary-conninfo)

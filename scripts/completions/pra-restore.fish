@@ -17,6 +17,7 @@ complete -c pra-restore -l target-lsn -d 'Recover up to this WAL position (recov
 complete -c pra-restore -l target-xid -d 'Recover up to this transaction id (recovery_target_xid)' -r
 complete -c pra-restore -l target-name -d 'Recover up to this restore point (recovery_target_name, made with `SELECT pg_create_restore_point(\'name\')`)' -r
 complete -c pra-restore -l target -d '`immediate`: stop as soon as the backup is consistent (its own state, no later WAL)' -r -f -a "immediate\t''"
+complete -c pra-restore -l tablespace-map -d 'With --physical: restore tablespace OID into DIR (absolute) instead of its recorded location, e.g. a copy beside the running source on the same host (repeatable; default: each where it was). tablespace_map is written to match' -r
 complete -c pra-restore -l primary-conninfo -d 'With --standby: how to reach the primary (`host=db1 port=5432 user=replicator`). No password here: it would sit in postgresql.auto.conf; give the standby\'s OS user a pgpass file (or `passfile=`) instead' -r
 complete -c pra-restore -l target-action -d 'What the server does at the target' -r -f -a "promote\t'End recovery and accept writes on a new timeline'
 pause\t'Stay in recovery, paused, read-only (inspect, then `SELECT pg_wal_replay_resume()`)'
@@ -41,10 +42,10 @@ complete -c pra-restore -l clean -d 'Replace an existing target database (needs 
 complete -c pra-restore -l yes -d 'Confirm --clean'
 complete -c pra-restore -l keep-old -d 'With --clean: keep the replaced database as <target>__pra_old_<time> instead of dropping it'
 complete -c pra-restore -l allow-postgres-target -d 'Allow --target-db postgres, the maintenance database tools and sessions connect to (refused without it). Template databases (template0, template1 and any with datistemplate) are never a target'
-complete -c pra-restore -l physical -d 'Restore a physical backup (pra-backup --physical) into a data directory (--pgdata) instead of a logical one into a database; WAL is fetched from the repository by `pra-wal fetch` as restore_command, up to the target (docs/PHYSICAL.md). Run as the OS user the server runs as'
+complete -c pra-restore -l physical -d 'Restore a physical backup (pra-backup --physical) into a data directory (--pgdata) instead of a logical one into a database; WAL is fetched from the repository by `pra-wal fetch` as restore_command, up to the target (docs/PHYSICAL.md). Run as the OS user the server runs as. An encrypted backup or WAL needs --identity FILE, checked before anything is written; restore_command gets the identity file\'s absolute path (never its contents), so the server\'s user must be able to read it'
 complete -c pra-restore -l force -d 'With --physical: empty a non-empty --pgdata first (the server must be stopped)'
 complete -c pra-restore -l standby -d 'Restore a warm standby instead of recovering to a target: `standby.signal` and primary_conninfo, so that the copy replays the archive, then streams from the primary (promote it with `pg_ctl promote`, docs/RUNBOOK.md)'
-complete -c pra-restore -l start -d 'Start the server (pg_ctl, from --pg-bindir) and wait until recovery reached the target and queries are accepted: the event\'s rto_s is "to first query"'
+complete -c pra-restore -l start -d 'Start the server (pg_ctl, from --pg-bindir) and wait until recovery reached the target and queries are accepted: the event\'s rto_s is "to first query". With --target-action pause: until replay is paused at the target (read-only queries); with shutdown: until the server has stopped at the target (rto_s is then "to the target", and nothing answers)'
 complete -c pra-restore -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides'
 complete -c pra-restore -s q -l quiet -d 'Only errors on stderr'
 complete -c pra-restore -s h -l help -d 'Print help (see more with \'--help\')'

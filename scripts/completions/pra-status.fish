@@ -4,7 +4,7 @@ complete -c pra-status -l critical-table -d 'A table that must exist and not be 
 complete -c pra-status -l disk -d 'A path whose file system\'s free space to check; repeatable (default: the local repository and, when readable here, the server\'s data directory)' -r -F
 complete -c pra-status -l disk-warn -d 'Free space below this is WARNING (`20%`)' -r
 complete -c pra-status -l disk-crit -d 'Free space below this is CRITICAL (`10%`)' -r
-complete -c pra-status -l rpo -d 'Recovery point objective: the newest complete backup older than this is CRITICAL, older than 80 % of it WARNING. Also bounds the age of WAL waiting to be archived' -r
+complete -c pra-status -l rpo -d 'Recovery point objective: a recovery point older than this is CRITICAL, older than 80 % of it WARNING. The recovery point is the newest complete backup, or with WAL archiving (a physical backup and WAL archived since) the newest archived segment. Also bounds the age of WAL waiting to be archived' -r
 complete -c pra-status -l verify-max-age -d 'The newest verification older than this is CRITICAL (80 %: WARNING); a failed one is CRITICAL' -r
 complete -c pra-status -l app-url -d 'The application\'s health URL: must answer 2xx within the timeout (redirects followed)' -r
 complete -c pra-status -l api-url -d 'An API URL that must answer a given HTTP code (`URL=CODE`, default any 2xx; redirects not followed); repeatable' -r

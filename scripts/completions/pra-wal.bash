@@ -55,7 +55,7 @@ _pra__wal() {
             return 0
             ;;
         pra__subcmd__wal__subcmd__fetch)
-            opts="-v -q -h --repo --events --stanza --verbose --quiet --help"
+            opts="-v -q -h --repo --events --stanza --identity --passphrase-file --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -70,6 +70,14 @@ _pra__wal() {
                     return 0
                     ;;
                 --stanza)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -137,7 +145,7 @@ _pra__wal() {
             return 0
             ;;
         pra__subcmd__wal__subcmd__push)
-            opts="-v -q -h --repo --events --stanza --verbose --quiet --help"
+            opts="-v -q -h --repo --events --stanza --encrypt-to --passphrase-file --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -152,6 +160,14 @@ _pra__wal() {
                     return 0
                     ;;
                 --stanza)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encrypt-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

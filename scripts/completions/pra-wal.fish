@@ -34,12 +34,16 @@ complete -c pra-wal -n "__fish_pra_wal_needs_command" -f -a "help" -d 'Print thi
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -l repo -d 'Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or gs://bucket/prefix (credentials from the providers\' variables: docs/STORAGE.md). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -l events -d 'Append a `wal` event (pra.v1 JSON line) per file to FILE; stdout belongs to PostgreSQL' -r -F
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -l stanza -d 'Stanza: the name the cluster\'s backups and WAL are kept under.' -r
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -l encrypt-to -d 'Encrypt the stored files to this public key: an age X25519 key (age1…) or an SSH public key (ssh-ed25519 or ssh-rsa). Repeatable (any one matching identity decrypts); the manifest records the keys\' fingerprints. The backup host needs no private key' -r
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -l passphrase-file -d 'Encrypt the stored files with the passphrase on the first line of FILE (age\'s scrypt mode) instead of public keys. Whoever reads the file can read the backups' -r -F
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug). RUST_LOG overrides'
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -s q -l quiet -d 'Only errors on stderr'
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand push" -s h -l help -d 'Print help'
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l repo -d 'Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or gs://bucket/prefix (credentials from the providers\' variables: docs/STORAGE.md). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l events -d 'Append a `wal` event (pra.v1 JSON line) per file to FILE; stdout belongs to PostgreSQL' -r -F
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l stanza -d 'Stanza: the name the cluster\'s backups and WAL are kept under.' -r
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l identity -d 'Identity file that opens encrypted backups: age identities (AGE-SECRET-KEY-1…, as age-keygen writes them) or an unencrypted SSH private key. Repeatable. Not needed for unencrypted backups' -r -F
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l passphrase-file -d 'Open backups encrypted with a passphrase (pra-backup --passphrase-file): the passphrase is the first line of FILE' -r -F
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug). RUST_LOG overrides'
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s q -l quiet -d 'Only errors on stderr'
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s h -l help -d 'Print help'

@@ -8,8 +8,23 @@ use std::io::{self, Read, Write};
 pub struct Digest {
     /// Number of bytes.
     pub bytes: u64,
-    /// sha256 in lowercase hex.
+    /// sha256 in lowercase hex; empty when the bytes were only counted
+    /// ([`StoredHash::CountOnly`]).
     pub sha256: String,
+}
+
+/// Whether a decoder hashes the stored bytes it reads or only counts them.
+///
+/// The bytes an encrypted file's decoder reads are the decrypted ones, not the
+/// stored ones: their sha256 would prove nothing the manifest records, and the
+/// stored (ciphertext) side is already authenticated chunk by chunk by age
+/// (see `crate::crypt::stream`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredHash {
+    /// sha256 and size.
+    Sha256,
+    /// Size only.
+    CountOnly,
 }
 
 /// The digests of both sides of a codec.
@@ -83,22 +98,34 @@ pub struct HashReader<R> {
     pub(super) inner: R,
     pub(super) hasher: Sha256,
     pub(super) bytes: u64,
+    /// False: counted only ([`StoredHash::CountOnly`]).
+    pub(super) hashing: bool,
 }
 
 impl<R: Read> HashReader<R> {
     /// Wraps a reader.
     pub fn new(inner: R) -> Self {
+        HashReader::with(inner, StoredHash::Sha256)
+    }
+
+    /// Wraps a reader, hashing or only counting.
+    pub fn with(inner: R, hash: StoredHash) -> Self {
         HashReader {
             inner,
             hasher: Sha256::new(),
             bytes: 0,
+            hashing: hash == StoredHash::Sha256,
         }
     }
 
     /// Reads the rest of the stream (so trailing bytes count) and returns its digest.
     pub fn finish(mut self) -> io::Result<(R, Digest)> {
         io::copy(&mut self, &mut io::sink())?;
-        let sha256 = hex(&self.hasher.finalize());
+        let sha256 = if self.hashing {
+            hex(&self.hasher.finalize())
+        } else {
+            String::new()
+        };
         Ok((
             self.inner,
             Digest {
@@ -117,7 +144,9 @@ impl<R: Read> HashReader<R> {
 impl<R: Read> Read for HashReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if self.hashing {
+            self.hasher.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }

@@ -9,6 +9,7 @@
 //! Memory is bounded by the codec's window and buffers, whatever the size of
 //! the stream.
 
+mod frame_encoder;
 pub mod frames;
 mod hash;
 pub mod parallel;
@@ -18,8 +19,9 @@ mod tests;
 mod tests_framed;
 #[cfg(test)]
 mod tests_overhead;
+mod unframe;
 
-pub use hash::{digest_of, hex, read_full, Digest, Digests, HashReader, HashWriter};
+pub use hash::{digest_of, hex, read_full, Digest, Digests, HashReader, HashWriter, StoredHash};
 pub use parallel::FrameDecoder;
 
 use sha2::Digest as _;
@@ -154,18 +156,17 @@ pub struct Encoder<W: Write> {
 
 enum EncoderKind<W: Write> {
     Stream(HashWriter<CodecWriter<HashWriter<W>>>),
-    Framed(frames::FrameEncoder<W>),
+    Framed(frame_encoder::FrameEncoder<W>),
 }
 
 impl<W: Write> Encoder<W> {
     /// An encoder writing into `sink`.
     pub fn new(sink: W, opts: EncodeOptions) -> io::Result<Self> {
-        Encoder::with_frame_size(sink, opts, frames::FRAME)
+        Encoder::with_frame_size(sink, opts, frames::MAX_FRAME)
     }
 
-    /// An encoder whose zstd frames (with worker threads) hold `frame` raw bytes
-    /// instead of [`frames::FRAME`]: for benchmarks. Any size up to
-    /// [`frames::MAX_FRAME`] decodes.
+    /// An encoder whose zstd frames (with worker threads) hold at most `frame` raw
+    /// bytes instead of [`frames::MAX_FRAME`]: for tests and benchmarks.
     pub fn with_frame_size(sink: W, opts: EncodeOptions, frame: usize) -> io::Result<Self> {
         let level = opts.level.unwrap_or(opts.codec.default_level());
         if !opts.codec.level_range().contains(&level) {
@@ -180,7 +181,7 @@ impl<W: Write> Encoder<W> {
         }
         if opts.codec == Codec::Zstd && opts.threads > 0 {
             return Ok(Encoder {
-                inner: EncoderKind::Framed(frames::FrameEncoder::new(
+                inner: EncoderKind::Framed(frame_encoder::FrameEncoder::new(
                     sink,
                     level,
                     opts.threads,
@@ -214,8 +215,7 @@ impl<W: Write> Encoder<W> {
         }
     }
 
-    /// The read size that lets [`Encoder::write_vec`] take buffers over without a
-    /// copy: one frame for the framed encoder.
+    /// The read size to use with [`Encoder::write_vec`].
     pub fn preferred_chunk(&self) -> usize {
         match &self.inner {
             EncoderKind::Stream(_) => STREAM_CHUNK,
@@ -223,9 +223,7 @@ impl<W: Write> Encoder<W> {
         }
     }
 
-    /// Writes all of `buf` and returns an empty buffer for the next read. A buffer
-    /// of exactly [`Encoder::preferred_chunk`] bytes is taken over by the framed
-    /// encoder without a copy (the buffer returned is then a recycled one).
+    /// Writes all of `buf` and returns it emptied for the next read.
     pub fn write_vec(&mut self, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
         match &mut self.inner {
             EncoderKind::Framed(f) => f.write_vec(buf),
@@ -350,15 +348,21 @@ impl<R: Read + Send + 'static> Decoder<R> {
     /// [`parallel::DECODE_THREADS`] threads, and anything else as [`Decoder::new`].
     ///
     /// Reads the first bytes of `source` to recognise the format.
-    pub fn new_parallel(mut source: R, codec: Codec) -> io::Result<Self> {
+    pub fn new_parallel(source: R, codec: Codec) -> io::Result<Self> {
+        Decoder::new_parallel_with(source, codec, StoredHash::Sha256)
+    }
+
+    /// [`Decoder::new_parallel`], hashing the source's bytes or only counting them
+    /// (`sha256` empty in [`Decoder::finish`]'s stored digest).
+    pub fn new_parallel_with(mut source: R, codec: Codec, hash: StoredHash) -> io::Result<Self> {
         if codec != Codec::Zstd {
-            return Decoder::new(source, codec);
+            return Decoder::with_head(Vec::new(), source, codec, hash);
         }
         let mut head = vec![0u8; frames::HEADER_LEN];
         let got = read_full(&mut source, &mut head)?;
         head.truncate(got);
         if frames::is_framed(&head) {
-            let frames = FrameDecoder::spawn(head, source)?;
+            let frames = FrameDecoder::spawn_with(head, source, hash)?;
             return Ok(Decoder {
                 inner: HashReader::new(CodecReader::Framed(FramedReader {
                     frames,
@@ -367,22 +371,25 @@ impl<R: Read + Send + 'static> Decoder<R> {
                 })),
             });
         }
-        Decoder::with_head(head, source, codec)
+        Decoder::with_head(head, source, codec, hash)
     }
 }
 
 impl<R: Read> Decoder<R> {
     /// A decoder reading from `source`, on the calling thread.
     pub fn new(source: R, codec: Codec) -> io::Result<Self> {
-        Decoder::with_head(Vec::new(), source, codec)
+        Decoder::with_head(Vec::new(), source, codec, StoredHash::Sha256)
     }
 
-    fn with_head(head: Vec<u8>, source: R, codec: Codec) -> io::Result<Self> {
-        let stored = HashReader::new(Peeked {
-            head,
-            pos: 0,
-            inner: source,
-        });
+    fn with_head(head: Vec<u8>, source: R, codec: Codec, hash: StoredHash) -> io::Result<Self> {
+        let stored = HashReader::with(
+            Peeked {
+                head,
+                pos: 0,
+                inner: source,
+            },
+            hash,
+        );
         let reader = match codec {
             Codec::Zstd => CodecReader::Zstd(zstd::stream::read::Decoder::new(stored)?),
             Codec::Gzip => CodecReader::Gzip(flate2::read::MultiGzDecoder::new(stored)),

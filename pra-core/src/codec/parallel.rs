@@ -1,16 +1,23 @@
 //! Parallel decoding of the framed zstd format (see [`super::frames`]).
 //!
 //! A reader thread hashes every stored byte, splits the stream at the frame headers
-//! and hands frames to [`DECODE_THREADS`] workers; the consumer takes the decoded
-//! frames back IN ORDER ([`FrameDecoder::next_frame`]), so that it can hash the raw
-//! bytes in order. At most [`IN_FLIGHT`] frames are between the reader and the
-//! consumer, and a frame is at most [`MAX_FRAME`] bytes, so memory is bounded
-//! (about 25 MiB with 4 MiB frames) whatever the file's size or content.
+//! and hands frames to [`DECODE_THREADS`] workers; each decodes its frame as a stream,
+//! in pieces of at most [`PIECE`] bytes, and the consumer takes the pieces back IN
+//! ORDER ([`FrameDecoder::next_frame`]), so that it can hash the raw bytes in order.
+//!
+//! Memory is bounded whatever the file's size or content: at most [`IN_FLIGHT`]
+//! stored frames (each at most [`super::frames::MAX_FRAME`], about
+//! [`super::frames::FRAME`] as written) are between the reader and the consumer, and
+//! at most [`RAW_IN_FLIGHT`] decoded bytes wait for the consumer: a worker decoding
+//! ahead of the frame being consumed stops there, the one decoding that frame only
+//! when [`CURRENT_AHEAD`] of its own bytes wait (so it never waits for the others). About 45 MiB with the files pra-backup writes
+//! (frames of about 8 MiB stored, 2 MiB windows).
 
-use super::frames::{parse_header, HEADER_LEN, MAX_FRAME};
-use super::{hex, read_full, Digest};
+use super::frames::{parse_header, HEADER_LEN};
+use super::unframe::{consumed, corrupt, decode_frames, update, Event, Job, Shared};
+use super::{hex, read_full, Digest, StoredHash};
 use sha2::{Digest as _, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
@@ -20,32 +27,20 @@ use std::thread::JoinHandle;
 /// Threads that decode frames.
 pub const DECODE_THREADS: usize = 2;
 /// Frames between the reader and the consumer.
-const IN_FLIGHT: usize = DECODE_THREADS + 2;
-
-/// What the consumer receives for one position of the stream.
-enum Event {
-    Frame(Vec<u8>),
-    End,
-    Failed(io::Error),
-}
-
-struct Job {
-    seq: u64,
-    offset: u64,
-    stored: Vec<u8>,
-}
-
-fn corrupt(msg: String) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg)
-}
-
+pub const IN_FLIGHT: usize = DECODE_THREADS + 1;
+/// The largest piece of a frame handed to the consumer.
+pub const PIECE: usize = 1 << 20;
+/// Decoded bytes waiting for the consumer, at most, plus [`CURRENT_AHEAD`].
+pub const RAW_IN_FLIGHT: usize = 16 << 20;
+/// Decoded bytes of the frame being consumed that may wait whatever the others hold.
+pub const CURRENT_AHEAD: usize = 4 * PIECE;
 /// The stored side as the reader sees it: the bytes already peeked, then the source,
-/// everything hashed and counted.
+/// everything hashed (unless [`StoredHash::CountOnly`]) and counted.
 struct Stored<R> {
     head: Vec<u8>,
     pos: usize,
     src: R,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     bytes: u64,
 }
 
@@ -59,7 +54,9 @@ impl<R: Read> Read for Stored<R> {
         } else {
             self.src.read(buf)?
         };
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -142,95 +139,19 @@ fn read_frames<R: Read>(mut stored: Stored<R>, links: ReaderLinks) -> io::Result
     }
     Ok(Digest {
         bytes: stored.bytes,
-        sha256: hex(&stored.hasher.finalize()),
+        sha256: stored
+            .hasher
+            .map(|h| hex(&h.finalize()))
+            .unwrap_or_default(),
     })
-}
-
-/// Decodes one stored frame: exactly one zstd frame with its content size, no more
-/// than [`MAX_FRAME`] bytes, intact (zstd checks the size and the frame checksum).
-fn decode_frame(
-    d: &mut zstd::bulk::Decompressor<'static>,
-    src: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), String> {
-    use zstd::zstd_safe;
-    let size = match zstd_safe::get_frame_content_size(src) {
-        Ok(Some(size)) => size,
-        Ok(None) => return Err("zstd frame without content size".into()),
-        Err(_) => return Err("not a zstd frame".into()),
-    };
-    let size = usize::try_from(size)
-        .ok()
-        .filter(|&s| s <= MAX_FRAME)
-        .ok_or_else(|| format!("zstd frame announces {size} bytes, more than {MAX_FRAME}"))?;
-    match zstd_safe::find_frame_compressed_size(src) {
-        Ok(n) if n == src.len() => {}
-        Ok(n) => {
-            return Err(format!(
-                "zstd frame is {n} bytes, its header says {}",
-                src.len()
-            ))
-        }
-        Err(code) => {
-            return Err(format!(
-                "damaged zstd frame: {}",
-                zstd_safe::get_error_name(code)
-            ))
-        }
-    }
-    out.clear();
-    out.reserve(size);
-    let n = d
-        .decompress_to_buffer(src, out)
-        .map_err(|e| format!("damaged zstd frame: {e}"))?;
-    if n != size {
-        return Err(format!("zstd frame decodes to {n} bytes, announces {size}"));
-    }
-    Ok(())
-}
-
-/// One decoding worker.
-fn decode_frames(
-    jobs: Arc<Mutex<Receiver<Job>>>,
-    pool: Arc<Mutex<Vec<Vec<u8>>>>,
-    spare: Sender<Vec<u8>>,
-    events: Sender<(u64, Event)>,
-) {
-    let mut d = zstd::bulk::Decompressor::new();
-    loop {
-        let job = match jobs.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
-        };
-        let Ok(job) = job else { return };
-        let mut out = pool
-            .lock()
-            .ok()
-            .and_then(|mut p| p.pop())
-            .unwrap_or_default();
-        let result = match d.as_mut() {
-            Ok(d) => decode_frame(d, &job.stored, &mut out),
-            Err(e) => Err(e.to_string()),
-        };
-        let event = match result {
-            Ok(()) => Event::Frame(out),
-            Err(problem) => Event::Failed(corrupt(format!(
-                "frame at stored byte {}: {problem}",
-                job.offset
-            ))),
-        };
-        let _ = spare.send(job.stored);
-        if events.send((job.seq, event)).is_err() {
-            return;
-        }
-    }
 }
 
 /// A running parallel decode of a framed stream; see the module documentation.
 pub struct FrameDecoder {
     events: Receiver<(u64, Event)>,
-    ready: BTreeMap<u64, Event>,
+    ready: BTreeMap<u64, VecDeque<Event>>,
     next: u64,
+    shared: Shared,
     done: bool,
     failed: bool,
     credits: Option<SyncSender<()>>,
@@ -245,6 +166,16 @@ impl FrameDecoder {
     /// Starts decoding `source`, whose first bytes (already read to recognise the
     /// format, see [`super::frames::is_framed`]) are `head`.
     pub fn spawn<R: Read + Send + 'static>(head: Vec<u8>, source: R) -> io::Result<FrameDecoder> {
+        FrameDecoder::spawn_with(head, source, StoredHash::Sha256)
+    }
+
+    /// [`FrameDecoder::spawn`], hashing the stored bytes or only counting them
+    /// (`sha256` empty in [`FrameDecoder::finish`]'s digest).
+    pub fn spawn_with<R: Read + Send + 'static>(
+        head: Vec<u8>,
+        source: R,
+        hash: StoredHash,
+    ) -> io::Result<FrameDecoder> {
         let (credits_tx, credits_rx) = sync_channel(IN_FLIGHT);
         for _ in 0..IN_FLIGHT {
             let _ = credits_tx.try_send(());
@@ -254,27 +185,29 @@ impl FrameDecoder {
         let (spare_tx, spare_rx) = channel();
         let (events_tx, events_rx) = channel();
         let pool = Arc::new(Mutex::new(Vec::new()));
+        let shared: Shared = Arc::default();
         let drain = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let mut workers = Vec::with_capacity(DECODE_THREADS);
         for i in 0..DECODE_THREADS {
-            let (jobs, pool, spare, events) = (
+            let (jobs, pool, shared, spare, events) = (
                 Arc::clone(&jobs_rx),
                 Arc::clone(&pool),
+                Arc::clone(&shared),
                 spare_tx.clone(),
                 events_tx.clone(),
             );
             workers.push(
                 std::thread::Builder::new()
                     .name(format!("zstd-unframe-{i}"))
-                    .spawn(move || decode_frames(jobs, pool, spare, events))?,
+                    .spawn(move || decode_frames(jobs, pool, shared, spare, events))?,
             );
         }
         let stored = Stored {
             head,
             pos: 0,
             src: source,
-            hasher: Sha256::new(),
+            hasher: (hash == StoredHash::Sha256).then(Sha256::new),
             bytes: 0,
         };
         let links = ReaderLinks {
@@ -292,6 +225,7 @@ impl FrameDecoder {
             events: events_rx,
             ready: BTreeMap::new(),
             next: 0,
+            shared,
             done: false,
             failed: false,
             credits: Some(credits_tx),
@@ -303,8 +237,8 @@ impl FrameDecoder {
         })
     }
 
-    /// The next decoded frame in stream order; `None` at the end of the stream.
-    /// An error (damaged or truncated frame, bad header, trailing bytes, a read
+    /// The next decoded piece (of at most [`PIECE`] bytes) in stream order; `None` at
+    /// the end of the stream. An error (damaged or truncated frame, bad header, trailing bytes, a read
     /// error) is final: later calls fail too.
     pub fn next_frame(&mut self) -> io::Result<Option<Vec<u8>>> {
         if self.failed {
@@ -314,14 +248,23 @@ impl FrameDecoder {
             return Ok(None);
         }
         loop {
-            if let Some(event) = self.ready.remove(&self.next) {
+            let event = self.ready.get_mut(&self.next).and_then(VecDeque::pop_front);
+            if let Some(event) = event {
                 return match event {
-                    Event::Frame(buf) => {
+                    Event::Piece(buf) => {
+                        let (seq, len) = (self.next, buf.len());
+                        update(&self.shared, |b| consumed(b, seq, len));
+                        Ok(Some(buf))
+                    }
+                    Event::FrameEnd => {
+                        self.ready.remove(&self.next);
                         self.next += 1;
+                        let next = self.next;
+                        update(&self.shared, |b| b.current = next);
                         if let Some(c) = &self.credits {
                             let _ = c.try_send(());
                         }
-                        Ok(Some(buf))
+                        continue;
                     }
                     Event::End => {
                         self.done = true;
@@ -335,7 +278,7 @@ impl FrameDecoder {
             }
             match self.events.recv() {
                 Ok((seq, event)) => {
-                    self.ready.insert(seq, event);
+                    self.ready.entry(seq).or_default().push_back(event);
                 }
                 Err(_) => {
                     self.failed = true;
@@ -345,10 +288,16 @@ impl FrameDecoder {
         }
     }
 
-    /// Gives a decoded frame's buffer back for reuse.
+    /// Decoded bytes waiting for the consumer.
+    #[cfg(test)]
+    pub(super) fn waiting(&self) -> usize {
+        self.shared.0.lock().map_or(0, |b| b.waiting)
+    }
+
+    /// Gives a decoded piece's buffer back for reuse.
     pub fn recycle(&mut self, buf: Vec<u8>) {
         if let Ok(mut pool) = self.pool.lock() {
-            if pool.len() < IN_FLIGHT {
+            if pool.len() < 2 * DECODE_THREADS {
                 pool.push(buf);
             }
         }
@@ -368,8 +317,10 @@ impl FrameDecoder {
     }
 
     fn join_workers(&mut self) {
-        // Workers end when the reader closes their queue; unblock it first by
-        // emptying what is queued for us (they never wait on us: unbounded channel).
+        // Workers end when the reader closes their queue, or at once when waiting
+        // for the consumer; unblock the reader first by emptying what is queued for
+        // us (the workers never wait on the channel: it is unbounded).
+        update(&self.shared, |b| b.closed = true);
         self.ready.clear();
         while self.events.try_recv().is_ok() {}
         for w in self.workers.drain(..) {

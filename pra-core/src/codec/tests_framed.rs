@@ -1,9 +1,13 @@
 //! Tests of the framed zstd format: round trips at the frame boundaries, the
 //! standard tools, old single-stream files, and damaged files.
 
-use super::frames::{frame_header, FRAME, HEADER_LEN, SKIPPABLE_MAGIC};
+use super::frames::{frame_header, HEADER_LEN, SKIPPABLE_MAGIC};
 use super::*;
 use std::process::Command;
+
+/// The raw size of a frame here: [`Encoder::with_frame_size`]'s cap, so that the
+/// frames are cut where the tests expect them whatever the data's ratio.
+const FRAME: usize = 1 << 20;
 
 fn data(len: usize) -> Vec<u8> {
     // Compressible but not trivial, different in every frame.
@@ -29,7 +33,7 @@ fn framed_opts() -> EncodeOptions {
 }
 
 fn encode(raw: &[u8], opts: EncodeOptions) -> (Vec<u8>, Digests) {
-    let mut enc = Encoder::new(Vec::new(), opts).unwrap();
+    let mut enc = Encoder::with_frame_size(Vec::new(), opts, FRAME).unwrap();
     // Whole frames through write_vec (taken over), the rest through write.
     let mut rest = raw;
     while rest.len() >= FRAME {
@@ -203,4 +207,53 @@ fn dropping_a_decoder_midway_stops_its_threads() {
     dec.read_exact(&mut buf).unwrap();
     assert_eq!(buf, raw[..1000]);
     drop(dec);
+}
+
+#[test]
+fn files_written_with_fixed_frames_and_their_content_size_still_decode() {
+    // The format before frames were sized by their stored bytes: 4 MiB raw frames
+    // compressed whole, content size in each frame header.
+    let raw = data(2 * (4 << 20) + 999);
+    let mut c = zstd::bulk::Compressor::new(3).unwrap();
+    c.include_checksum(true).unwrap();
+    c.include_contentsize(true).unwrap();
+    let mut stored = Vec::new();
+    for piece in raw.chunks(4 << 20) {
+        let frame = c.compress(piece).unwrap();
+        stored.extend_from_slice(&frame_header(frame.len() as u32));
+        stored.extend_from_slice(&frame);
+    }
+    assert_eq!(headers(&stored).len(), 3);
+    let (back, d) = decode_parallel(&stored).unwrap();
+    assert!(back == raw);
+    assert_eq!(d.raw.sha256, sha256sum(&raw));
+    assert_eq!(d.stored.sha256, sha256sum(&stored));
+}
+
+#[test]
+fn decoded_bytes_waiting_for_a_slow_consumer_stay_within_the_budget() {
+    use super::parallel::{CURRENT_AHEAD, PIECE, RAW_IN_FLIGHT};
+    // Frames of 48 MiB raw that compress to almost nothing: the workers could decode
+    // far ahead of the consumer.
+    let raw = vec![7u8; 3 * (48 << 20)];
+    let mut enc = Encoder::with_frame_size(Vec::new(), framed_opts(), 48 << 20).unwrap();
+    enc.write_all(&raw).unwrap();
+    let (stored, digests) = enc.finish().unwrap();
+    assert_eq!(headers(&stored).len(), 3);
+    let mut frames = FrameDecoder::spawn(Vec::new(), io::Cursor::new(stored)).unwrap();
+    let mut bytes = 0u64;
+    let mut most = 0;
+    while let Some(piece) = frames.next_frame().unwrap() {
+        assert!(piece.len() <= PIECE);
+        bytes += piece.len() as u64;
+        frames.recycle(piece);
+        if bytes % (16 << 20) == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            most = most.max(frames.waiting());
+        }
+    }
+    assert_eq!(bytes, raw.len() as u64);
+    assert!(most > PIECE, "the workers decoded ahead: {most}");
+    assert!(most <= RAW_IN_FLIGHT + CURRENT_AHEAD, "{most} bytes waited");
+    assert_eq!(frames.finish().unwrap(), digests.stored);
 }

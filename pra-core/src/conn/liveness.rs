@@ -10,12 +10,14 @@
 //! signal, a stall). A query blocked on a frozen server cannot be cancelled either
 //! (the cancel request goes to the same frozen postmaster), so a stopping run shuts
 //! down its sockets to PostgreSQL servers ([`sever_all`]): the blocked call fails
-//! at once and the main flow reports and cleans up as for any failure.
+//! at once and the main flow reports and cleans up as for any failure; an idle
+//! connection a cleanup still needs is spared ([`spare`]).
 
 use crate::signals;
 use postgres_openssl::MakeTlsConnector;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The variable giving the connection timeout, in seconds, when neither
@@ -155,31 +157,87 @@ pub(super) fn remember_port(port: u16) {
     }
 }
 
-/// Shuts down (both ways) every socket of this process connected to a PostgreSQL
-/// server: a Unix socket named `.s.PGSQL.<port>`, or TCP to a port we connected to.
-/// Every call blocked on one fails at once. Returns how many were shut down.
-pub fn sever_all() -> usize {
+/// A socket of this process: its descriptor and its inode (which a descriptor
+/// number reused by another socket does not share).
+pub type SocketId = (i32, u64);
+
+/// Whether a spared socket is to stay open when the run stops.
+type KeepOpen = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Sockets [`sever_all`] leaves open while their predicate says so.
+static SPARED: Mutex<Vec<(u64, SocketId, KeepOpen)>> = Mutex::new(Vec::new());
+static NEXT_SPARED: AtomicU64 = AtomicU64::new(1);
+
+/// Every socket of this process connected to a PostgreSQL server: a Unix socket
+/// named `.s.PGSQL.<port>`, or TCP to a port we connected to.
+pub fn postgres_sockets() -> Vec<SocketId> {
     let ports = TCP_PORTS.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
-        return 0;
+        return Vec::new();
     };
+    dir.flatten()
+        .filter_map(|entry| {
+            let fd = entry.file_name().to_str()?.parse::<i32>().ok()?;
+            let target = std::fs::read_link(entry.path()).ok()?;
+            // "socket:[inode]"
+            let inode = target
+                .to_str()?
+                .strip_prefix("socket:[")?
+                .strip_suffix(']')?
+                .parse()
+                .ok()?;
+            is_postgres_peer(fd, &ports).then_some((fd, inode))
+        })
+        .collect()
+}
+
+/// Leaves `socket` open when the run stops ([`sever_all`]) if `keep_open` then
+/// says so: an idle connection a cleanup hook still needs (a scratch database's
+/// maintenance connection, [`crate::scratch`]). The predicate runs on the signal
+/// thread and must not block. Spared until the returned guard is dropped.
+pub fn spare(socket: SocketId, keep_open: impl Fn() -> bool + Send + Sync + 'static) -> Spared {
+    let id = NEXT_SPARED.fetch_add(1, Ordering::SeqCst);
+    SPARED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((id, socket, Arc::new(keep_open)));
+    Spared(id)
+}
+
+/// What [`spare`] returns: dropping it lets [`sever_all`] shut the socket down again.
+#[must_use = "the socket is no longer spared when this is dropped"]
+pub struct Spared(u64);
+
+impl Drop for Spared {
+    fn drop(&mut self) {
+        SPARED
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(id, _, _)| *id != self.0);
+    }
+}
+
+/// Shuts down (both ways) every socket of this process connected to a PostgreSQL
+/// server ([`postgres_sockets`]) but the idle ones a cleanup still needs ([`spare`]).
+/// Every call blocked on one fails at once. Returns how many were shut down.
+pub fn sever_all() -> usize {
+    // Copied out: a predicate may drop the last owner of what it looks at, whose
+    // Spared guard then takes this lock.
+    let spared: Vec<(SocketId, KeepOpen)> = SPARED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|(_, s, keep)| (*s, keep.clone()))
+        .collect();
     let mut severed = 0;
-    for entry in dir.flatten() {
-        let Some(fd) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
+    for socket in postgres_sockets() {
+        if spared.iter().any(|(s, keep)| *s == socket && keep()) {
             continue;
-        };
-        let is_socket = std::fs::read_link(entry.path())
-            .is_ok_and(|t| t.to_string_lossy().starts_with("socket:"));
-        if is_socket && is_postgres_peer(fd, &ports) {
-            // SAFETY: shutdown on a descriptor of this process; it closes nothing,
-            // so a descriptor reused meanwhile is at worst a socket shut down early.
-            if unsafe { libc::shutdown(fd, libc::SHUT_RDWR) } == 0 {
-                severed += 1;
-            }
+        }
+        // SAFETY: shutdown on a descriptor of this process; it closes nothing,
+        // so a descriptor reused meanwhile is at worst a socket shut down early.
+        if unsafe { libc::shutdown(socket.0, libc::SHUT_RDWR) } == 0 {
+            severed += 1;
         }
     }
     severed

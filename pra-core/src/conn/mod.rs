@@ -21,7 +21,10 @@ pub mod pgpass;
 pub mod service;
 pub mod tls;
 
-pub use liveness::{sever_all, CONNECT_TIMEOUT_ENV, DEFAULT_CONNECT_TIMEOUT};
+pub use liveness::{
+    postgres_sockets, sever_all, spare, SocketId, Spared, CONNECT_TIMEOUT_ENV,
+    DEFAULT_CONNECT_TIMEOUT,
+};
 
 use crate::error_class::ErrorClass;
 use crate::exit::ExitStatus;

@@ -10,7 +10,7 @@
 pub mod args;
 mod stream;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use stream::{seal, unseal, Sealed, StoredTap, Unsealed};
 
@@ -251,7 +251,7 @@ impl Identities {
         Ok(Some(Identities { keys, sources }))
     }
 
-    fn decrypt<R: Read>(
+    pub(crate) fn decrypt<R: Read>(
         &self,
         source: R,
         file: &str,

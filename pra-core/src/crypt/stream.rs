@@ -1,10 +1,20 @@
 //! The encryption step of the stored-file pipeline: raw → sha256 → compress →
 //! age → sha256(stored) → storage on the way in ([`seal`]), and its inverse on the
-//! way out ([`unseal`]), where the stored sha256 is taken on the ciphertext by a tap
-//! in front of the decryption, so that it is checkable without any key.
+//! way out ([`unseal`]), where a tap in front of the decryption counts the stored
+//! (ciphertext) bytes.
+//!
+//! The stored sha256 is what the levels without a key check (`check_stored`). Decoding
+//! does not take it once the age header opens: age authenticates the header (its MAC)
+//! and every 64 KiB chunk (Poly1305, the last one marked as last, so truncation shows),
+//! so a ciphertext that decrypts is the one written, and the raw sha256 the decoder
+//! checks proves the content is the one backed up. Hashing it (and the decrypted
+//! stream, as the decoders do a plain file's) cost a fifth of the checksum
+//! verification's CPU (docs/PERFORMANCE.md, "Encryption"). Callers that
+//! find a problem read the file again for the stored sha256 (`fetch::explain_encrypted`):
+//! the plainest explanation of a damaged file.
 
 use super::{installed, missing_identity, DecryptFailure, Recipients};
-use crate::codec::{hex, Digest, Digests, EncodeOptions, Encoder, HashWriter};
+use crate::codec::{hex, Digest, Digests, EncodeOptions, Encoder, HashWriter, StoredHash};
 use crate::fetch::{compare_stored, FetchError};
 use crate::manifest::ManifestFile;
 use sha2::{Digest as _, Sha256};
@@ -100,6 +110,8 @@ struct TapState {
     src: Box<dyn Read + Send>,
     hasher: Sha256,
     bytes: u64,
+    /// True until the age header opens (after that, bytes are counted only).
+    hashing: bool,
 }
 
 /// The reading end of a tap: what the decryption reads through.
@@ -112,24 +124,26 @@ impl Read for TapReader {
             .lock()
             .map_err(|_| io::Error::other("stored-bytes hasher poisoned"))?;
         let n = s.src.read(buf)?;
-        s.hasher.update(&buf[..n]);
+        if s.hashing {
+            s.hasher.update(&buf[..n]);
+        }
         s.bytes += n as u64;
         Ok(n)
     }
 }
 
-/// Hashes the stored (encrypted) bytes in front of the decryption.
+/// Counts the stored (encrypted) bytes in front of the decryption.
 pub struct StoredTap(Arc<Mutex<TapState>>);
 
 impl StoredTap {
-    /// Reads the rest of the stored file (after a decryption error too: the stored
-    /// sha256 is the plainest explanation of a damaged file) and returns its digest.
+    /// Reads the rest of the stored file, so that trailing bytes count, and returns
+    /// its size: a [`Digest`] without sha256 (see the module documentation).
     pub fn finish(self) -> io::Result<Digest> {
         let mut s = self
             .0
             .lock()
-            .map_err(|_| io::Error::other("stored-bytes hasher poisoned"))?;
-        let mut buf = vec![0u8; 1 << 16];
+            .map_err(|_| io::Error::other("stored-bytes counter poisoned"))?;
+        let mut buf = vec![0u8; 1 << 20];
         loop {
             let n = match s.src.read(&mut buf) {
                 Ok(0) => break,
@@ -137,25 +151,59 @@ impl StoredTap {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            s.hasher.update(&buf[..n]);
+            if s.hashing {
+                s.hasher.update(&buf[..n]);
+            }
             s.bytes += n as u64;
         }
-        let hasher = std::mem::take(&mut s.hasher);
+        let sha256 = if s.hashing {
+            hex(&std::mem::take(&mut s.hasher).finalize())
+        } else {
+            String::new()
+        };
         Ok(Digest {
             bytes: s.bytes,
-            sha256: hex(&hasher.finalize()),
+            sha256,
+        })
+    }
+}
+
+/// age's reader, its errors saying what they mean for a stored file.
+struct Decrypting<R>(age::stream::StreamReader<R>);
+
+impl<R: Read> Read for Decrypting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| match e.kind() {
+            // A chunk that does not authenticate, a missing last chunk, bytes after it.
+            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => io::Error::new(
+                e.kind(),
+                format!("age decryption failed ({e}): the ciphertext was altered or truncated"),
+            ),
+            _ => e,
         })
     }
 }
 
 /// A stored file ready to decode: the compressed bytes, and for an encrypted file
-/// the tap that gives the digest of the stored ciphertext.
+/// the tap that counts the stored ciphertext.
 pub struct Unsealed {
     /// The compressed bytes (decrypted when the file is encrypted).
     pub reader: Box<dyn Read + Send>,
-    /// The stored-side hasher of an encrypted file (`None`: the reader's bytes are
+    /// The stored-side counter of an encrypted file (`None`: the reader's bytes are
     /// the stored bytes).
     pub tap: Option<StoredTap>,
+}
+
+impl Unsealed {
+    /// What a decoder of [`Unsealed::reader`] takes of the bytes it reads: their
+    /// sha256 for a plain file (they are the stored bytes), only their number for an
+    /// encrypted one (they are not; age authenticated them).
+    pub fn stored_hash(&self) -> StoredHash {
+        match self.tap {
+            Some(_) => StoredHash::CountOnly,
+            None => StoredHash::Sha256,
+        }
+    }
 }
 
 /// Opens the decryption of `file` over `source` with the identities of this process
@@ -174,13 +222,18 @@ pub fn unseal(file: &ManifestFile, source: Box<dyn Read + Send>) -> Result<Unsea
         src: source,
         hasher: Sha256::new(),
         bytes: 0,
+        hashing: true,
     }));
     let failure = match ids.decrypt(TapReader(Arc::clone(&state)), &file.name) {
         Ok(reader) => {
+            // The header opened: from here on age authenticates what it decrypts.
+            if let Ok(mut s) = state.lock() {
+                s.hashing = false;
+            }
             return Ok(Unsealed {
-                reader: Box::new(reader),
+                reader: Box::new(Decrypting(reader)),
                 tap: Some(StoredTap(state)),
-            })
+            });
         }
         Err(DecryptFailure::Key(e)) => FetchError::Key(e),
         Err(DecryptFailure::Format(e)) => {

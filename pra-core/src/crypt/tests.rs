@@ -14,7 +14,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// The identities are process-wide: tests that install them take turns.
-static KEYS: Mutex<()> = Mutex::new(());
+pub(crate) static KEYS: Mutex<()> = Mutex::new(());
 
 fn data() -> Vec<u8> {
     (0..(crate::codec::frames::FRAME + 300_000) as u32)
@@ -66,7 +66,7 @@ fn fetch(s: &Stored) -> Result<Vec<u8>, FetchError> {
 }
 
 /// An age identity file in `dir`, and its public key.
-fn age_key(dir: &Path) -> (PathBuf, String) {
+pub(crate) fn age_key(dir: &Path) -> (PathBuf, String) {
     let id = age::x25519::Identity::generate();
     let path = dir.join(format!("key-{}.txt", &id.to_public().to_string()[4..16]));
     std::fs::write(
@@ -237,4 +237,47 @@ fn age_cli_reads_what_pra_writes_and_pra_reads_what_age_writes() {
     let got = fetch(&s);
     install(None);
     assert!(got.unwrap() == raw);
+}
+
+/// Decoding does not hash the ciphertext (see stream.rs): a flipped byte in a file
+/// whose manifest was edited to match it is still found, by age's authentication,
+/// framed or not.
+#[test]
+fn a_flipped_byte_matching_an_edited_manifest_fails_authentication() {
+    let _g = KEYS.lock().unwrap_or_else(|e| e.into_inner());
+    let keys = tempfile::tempdir().unwrap();
+    let (id, public) = age_key(keys.path());
+    let to = Recipients::load(&[public], None).unwrap().unwrap();
+    install_files(&[id], None);
+    for threads in [2, 0] {
+        let opts = EncodeOptions {
+            threads,
+            ..EncodeOptions::default()
+        };
+        let s = store(&data(), opts, &to);
+        let d = fetch_file(
+            &s.repo,
+            &s.manifest,
+            &s.manifest.files[0],
+            &mut std::io::sink(),
+        )
+        .unwrap();
+        assert!(d.stored.sha256.is_empty(), "the ciphertext was hashed");
+        assert_eq!(d.stored.bytes, s.manifest.files[0].stored_bytes);
+        let mut bytes = std::fs::read(&s.path).unwrap();
+        let at = bytes.len() / 3;
+        bytes[at] ^= 0x04;
+        std::fs::write(&s.path, &bytes).unwrap();
+        let mut m = s.manifest.clone();
+        m.files[0].stored_sha256 = crate::codec::digest_of(&bytes[..]).unwrap().sha256;
+        let s = Stored { manifest: m, ..s };
+        let e = fetch(&s).unwrap_err();
+        assert_eq!(e.class(), crate::error_class::ErrorClass::Corrupt, "{e}");
+        let e = e.to_string();
+        assert!(
+            e.starts_with("dump.pgc.zst.age: ") && e.contains("age decryption failed"),
+            "threads {threads}: {e}"
+        );
+    }
+    install(None);
 }

@@ -12,50 +12,35 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// A tool built beside this test (`cargo build --workspace`, as scripts/test.sh does).
-fn sibling(name: &str) -> String {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().and_then(Path::parent).unwrap().join(name);
-    assert!(
-        path.exists(),
-        "this test runs the real {name}: build it first (cargo build -p {name})"
-    );
-    path.display().to_string()
+pub(crate) fn sibling(name: &str) -> String {
+    pra_testkit::archiving::workspace_bin(name)
 }
 
-const STANZA: &str = "main";
+pub(crate) const STANZA: &str = "main";
 
-struct Pitr {
-    tmp: tempfile::TempDir,
-    cluster: PgCluster,
-    repo: String,
-    env: Vec<(String, String)>,
-    storage: Box<dyn Storage>,
+pub(crate) struct Pitr {
+    pub(crate) tmp: tempfile::TempDir,
+    pub(crate) cluster: PgCluster,
+    pub(crate) repo: String,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) storage: Box<dyn Storage>,
     time_after_a: String,
     lsn_after_a: String,
     xid_of_b: String,
     segment_of_b: String,
 }
 
-fn postgres_user() -> (u32, u32) {
-    let m = std::fs::metadata("/var/lib/postgresql")
-        .or_else(|_| std::fs::metadata("/tmp"))
-        .unwrap();
-    let id = |flag: &str| -> u32 {
-        let out = std::process::Command::new("id")
-            .args([flag, "postgres"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .unwrap_or(m.uid())
-    };
-    (id("-u"), id("-g"))
+pub(crate) fn postgres_user() -> (u32, u32) {
+    pra_testkit::archiving::server_user_ids()
 }
 
 impl Pitr {
     /// The cluster, its backup, then A, B, the restore point `rp`, C, all archived.
-    fn prepare(repo: String, env: Vec<(String, String)>, storage: Box<dyn Storage>) -> Pitr {
+    pub(crate) fn prepare(
+        repo: String,
+        env: Vec<(String, String)>,
+        storage: Box<dyn Storage>,
+    ) -> Pitr {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let (uid, gid) = postgres_user();
@@ -125,7 +110,7 @@ impl Pitr {
         }
     }
 
-    fn restore(&self, name: &str, target: &[&str]) -> (PathBuf, Tool) {
+    pub(crate) fn restore(&self, name: &str, target: &[&str]) -> (PathBuf, Tool) {
         let data = self.tmp.path().join(name);
         let t = tool(&sibling("pra-restore"))
             .envs(self.env.clone())
@@ -138,7 +123,7 @@ impl Pitr {
     }
 
     /// Restores to `target`, starts the copy, returns its batches, or the failure.
-    fn batches(&self, name: &str, target: &[&str]) -> Result<Vec<String>, String> {
+    pub(crate) fn batches(&self, name: &str, target: &[&str]) -> Result<Vec<String>, String> {
         let (data, t) = self.restore(name, target);
         t.run().success();
         let mut server = RecoveredServer::start_with_env(
@@ -214,19 +199,28 @@ impl Pitr {
 }
 
 /// A PITR setup on a local repository (the directory holding it comes first).
-fn local() -> (tempfile::TempDir, Pitr) {
+pub(crate) fn local() -> (tempfile::TempDir, Pitr) {
+    local_with(Vec::new())
+}
+
+/// The same, with `env` given to the archive_command, pra-backup and pra-restore.
+pub(crate) fn local_with(env: Vec<(String, String)>) -> (tempfile::TempDir, Pitr) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let repo = dir.path().join("repo").display().to_string();
     let storage = Box::new(pra_core::repo::LocalStorage::new(&repo));
-    let p = Pitr::prepare(repo, Vec::new(), storage);
+    let p = Pitr::prepare(repo, env, storage);
     (dir, p)
 }
 
 impl Pitr {
     /// pra-restore --physical --start as the server's user (who creates the data
     /// directory `name` and runs the server) on a free port; the directory and port.
-    fn started(&self, name: &str, args: &[&str]) -> (PathBuf, u16, pra_testkit::ToolRun) {
+    pub(crate) fn started(
+        &self,
+        name: &str,
+        args: &[&str],
+    ) -> (PathBuf, u16, pra_testkit::ToolRun) {
         let parent = self.tmp.path().join("pg");
         if !parent.exists() {
             std::fs::create_dir(&parent).unwrap();
@@ -260,7 +254,7 @@ impl Pitr {
     }
 
     /// pg_ctl on `data`, as the server's user; it must succeed.
-    fn pg_ctl(&self, data: &Path, args: &[&str]) {
+    pub(crate) fn pg_ctl(&self, data: &Path, args: &[&str]) {
         let out = std::process::Command::new("setpriv")
             .args([
                 "--reuid",
@@ -284,7 +278,7 @@ impl Pitr {
     }
 
     /// A client of the server pra-restore started on `port`.
-    fn connect(&self, port: u16) -> postgres::Client {
+    pub(crate) fn connect(&self, port: u16) -> postgres::Client {
         postgres::Config::new()
             .host_path(self.cluster.socket_dir())
             .port(port)
@@ -295,7 +289,7 @@ impl Pitr {
     }
 }
 
-fn count(c: &mut postgres::Client) -> i64 {
+pub(crate) fn count(c: &mut postgres::Client) -> i64 {
     c.query_one("SELECT count(*) FROM t", &[]).unwrap().get(0)
 }
 

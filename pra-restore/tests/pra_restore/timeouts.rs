@@ -1,16 +1,18 @@
 //! A hung server never hangs pra-restore (issue 26): with the cluster frozen by
 //! SIGSTOP, the connection gives up after PRA_CONNECT_TIMEOUT, a restore that stops
 //! moving fails after --stall-timeout with error class `timeout`, and SIGTERM ends
-//! a restore blocked on the frozen server within seconds. Once the server resumes,
-//! the next run drops the temporary database the frozen server kept it from
-//! dropping, and nothing else is left. A --check-url endpoint that never answers
-//! fails its check after --http-timeout.
+//! a restore blocked on the frozen server within seconds. The temporary database
+//! the frozen server kept it from dropping is dropped when the server resumes, by
+//! the drop the run queued on a connection it held for that, with no other run and
+//! no lock left; the next run then restores. A --check-url endpoint that never
+//! answers fails its check after --http-timeout.
 
 use crate::common::{self, PRA_RESTORE};
 use pra_core::codec::Codec;
 use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::RestoreFields;
 use pra_core::event::Kind;
+use pra_core::repo::{LockMode, Repository};
 use pra_testkit::{tool, wait_until, HttpServer, PgCluster, Reply, Tool};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -57,7 +59,7 @@ fn a_frozen_server_bounds_every_wait_of_a_restore() {
         "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS a FROM generate_series(1, 300000) g; \
          ALTER TABLE big ADD PRIMARY KEY (id)",
     );
-    common::backup(&c, repo.path(), "big", "big", Codec::Zstd);
+    let manifest = common::backup(&c, repo.path(), "big", "big", Codec::Zstd);
 
     // Frozen before the connection: the connect timeout.
     let frozen = c.freeze();
@@ -86,7 +88,9 @@ fn a_frozen_server_bounds_every_wait_of_a_restore() {
         since.elapsed() < Duration::from_secs(3 + 5),
         "within the stall timeout",
     );
+    run.stderr_contains("drop queued on the server");
     frozen.thaw();
+    c.wait_scratch_dropped(Duration::from_secs(15), |d| d.starts_with("r2__"));
 
     // Frozen mid-restore, then SIGTERM: ended within 5 s, by the signal.
     let running = restore(&c, repo.path(), "r3")
@@ -97,8 +101,15 @@ fn a_frozen_server_bounds_every_wait_of_a_restore() {
     });
     let frozen = c.freeze();
     std::thread::sleep(Duration::from_millis(500));
-    running.interrupt(libc::SIGTERM, Kind::Restore, Duration::from_secs(5));
+    let run = running.interrupt(libc::SIGTERM, Kind::Restore, Duration::from_secs(5));
+    run.stderr_contains("drop queued on the server");
     frozen.thaw();
+    c.wait_scratch_dropped(Duration::from_secs(15), |d| d.starts_with("r3__"));
+    let repo_lock = Repository::open(repo.path().to_str().unwrap())
+        .unwrap()
+        .lock_backup("big", &manifest.id, "test", LockMode::Exclusive);
+    assert!(repo_lock.is_ok(), "the backup is still locked");
+    drop(repo_lock);
     assert_recovers(&c, repo.path(), "r2");
     assert_recovers(&c, repo.path(), "r3");
 

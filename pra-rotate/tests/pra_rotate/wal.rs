@@ -43,7 +43,7 @@ fn rotation_keeps_exactly_the_wal_the_kept_backups_need() {
     names.push(format!("{}.00000028.backup", seg(2)));
     names.push("00000002.history".into());
     for n in &names {
-        pra_core::wal::push(r.repo.storage(), "main", n, n.as_bytes()).unwrap();
+        pra_core::wal::push(r.repo.storage(), "main", n, n.as_bytes(), None).unwrap();
     }
     let run = r.rotate(&["--stanza", "main", "--keep-last", "2"]);
     run.success();
@@ -78,7 +78,7 @@ fn a_stanza_without_physical_backups_keeps_its_wal() {
     let r = Repo::new();
     r.backup("main", super::common::at("2026-11-20T03:00:00Z"), 10, true);
     r.backup("main", super::common::at("2026-11-21T03:00:00Z"), 10, true);
-    pra_core::wal::push(r.repo.storage(), "main", &seg(1), b"x").unwrap();
+    pra_core::wal::push(r.repo.storage(), "main", &seg(1), b"x", None).unwrap();
     r.rotate(&["--stanza", "main", "--keep-last", "1"])
         .success();
     assert_eq!(archived(&r), vec![seg(1)]);

@@ -1,7 +1,9 @@
 //! `backup_age` and `backup_verified`: what the repository says about the newest
 //! complete backup of each stanza (its manifest) and the newest verification
-//! (its `verify.json`, written by pra-verify).
+//! (its `verify.json`, written by pra-verify). With WAL archiving on, the recovery
+//! point is the newest archived segment ([`super::recovery_point`]).
 
+use super::recovery_point::newest_replayable_wal;
 use crate::check::{CheckResult, Thresholds};
 use crate::runner::Job;
 use pra_core::error_class::ErrorClass;
@@ -124,7 +126,9 @@ fn age_words(s: f64) -> String {
     format_duration(Duration::from_secs_f64(s.max(0.0)))
 }
 
-/// The newest complete backup of a stanza against the RPO.
+/// The recovery point of a stanza against the RPO: its newest complete backup, or
+/// the newest archived WAL segment when a physical backup can replay it
+/// ([`newest_replayable_wal`]); `details.recovery_point` says which.
 pub fn backup_age(repo: &Repository, stanza: &str, rpo: Duration) -> CheckResult {
     let started = Instant::now();
     let limits = Thresholds::max_with_warn_at_80(rpo.as_secs_f64(), "s");
@@ -148,25 +152,59 @@ pub fn backup_age(repo: &Repository, stanza: &str, rpo: Duration) -> CheckResult
             return CheckResult::error("backup_age", format!("{stanza}: {e}")).because(e.class())
         }
     };
-    let age = seconds_since(manifest.finished_at);
+    let backup_age = seconds_since(manifest.finished_at);
+    let newest_backup = format!(
+        "newest backup {} finished {} ago",
+        manifest.id,
+        age_words(backup_age)
+    );
+    // With WAL archiving, a point-in-time recovery replays up to the newest archived
+    // segment: that, when newer than the backup, is the recovery point.
+    let wal = match newest_replayable_wal(repo, stanza, &backups, &manifest) {
+        Ok(w) => w.filter(|w| w.archived_at > manifest.finished_at),
+        Err(e) => {
+            return CheckResult::error("backup_age", format!("{stanza}: WAL archive: {e}"))
+                .because(e.class())
+        }
+    };
+    let (age, source, what) = match &wal {
+        Some(w) => {
+            let age = seconds_since(w.archived_at);
+            let what = format!(
+                "newest archived WAL {} {} ago (RPO {}); {newest_backup}",
+                w.name,
+                age_words(age),
+                format_duration(rpo)
+            );
+            (age, "wal_archive", what)
+        }
+        None => (
+            backup_age,
+            "backup",
+            format!("{newest_backup} (RPO {})", format_duration(rpo)),
+        ),
+    };
     let status = limits.evaluate(age);
     let mut r = CheckResult::new(
         "backup_age",
         status,
         format!(
-            "{stanza}: newest backup {} finished {} ago (RPO {}), {}",
-            manifest.id,
-            age_words(age),
-            format_duration(rpo),
+            "{stanza}: {what}, {}",
             format_bytes(manifest.stored_bytes())
         ),
     )
     .value(age, "s")
     .thresholds(&limits)
+    .detail("recovery_point", source)
     .detail("backup_id", manifest.id.clone())
     .detail("finished_at", format_ts(&manifest.finished_at))
     .detail("stored_bytes", manifest.stored_bytes())
     .detail("backup_duration_s", manifest.duration_s());
+    if let Some(w) = wal {
+        r = r
+            .detail("last_archived_wal", w.name)
+            .detail("archived_at", format_ts(&w.archived_at));
+    }
     r.fields.duration_s = started.elapsed().as_secs_f64();
     r
 }

@@ -5,4 +5,5 @@ pub mod backup;
 pub mod database;
 pub mod disk;
 pub mod http;
+pub mod recovery_point;
 pub mod server;

@@ -130,6 +130,10 @@ pub fn wal_archive(
     if let Some((n, _)) = waiting {
         r = r.detail("waiting_segments", n);
     }
+    if let Some(w) = last_failed_wal {
+        r = r.detail("last_failed_wal", w);
+    }
+    r = r.detail("failing", failing);
     r.fields.duration_s = started.elapsed().as_secs_f64();
     r
 }

@@ -11,21 +11,30 @@
 //! bounded channel; the decoder (this thread) decompresses; a third thread hashes
 //! the raw bytes and tees them into `pg_restore --list` for dumps.
 //!
+//! An encrypted file is decrypted in front of all this; its stored bytes are then
+//! counted, not hashed: age authenticates every chunk as it decrypts (see
+//! `pra_core::crypt::stream`), and a file that fails is read again for its stored
+//! sha256, the plainest explanation ([`explain_encrypted`]).
+//!
 //! Buffers go back to their producer: memory stays bounded (about 20-30 MiB)
 //! whatever the file size (docs/PERFORMANCE.md, "Verify").
 
 use pra_core::codec::frames::{is_framed, HEADER_LEN};
-use pra_core::codec::{hex, read_full, Codec, Digest, FrameDecoder};
+use pra_core::codec::{hex, read_full, Codec, Digest, FrameDecoder, StoredHash};
 use pra_core::crypt::{StoredTap, Unsealed};
-use pra_core::fetch::{check_present, check_stored, compare_raw, compare_stored, FetchError};
+use pra_core::fetch::{
+    check_present, check_stored, compare_decoded_stored, compare_raw, explain_encrypted, FetchError,
+};
 use pra_core::manifest::{Manifest, ManifestFile};
 use pra_core::repo::Repository;
 use sha2::{Digest as _, Sha256};
 use std::io::{self, BufRead, Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
+use toc::{compare_toc, spawn_toc_reader, TocReader};
+
+mod toc;
 
 /// Size of the chunks passed between the threads (small enough to stay in the shared
 /// cache between the decoder writing one and the raw hasher reading it).
@@ -38,7 +47,7 @@ const DEPTH: usize = 32;
 /// What the checksum pass measured on a file that passed.
 #[derive(Debug, Clone)]
 pub struct FileDigests {
-    /// The stored side.
+    /// The stored side (size only for an encrypted file: `sha256` empty).
     pub stored: Digest,
     /// The decoded side.
     pub raw: Digest,
@@ -113,10 +122,11 @@ impl BufRead for ChunkReader {
     }
 }
 
-/// The reader thread: hashes every stored byte, to the end, even after the decoder
-/// gave up (the stored sha256 is the plainest explanation of a corrupt file).
-fn read_stored(mut src: Box<dyn Read + Send>, out: Pipe) -> io::Result<Digest> {
-    let mut hasher = Sha256::new();
+/// The reader thread: hashes (unless [`StoredHash::CountOnly`]) every stored byte, to
+/// the end, even after the decoder gave up (the stored sha256 is the plainest
+/// explanation of a corrupt file).
+fn read_stored(mut src: Box<dyn Read + Send>, out: Pipe, hash: StoredHash) -> io::Result<Digest> {
+    let mut hasher = (hash == StoredHash::Sha256).then(Sha256::new);
     let mut bytes = 0u64;
     let mut decoder_alive = true;
     loop {
@@ -126,7 +136,9 @@ fn read_stored(mut src: Box<dyn Read + Send>, out: Pipe) -> io::Result<Digest> {
             break;
         }
         buf.truncate(n);
-        hasher.update(&buf);
+        if let Some(h) = hasher.as_mut() {
+            h.update(&buf);
+        }
         bytes += n as u64;
         if decoder_alive && out.full_tx.send(buf).is_err() {
             decoder_alive = false;
@@ -134,7 +146,7 @@ fn read_stored(mut src: Box<dyn Read + Send>, out: Pipe) -> io::Result<Digest> {
     }
     Ok(Digest {
         bytes,
-        sha256: hex(&hasher.finalize()),
+        sha256: hasher.map(|h| hex(&h.finalize())).unwrap_or_default(),
     })
 }
 
@@ -211,76 +223,6 @@ fn decoder_for(codec: Codec, src: ChunkReader) -> io::Result<Box<dyn Read>> {
     })
 }
 
-/// `pg_restore --list` reading the decoded dump from stdin, its output collected by threads.
-struct TocReader {
-    child: Child,
-    stdout: thread::JoinHandle<Vec<u8>>,
-    stderr: thread::JoinHandle<Vec<u8>>,
-}
-
-fn spawn_toc_reader(pg_bindir: Option<&Path>) -> io::Result<TocReader> {
-    let program = pra_core::child::program(pg_bindir, "pg_restore")
-        .map_err(|e| io::Error::new(io::ErrorKind::NotFound, e))?;
-    let mut child = Command::new(program)
-        .arg("--list")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let drain = |r: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut v = Vec::new();
-            if let Some(mut r) = r {
-                let _ = r.read_to_end(&mut v);
-            }
-            v
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
-    Ok(TocReader {
-        child,
-        stdout,
-        stderr,
-    })
-}
-
-impl TocReader {
-    /// Waits for `pg_restore --list`; the number of entries, or why it failed.
-    fn finish(mut self) -> Result<u64, String> {
-        let status = self.child.wait().map_err(|e| e.to_string())?;
-        let out = self.stdout.join().unwrap_or_default();
-        let err = self.stderr.join().unwrap_or_default();
-        let err = String::from_utf8_lossy(&err);
-        if !status.success() {
-            let last = err
-                .lines()
-                .last()
-                .unwrap_or("no message")
-                .trim()
-                .to_string();
-            return Err(format!(
-                "pg_restore --list cannot read the table of contents ({status}): {last}"
-            ));
-        }
-        let entries = String::from_utf8_lossy(&out)
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with(';'))
-            .count() as u64;
-        Ok(entries)
-    }
-}
-
 /// Checks one stored file in one pass: present with its size, stored sha256,
 /// decodes, raw size and sha256, and (when `list_toc`) the dump's table of contents.
 ///
@@ -303,12 +245,26 @@ pub fn check_file(
         )));
     }
     let source = repo.open_listed(manifest, file)?;
-    // An encrypted file is decrypted in front of the decoder; its stored sha256 is
-    // the tap's, taken on the ciphertext.
+    check_stream(manifest, file, source, list_toc, pg_bindir)
+        .map_err(|e| explain_encrypted(repo, manifest, file, e))
+}
+
+/// [`check_file`] once the file is open.
+fn check_stream(
+    manifest: &Manifest,
+    file: &ManifestFile,
+    source: Box<dyn Read + Send>,
+    list_toc: bool,
+    pg_bindir: Option<&Path>,
+) -> Result<FileDigests, FetchError> {
+    // An encrypted file is decrypted in front of the decoder; its stored size is the
+    // tap's, taken on the ciphertext.
+    let unsealed = pra_core::crypt::unseal(file, source)?;
+    let hash = unsealed.stored_hash();
     let Unsealed {
         reader: source,
         tap,
-    } = pra_core::crypt::unseal(file, source)?;
+    } = unsealed;
     let mut toc = if list_toc {
         // Not the backup's fault: no verdict (see verify.rs), rather than a failure.
         Some(spawn_toc_reader(pg_bindir).map_err(|e| FetchError::Sink {
@@ -322,7 +278,7 @@ pub fn check_file(
     if file.codec == Codec::Zstd {
         let (head, rest) = peek(source).map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
         if is_framed(&head) {
-            let frames = FrameDecoder::spawn(head, rest)
+            let frames = FrameDecoder::spawn_with(head, rest, hash)
                 .map_err(|e| corrupt(file, format!("cannot start decoding: {e}")))?;
             let tee = toc.as_mut().and_then(|t| t.child.stdin.take());
             let (raw, decoded, stored) = check_framed(frames, tee);
@@ -334,7 +290,7 @@ pub fn check_file(
         source = Box::new(io::Cursor::new(head).chain(rest));
     }
     let (stored_in, stored_out) = pipe();
-    let reader = thread::spawn(move || read_stored(source, stored_in));
+    let reader = thread::spawn(move || read_stored(source, stored_in, hash));
     let (raw_in, raw_out) = pipe();
     let tee = toc.as_mut().and_then(|t| t.child.stdin.take());
     let raw_hasher = thread::spawn(move || hash_raw(raw_out, tee));
@@ -368,31 +324,12 @@ pub fn check_file(
     conclude(file, stored, raw, decode_result, toc).and_then(|d| compare_toc(manifest, file, d))
 }
 
-/// The stored digest: for an encrypted file the tap's (on the ciphertext, read to the
-/// end even when decryption failed), else what the reader measured.
+/// The stored digest: for an encrypted file the tap's (the ciphertext's size, read to
+/// the end even when decryption failed), else what the reader measured.
 fn stored_side(tap: Option<StoredTap>, measured: io::Result<Digest>) -> io::Result<Digest> {
     match tap {
         Some(tap) => tap.finish(),
         None => measured,
-    }
-}
-
-/// An empty table of contents is what an empty database dumps (a stock server's
-/// `postgres`): valid exactly when the manifest recorded zero tables.
-fn compare_toc(
-    manifest: &Manifest,
-    file: &ManifestFile,
-    d: FileDigests,
-) -> Result<FileDigests, FetchError> {
-    match (d.toc_entries, manifest.tables.len()) {
-        (Some(0), n) if n > 0 => Err(corrupt(
-            file,
-            format!(
-                "pg_restore --list found no entries in the table of contents, but the \
-                 manifest lists {n} table(s)"
-            ),
-        )),
-        _ => Ok(d),
     }
 }
 
@@ -407,7 +344,7 @@ fn conclude(
     let toc_result = toc.map(TocReader::finish);
 
     // Stored-side problems first: they say the file itself was altered.
-    compare_stored(file, &stored)?;
+    compare_decoded_stored(file, &stored)?;
     if let Err(e) = decode_result {
         return Err(corrupt(
             file,

@@ -1,7 +1,8 @@
 //! The checksum pass on framed and single-stream files, intact and damaged.
 
 use super::*;
-use pra_core::codec::{EncodeOptions, Encoder};
+use pra_core::codec::EncodeOptions;
+use pra_core::crypt::{seal, Identities, Recipients};
 use pra_core::manifest::{BackupKind, FileRole, MANIFEST_FORMAT};
 
 /// A backup of one file encoded with `codec`, outside PostgreSQL.
@@ -14,13 +15,22 @@ fn backup_with(codec: Codec, data: &[u8]) -> (tempfile::TempDir, Repository, Man
 }
 
 fn backup_encoded(opts: EncodeOptions, data: &[u8]) -> (tempfile::TempDir, Repository, Manifest) {
+    backup_sealed(opts, data, None)
+}
+
+/// A backup of one file encoded with `opts`, encrypted to `to` when given.
+fn backup_sealed(
+    opts: EncodeOptions,
+    data: &[u8],
+    to: Option<&Recipients>,
+) -> (tempfile::TempDir, Repository, Manifest) {
     let codec = opts.codec;
     let dir = tempfile::tempdir().unwrap();
     let repo = Repository::open(dir.path().to_str().unwrap()).unwrap();
     let now = pra_core::time::now();
     let id = repo.new_backup("app", now).unwrap();
     let staged = repo.create_file("app", &id, "data.bin").unwrap();
-    let mut enc = Encoder::new(staged, opts).unwrap();
+    let mut enc = seal(staged, opts, to).unwrap();
     enc.write_all(data).unwrap();
     let (staged, d) = enc.finish().unwrap();
     staged.commit().unwrap();
@@ -48,7 +58,7 @@ fn backup_encoded(opts: EncodeOptions, data: &[u8]) -> (tempfile::TempDir, Repos
             raw_sha256: d.raw.sha256,
             stored_sha256: d.stored.sha256,
             codec,
-            encryption: None,
+            encryption: to.map(Recipients::record),
         }],
         tables: vec![],
         tool_version: "test".into(),
@@ -130,4 +140,61 @@ fn framed_and_single_stream_zstd_pass_intact_and_fail_damaged() {
             .to_string();
         assert!(e.contains("size"), "threads {threads}: {e}");
     }
+}
+
+/// An encrypted file: its ciphertext is authenticated by age as it decrypts rather
+/// than hashed, and damage is still found and named, by the stored sha256 (read
+/// again) when the manifest disagrees, by age when it was edited to agree.
+#[test]
+fn encrypted_files_are_authenticated_by_age_and_damage_is_named() {
+    let keys = tempfile::tempdir().unwrap();
+    let (id, public) = pra_testkit::keys::age_keygen(keys.path(), "key.txt");
+    let to = Recipients::load(&[public], None).unwrap().unwrap();
+    // The only test here that installs identities: the others read plain files.
+    pra_core::crypt::install(Identities::load(&[id], None).unwrap());
+    let data: Vec<u8> = (0..(3 * CHUNK + 12345) as u32)
+        .map(|i| ((i / 3) ^ (i >> 9)) as u8)
+        .collect();
+    for threads in [2, 0] {
+        let opts = EncodeOptions {
+            threads,
+            ..EncodeOptions::default()
+        };
+        let (dir, repo, m) = backup_sealed(opts, &data, Some(&to));
+        let f = &m.files[0];
+        let d = check_file(&repo, &m, f, false, None).unwrap();
+        assert_eq!(d.raw.bytes, data.len() as u64);
+        assert_eq!(d.stored.bytes, f.stored_bytes);
+        assert!(d.stored.sha256.is_empty(), "the ciphertext was hashed");
+        let path = dir.path().join(format!("app/backup/{}/data.bin", m.id));
+        let good = std::fs::read(&path).unwrap();
+        let mut flipped = good.clone();
+        flipped[good.len() / 2] ^= 0x10;
+        let truncated = good[..good.len() - 100].to_vec();
+        let mut appended = good.clone();
+        appended.extend_from_slice(&[0u8; 100]);
+        for (what, bad) in [
+            ("flipped", flipped),
+            ("truncated", truncated),
+            ("appended", appended),
+        ] {
+            std::fs::write(&path, &bad).unwrap();
+            let e = check_file(&repo, &m, f, false, None)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("data.bin: stored "), "{threads} {what}: {e}");
+            let mut edited = f.clone();
+            let stored = pra_core::codec::digest_of(&bad[..]).unwrap();
+            edited.stored_bytes = stored.bytes;
+            edited.stored_sha256 = stored.sha256;
+            let e = check_file(&repo, &m, &edited, false, None)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("data.bin: ") && e.contains("age decryption failed"),
+                "{threads} {what}: {e}"
+            );
+        }
+    }
+    pra_core::crypt::install(None);
 }

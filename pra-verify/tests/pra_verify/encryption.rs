@@ -9,36 +9,10 @@ use pra_core::error_class::ErrorClass;
 use pra_core::event::{Kind, Status};
 use pra_core::manifest::{FileRole, Manifest};
 use pra_core::repo::Repository;
-use pra_testkit::keys::{SSH_TEST_KEY as SSH_KEY, SSH_TEST_PUB as SSH_PUB};
+use pra_testkit::keys::{age_keygen, SSH_TEST_KEY as SSH_KEY, SSH_TEST_PUB as SSH_PUB};
 use pra_testkit::{database_digest, load_app, tool, PgCluster, S3Server, Tool};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-/// A new age identity made by age-keygen (as docs/SECURITY.md says): its file and
-/// public key.
-fn age_keygen(dir: &Path, name: &str) -> (PathBuf, String) {
-    let path = dir.join(name);
-    let out = Command::new("age-keygen")
-        .arg("-o")
-        .arg(&path)
-        .output()
-        .expect("age-keygen (Debian package age; scripts/test.sh installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let public = Command::new("age-keygen")
-        .arg("-y")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(public.status.success());
-    (
-        path,
-        String::from_utf8(public.stdout).unwrap().trim().to_string(),
-    )
-}
 
 fn sibling(name: &str, c: &PgCluster, repo: &str) -> Tool {
     tool(sibling_bin(name).to_str().unwrap())

@@ -2,13 +2,16 @@
 //! frozen by SIGSTOP, the connection gives up after PRA_CONNECT_TIMEOUT, a test
 //! restore that stops moving fails after --stall-timeout with error class `timeout`
 //! (no verdict on the backup: a frozen server says nothing about it), and SIGTERM
-//! ends a test restore blocked on the frozen server within seconds. Once the server
-//! resumes, the next run drops the scratch databases the frozen server kept, and
-//! verifies.
+//! ends a test restore blocked on the frozen server within seconds. The scratch
+//! database the frozen server kept the run from dropping is dropped when the server
+//! resumes, by the drop the run queued on its own connection, with no other run and
+//! no lock left; the next run then verifies.
 
 use crate::common::*;
 use pra_core::error_class::ErrorClass;
+use pra_core::event::kinds::BackupFields;
 use pra_core::event::{Kind, Status};
+use pra_core::repo::{LockMode, Repository};
 use pra_testkit::{PgCluster, Running, Tool};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -59,7 +62,12 @@ fn a_frozen_server_bounds_every_wait_of_a_test_restore() {
         "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS a FROM generate_series(1, 400000) g; \
          ALTER TABLE big ADD PRIMARY KEY (id)",
     );
-    take_backup(&c, repo.path(), "app");
+    let backup_id = take_backup(&c, repo.path(), "app")
+        .one(Kind::Backup)
+        .fields_as::<BackupFields>()
+        .unwrap()
+        .id
+        .unwrap();
 
     // Frozen before the connection: the connect timeout, no verdict.
     let frozen = c.freeze();
@@ -87,7 +95,9 @@ fn a_frozen_server_bounds_every_wait_of_a_test_restore() {
         since.elapsed() < Duration::from_secs(3 + 5),
         "within the stall timeout",
     );
+    run.stderr_contains("drop queued on the server");
     frozen.thaw();
+    c.wait_scratch_dropped(Duration::from_secs(15), |d| d.starts_with("pra_verify_"));
 
     // Frozen mid-restore, then SIGTERM: ended within 5 s, by the signal, with an event.
     let running = wait_for_copy(
@@ -98,7 +108,14 @@ fn a_frozen_server_bounds_every_wait_of_a_test_restore() {
     );
     let frozen = c.freeze();
     std::thread::sleep(Duration::from_millis(500));
-    running.interrupt(libc::SIGTERM, Kind::Verify, Duration::from_secs(5));
+    let run = running.interrupt(libc::SIGTERM, Kind::Verify, Duration::from_secs(5));
+    run.stderr_contains("drop queued on the server");
     frozen.thaw();
+    c.wait_scratch_dropped(Duration::from_secs(15), |d| d.starts_with("pra_verify_"));
+    let repo_lock = Repository::open(repo.path().to_str().unwrap())
+        .unwrap()
+        .lock_backup("app", &backup_id, "test", LockMode::Exclusive);
+    assert!(repo_lock.is_ok(), "the backup is still locked");
+    drop(repo_lock);
     assert_recovers(&c, repo.path());
 }

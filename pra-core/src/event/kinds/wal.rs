@@ -22,12 +22,16 @@ pub struct WalFields {
     /// Size of the WAL file.
     #[serde(default)]
     pub raw_bytes: u64,
-    /// Size as stored (header and zstd stream).
+    /// Size as stored (header and zstd stream, encrypted when pushed with keys).
     #[serde(default)]
     pub stored_bytes: u64,
     /// sha256 of the WAL file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// Push: fingerprints of the keys the stored object is encrypted to (age;
+    /// `passphrase` for passphrase mode); absent when not encrypted. Never a key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub encrypted_to: Vec<String>,
     /// Wall time of the push or fetch.
     #[serde(default)]
     pub duration_s: f64,
