@@ -75,10 +75,10 @@ measure pgdump-Fc "$OUT/app.pgc" sh -c "pg_dump -Fc app > $OUT/app.pgc"
 measure zstd-pipe "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst"
 # The same pipeline made as durable as pra-backup's file (fsynced before it is "done"):
 measure zstd-sync "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst && sync $OUT/app.pgc.zst"
-measure pra-zstd "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" -d app --repo "$OUT/repo" --compress zstd
-measure pra-gzip "$OUT/repo/app/backup/*/dump.pgc.gz" "$PRA_BACKUP" -d app --repo "$OUT/repo" --compress gzip
+measure pra-zstd "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --compress zstd
+measure pra-gzip "$OUT/repo/app/backup/*/dump.pgc.gz" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --compress gzip
 # The cost of the exact row counts (a scan of every table in the snapshot):
-measure pra-nocount "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" -d app --repo "$OUT/repo" --count-rows none
+measure pra-nocount "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --count-rows none
 
 echo
 echo "app scale $SCALE, database $((DBSIZE / 1048576)) MiB, $RUNS runs each, $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -40,7 +40,7 @@ export PGDATABASE=postgres
 echo "bench: making the inputs" >&2
 pg_dump -Fc -Z0 -d app -f "$IN/app.pgc"
 pg_dump -d app | gzip > "$IN/app.sql.gz"
-"$PRA_BACKUP" -d app --repo "$IN/repo" --stanza app >/dev/null
+"$PRA_BACKUP" --init -d app --repo "$IN/repo" --stanza app >/dev/null
 RAW=$(stat -c %s "$IN/app.pgc")
 STORED=$(find "$IN/repo/app/backup" -name 'dump.pgc*' -printf '%s\n' | head -1)
 psql -X -q -c 'checkpoint' >/dev/null

@@ -48,7 +48,7 @@ else
   echo "bench: taking the backup" >&2
   REPO=$WORK/repo
   WHAT="app scale $SCALE"
-  "$PRA_BACKUP" -q -d app --repo "$REPO" >/dev/null
+  "$PRA_BACKUP" -q --init -d app --repo "$REPO" >/dev/null
   # Stop the server: it would only add noise (the checksum level needs no server).
   "${AS[@]}" "$BINDIR/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null
   [ -n "${KEEP_REPO:-}" ] && cp -r "$REPO" "$KEEP_REPO" && echo "bench: repository kept in $KEEP_REPO" >&2
