@@ -13,7 +13,8 @@
 #   pra-gzip     pra-backup --compress gzip
 #   pra-nocount  pra-backup --count-rows none (what the exact row counts cost)
 # and prints medians, ratios against the floor and the hand-made zstd pipeline, output
-# sizes and peak RSS (/usr/bin/time -v). Figures go in docs/PERFORMANCE.md ("Backup").
+# sizes and peak RSS (/usr/bin/time -v), then the `target:` lines of issue 23 (ok/MISSED).
+# Figures go in docs/PERFORMANCE.md ("Backup").
 #
 # Usage: bench/backup.sh            SCALE=5 RUNS=2 bench/backup.sh
 # Needs: PostgreSQL server binaries, zstd, gzip, GNU time (installed if missing), cargo.
@@ -95,3 +96,11 @@ printf 'pra-zstd vs pg_dump|gzip: %.1fx faster; size pra-zstd/gzip: %.2f; pra-zs
   "$(echo "${MEDIAN[gzip]} / ${MEDIAN[pra-zstd]}" | bc -l)" \
   "$(echo "${SIZE[pra-zstd]} / ${SIZE[gzip]}" | bc -l)" \
   "$(echo "${RSS[pra-zstd]} / 1024" | bc -l)"
+# The machine-independent targets of issue 23, one line each (ok / MISSED):
+verdict() { awk -v v="$1" -v l="$2" 'BEGIN { print (v <= l) ? "ok" : "MISSED" }'; }
+r=$(echo "${MEDIAN[pra-zstd]} / ${MEDIAN[zstd-pipe]}" | bc -l)
+printf 'target: backup <= 1.00x zstd-pipe: %.2fx %s\n' "$r" "$(verdict "$r" 1.00)"
+r=$(echo "${MEDIAN[pra-zstd]} / ${MEDIAN[zstd-sync]}" | bc -l)
+printf 'target: backup <= 1.00x zstd-sync (pra fsyncs its file): %.2fx %s\n' "$r" "$(verdict "$r" 1.00)"
+r=$(echo "${RSS[pra-zstd]} / 1024" | bc -l)
+printf 'target: backup peak RSS < 64 MiB: %.1f MiB %s\n' "$r" "$(verdict "$r" 63.99)"

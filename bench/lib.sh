@@ -10,6 +10,9 @@
 #                             each SETTING passed as `-c SETTING`; exports PGHOST, PGPORT,
 #                             PGUSER, PGDATABASE=app; puts BINDIR first on PATH
 #   bench_load_app SCALE      database `app` from $APP_SQL at SCALE; sets DBSIZE and LOAD_S
+#   bench_moto                a loopback S3 server (moto_server, http) on 127.0.0.1:$MOTO_PORT,
+#                             answering when this returns, killed on exit; MOTO_PID
+#   bench_wait_url URL LOG    waits (10 s at most) until URL answers; else shows LOG, exit 3
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 bench_bindir() {
@@ -72,4 +75,23 @@ bench_load_app() {
   LOAD_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   DBSIZE=$(psql -X -A -t -d app -c "select pg_database_size('app')")
   echo "bench: loaded in $LOAD_S s, database $((DBSIZE / 1048576)) MiB" >&2
+}
+
+bench_moto() {
+  command -v moto_server >/dev/null || { echo "bench: moto_server missing (python3 -m pip install 'moto[server]')" >&2; exit 2; }
+  MOTO_PORT=$((40000 + RANDOM % 20000))
+  moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$WORK/moto.log" 2>&1 &
+  MOTO_PID=$!
+  trap 'kill "$MOTO_PID" 2>/dev/null || true; bench_cleanup' EXIT INT TERM
+  bench_wait_url "http://127.0.0.1:$MOTO_PORT/" "$WORK/moto.log"
+}
+
+bench_wait_url() {
+  for _ in $(seq 100); do
+    curl -sk -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  echo "bench: nothing answers at $1; $2 says:" >&2
+  tail -20 "$2" >&2
+  exit 3
 }

@@ -9,13 +9,18 @@
 #   floor        pg_restore -j2 from the uncompressed custom dump (the logical-restore floor)
 #   gunzip-psql  gunzip -c app.sql.gz | psql            (the classic restore)
 #   pra-j1       pra-restore --jobs 1  (checksum, streamed decode -> pg_restore, validation)
-#   pra-j2       pra-restore --jobs 2  (checksum, decode to a temp file, pg_restore -j2, validation)
+#   pra-j2       pra-restore --jobs 2  (checksum, decode to a temp file, pg_restore -j2 with
+#                tables counted as their data lands, then ANALYZE; the default on 2 cores)
 # and prints medians and ratios against the floor, plus pra-restore's own phase timings
 # (fetch_s, restore_s, validate_s) from its event. Target: pra-restore within 1.1x the floor.
+# It also times `zstd -dc <stored dump> > file` (RUNS times, median) and prints the
+# machine-independent targets of issue 23, from the pra-j2 run:
+#   fetch throughput (raw bytes / fetch_s) >= 0.9x zstd -dc's on the same stored dump
+#   pra-restore's own phases: (fetch_s + validate_s) / restore_s <= 0.10
 # Figures go in docs/PERFORMANCE.md ("Restore").
 #
 # Usage: bench/restore.sh            SCALE=5 RUNS=1 bench/restore.sh
-# Needs: PostgreSQL server binaries, gzip, bc, python3 (reads the event), cargo.
+# Needs: PostgreSQL server binaries, gzip, zstd, bc, python3 (reads the event), cargo.
 set -euo pipefail
 
 SCALE=${SCALE:-200}
@@ -42,7 +47,8 @@ pg_dump -Fc -Z0 -d app -f "$IN/app.pgc"
 pg_dump -d app | gzip > "$IN/app.sql.gz"
 "$PRA_BACKUP" --init -d app --repo "$IN/repo" --stanza app >/dev/null
 RAW=$(stat -c %s "$IN/app.pgc")
-STORED=$(find "$IN/repo/app/backup" -name 'dump.pgc*' -printf '%s\n' | head -1)
+STORED_FILE=$(find "$IN/repo/app/backup" -name 'dump.pgc*' | head -1)
+STORED=$(stat -c %s "$STORED_FILE")
 psql -X -q -c 'checkpoint' >/dev/null
 
 # measure NAME COMMAND...: drops database r, runs the command RUNS times (each into a
@@ -65,6 +71,20 @@ measure() {
   done
   MEDIAN[$name]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
 }
+
+# The fetch phase's reference: the stored dump decoded into a file by zstd itself.
+zstd_times=()
+for ((i = 1; i <= RUNS; i++)); do
+  rm -f "$WORK/zstd.out"
+  sync
+  s=$(date +%s.%N)
+  zstd -q -dc "$STORED_FILE" > "$WORK/zstd.out"
+  e=$(date +%s.%N)
+  zstd_times+=("$(echo "$e - $s" | bc)")
+  echo "bench: zstd-dc run $i: ${zstd_times[-1]} s" >&2
+done
+rm -f "$WORK/zstd.out"
+ZSTD_S=$(printf '%s\n' "${zstd_times[@]}" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 measure floor sh -c "createdb r && pg_restore -j2 -d r '$IN/app.pgc'"
@@ -90,3 +110,16 @@ echo "pra-j1 phases: $(phases "$WORK/pra-j1.out")"
 echo "pra-j2 phases: $(phases "$WORK/pra-j2.out")"
 printf 'target: pra-restore within 1.10x the floor; best pra-restore: %.2fx\n' \
   "$(echo "m=${MEDIAN[pra-j1]}; if (${MEDIAN[pra-j2]} < m) m=${MEDIAN[pra-j2]}; m / ${MEDIAN[floor]}" | bc -l)"
+# Machine-independent targets (issue 23), from the pra-j2 run's event.
+python3 - "$WORK/pra-j2.out" "$ZSTD_S" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
+zstd_s = float(sys.argv[2])
+verdict = lambda ok: "ok" if ok else "MISSED"
+fetch = zstd_s / e["fetch_s"] if e["fetch_s"] > 0 else 0.0
+print("zstd -dc > file: %.2f s (%.0f MiB/s); pra-j2 fetch: %.2f s (%.0f MiB/s)" % (
+    zstd_s, e["raw_bytes"] / zstd_s / 1048576, e["fetch_s"], e["raw_bytes"] / e["fetch_s"] / 1048576))
+print("target: fetch throughput %.2fx zstd -dc > file (>= 0.90) %s" % (fetch, verdict(fetch >= 0.90)))
+own = (e["fetch_s"] + e["validate_s"]) / e["restore_s"]
+print("target: own phases (fetch_s + validate_s) / restore_s %.3f (<= 0.10) %s" % (own, verdict(own <= 0.10)))
+PY

@@ -88,3 +88,7 @@ for n in zstd-t sha256sum 'zstd|sha256' pra-checksum; do
     "$(echo "$RAW / 1000000 / $m" | bc -l)" "$(median "${CPUS[$n]}")"
 done
 echo "(pra-checksum also checks globals.sql.zst and runs pg_restore --list on the dump; target: vs_zstd-t <= 1.00)"
+# The machine-independent target of issue 23, one line for any machine.
+awk -v p="$(median "${TIMES[pra-checksum]}")" -v z="$ZT" 'BEGIN {
+  r = sprintf("%.2f", p / z)
+  printf "target: checksum verify <= 1.00x zstd -t: %s %s\n", r, (r + 0 <= 1.00 ? "ok" : "MISSED") }'

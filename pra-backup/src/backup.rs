@@ -1,19 +1,20 @@
-//! The phases of one logical backup of one database: snapshot, dump, globals, copies
-//! to the other repositories, manifest last (outcome.rs opens the repositories, runs
-//! them and turns the result into events).
+//! The phases of one logical backup of one database: snapshot, dump (the globals
+//! beside it, globals.rs), copies to the other repositories (copies.rs), manifest last (outcome.rs
+//! opens the repositories, runs them and turns the result into events).
 
 use crate::cli::CountRows;
+use crate::copies::copy_to_other_repositories;
+use crate::globals::Globals;
 use crate::snapshot::{read_snapshot, Counter, SnapshotInfo};
 use crate::stream::pump_child;
 use crate::{progress, Error, TOOL};
-use pra_core::codec::{Digests, EncodeOptions, HashWriter};
+use pra_core::codec::{Digests, EncodeOptions};
 use pra_core::conn::conninfo::dbname_conninfo;
 use pra_core::conn::ConnSettings;
 use pra_core::crypt::Recipients;
 use pra_core::event::Event;
-use pra_core::exit::ExitStatus;
 use pra_core::manifest::{BackupKind, FileRole, Manifest, ManifestFile, MANIFEST_FORMAT};
-use pra_core::repo::Repository;
+use pra_core::repo::{Repository, StagedFile};
 use pra_core::signals;
 use pra_core::stall::Watchdog;
 use pra_core::time::format_bytes;
@@ -80,7 +81,7 @@ pub struct Failure {
     pub event: Event,
 }
 
-struct Stored {
+pub(crate) struct Stored {
     file: ManifestFile,
 }
 
@@ -92,21 +93,35 @@ fn program(opts: &BackupOptions, name: &str) -> Result<PathBuf, Error> {
 }
 
 /// A file of the backup made from a child's stdout.
-struct Output<'a> {
-    tool: &'a str,
-    name: &'a str,
-    role: FileRole,
+pub(crate) struct Output<'a> {
+    pub(crate) tool: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) role: FileRole,
 }
 
 /// Runs `cmd` and stores its stdout as `out.name` in the backup.
-fn store_output(
+pub(crate) fn store_output(
+    opts: &BackupOptions,
+    repo: &Repository,
+    id: &str,
+    cmd: Command,
+    out: Output<'_>,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<Stored, Error> {
+    let (staged, stored) = stage_output(opts, repo, id, cmd, out, bar)?;
+    staged.commit()?;
+    Ok(stored)
+}
+
+/// [`store_output`] without the commit: the file is staged, complete, not named yet.
+pub(crate) fn stage_output(
     opts: &BackupOptions,
     repo: &Repository,
     id: &str,
     mut cmd: Command,
     out: Output<'_>,
     bar: Option<&indicatif::ProgressBar>,
-) -> Result<Stored, Error> {
+) -> Result<(Box<dyn StagedFile>, Stored), Error> {
     let Output { tool, name, role } = out;
     opts.conn.apply_to(&mut cmd);
     cmd.stdin(Stdio::null())
@@ -137,10 +152,10 @@ fn store_output(
         (opts.encode, opts.encrypt.as_deref()),
         &mut on_progress,
     )?;
-    staged.commit()?;
-    Ok(Stored {
+    let stored = Stored {
         file: manifest_file(name, role, &digests, opts),
-    })
+    };
+    Ok((staged, stored))
 }
 
 fn manifest_file(name: &str, role: FileRole, d: &Digests, opts: &BackupOptions) -> ManifestFile {
@@ -158,35 +173,9 @@ fn manifest_file(name: &str, role: FileRole, d: &Digests, opts: &BackupOptions) 
 
 /// The suffix of stored file names: the codec's, then `.age` when encrypted, so that
 /// the names say which tool reads them (`age -d … | zstd -d`).
-fn extension(opts: &BackupOptions) -> String {
+pub(crate) fn extension(opts: &BackupOptions) -> String {
     let age = if opts.encrypt.is_some() { ".age" } else { "" };
     format!("{}{age}", opts.encode.codec.extension())
-}
-
-/// Copies a committed file of the backup into another repository, checking that the
-/// copy hashes to the stored sha256 before it gets its name.
-fn copy_file(
-    from: &Repository,
-    to: &Repository,
-    stanza: &str,
-    from_id: &str,
-    to_id: &str,
-    file: &ManifestFile,
-) -> Result<(), Error> {
-    let mut src = from.open_file(stanza, from_id, &file.name)?;
-    let dest = to.create_file(stanza, to_id, &file.name)?;
-    let mut w = HashWriter::new(dest);
-    std::io::copy(&mut src, &mut w)
-        .map_err(|e| Error::io(format!("copying {} to {}", file.name, to.location()), e))?;
-    let (dest, digest) = w.finish();
-    if digest.sha256 != file.stored_sha256 {
-        return Err(Error::io(
-            format!("copying {} to {}", file.name, to.location()),
-            std::io::Error::other("the copy does not hash to the stored sha256"),
-        ));
-    }
-    dest.commit()?;
-    Ok(())
 }
 
 /// The backup proper, once the locks are held; `reserved` collects the backup
@@ -233,8 +222,14 @@ pub(crate) fn take_backup(
         format_bytes(info.database_size_bytes)
     );
     drop(starting);
-    let dumped = dump_database(opts, &conn, &mut info, first, &id, pg_dump);
-    // The snapshot has served its purpose; end the transaction before the globals.
+    // The globals (their own process and snapshot) beside the dump; joined before the
+    // manifest, a failure of either fails the backup (the dump's reported first).
+    let (dumped, globals) = std::thread::scope(|s| {
+        let globals = Globals::start(s, (opts, first, &id), &info, pg_dumpall, warnings);
+        let dumped = dump_database(opts, &conn, &mut info, first, &id, pg_dump);
+        (dumped, globals.join())
+    });
+    // The snapshot has served its purpose; end the transaction.
     // Bounded also on failure: rolling back on a frozen server would never return.
     let ending = bounded(opts, "ending the snapshot");
     let dump_file = match dumped {
@@ -248,7 +243,9 @@ pub(crate) fn take_backup(
     tx.commit().map_err(|e| query_error(&target, &e))?;
     drop(client);
     drop(ending);
-    let globals_file = dump_globals(opts, &info, first, &id, pg_dumpall, warnings)?;
+    // Named after the dump, as when it ran after it: a backup killed during the
+    // dump leaves no file of it under a final name.
+    let globals_file = globals?.commit()?;
     let files = vec![dump_file.file, globals_file.file];
     let ids = copy_to_other_repositories(opts, repos, &id, started_at, &files, reserved, down)?;
     let manifest = logical_manifest(opts, id, started_at, info, files);
@@ -336,106 +333,6 @@ fn dump_database(
         b.finish_and_clear();
     }
     Ok(dump_file)
-}
-
-/// Phase 2: the roles and tablespaces (pg_dumpall --globals-only) beside the dump.
-fn dump_globals(
-    opts: &BackupOptions,
-    info: &SnapshotInfo,
-    first: &Repository,
-    id: &str,
-    pg_dumpall: PathBuf,
-    warnings: &mut Vec<String>,
-) -> Result<Stored, Error> {
-    let ext = extension(opts);
-    let mut globals = Command::new(pg_dumpall);
-    globals
-        .args(["--globals-only", "--no-password", "-l"])
-        .arg(dbname_conninfo(&info.database));
-    if !info.superuser {
-        globals.arg("--no-role-passwords");
-        warnings.push(
-            "globals taken with --no-role-passwords (the backup role is not a superuser): \
-             role passwords must be set again after a restore onto an empty server"
-                .to_string(),
-        );
-    }
-    store_output(
-        opts,
-        first,
-        id,
-        globals,
-        Output {
-            tool: "pg_dumpall",
-            name: &format!("globals.sql{ext}"),
-            role: FileRole::Globals,
-        },
-        None,
-    )
-}
-
-/// Phase 3: the same files into every other repository, each under its own id.
-/// Returns the ids, the first repository's first; a copy that fails is removed from
-/// its repository, recorded in `down` and `None` here: the others go on (3-2-1).
-fn copy_to_other_repositories(
-    opts: &BackupOptions,
-    repos: &[Repository],
-    id: &str,
-    started_at: chrono::DateTime<chrono::Utc>,
-    files: &[ManifestFile],
-    reserved: &mut Vec<(usize, String)>,
-    down: &mut Down,
-) -> Result<Vec<Option<String>>, Error> {
-    let mut ids = vec![Some(id.to_string())];
-    let Some(first) = repos.first() else {
-        return Ok(ids);
-    };
-    for (i, repo) in repos.iter().enumerate().skip(1) {
-        signals::check()?;
-        let copied = repo
-            .new_backup(&opts.stanza, started_at)
-            .map_err(Error::from)
-            .and_then(|copy_id| {
-                reserved.push((i, copy_id.clone()));
-                for f in files {
-                    copy_file(first, repo, &opts.stanza, id, &copy_id, f)
-                        .map_err(|e| e.or_stopped())?;
-                }
-                Ok(copy_id)
-            });
-        match copied {
-            Ok(copy_id) => ids.push(Some(copy_id)),
-            Err(e) if e.signal().is_some() => return Err(e),
-            Err(e) => {
-                give_up_copy(opts, repo, reserved, i);
-                down.push((repo.location(), e));
-                ids.push(None);
-            }
-        }
-    }
-    signals::check()?;
-    Ok(ids)
-}
-
-/// Removes what a failed copy left in repository `i` (best effort: it may be down).
-fn give_up_copy(
-    opts: &BackupOptions,
-    repo: &Repository,
-    reserved: &mut Vec<(usize, String)>,
-    i: usize,
-) {
-    reserved.retain(|(r, id)| {
-        if *r != i {
-            return true;
-        }
-        if let Err(e) = repo.delete_backup(&opts.stanza, id) {
-            log::error!(
-                "could not remove the partial copy {id} from {}: {e}",
-                repo.location()
-            );
-        }
-        false
-    });
 }
 
 /// The manifest of a logical backup made of `files`.

@@ -7,9 +7,12 @@
 
 mod backup;
 mod cli;
+mod copies;
 mod error;
+mod globals;
 mod outcome;
 pub mod physical;
+mod physical_commit;
 mod physical_files;
 mod progress;
 mod snapshot;

@@ -11,6 +11,7 @@
 //! a logical backup's files: compressed, then encrypted with age when recipients are
 //! given, the stored sha256 taken over the ciphertext.
 
+use crate::physical_commit::Committer;
 use crate::physical_files::{self, Entry};
 use crate::{Error, TOOL};
 use pra_core::codec::{Codec, EncodeOptions};
@@ -117,14 +118,21 @@ pub fn backup_physical(opts: &PhysicalOptions) -> Result<Manifest, Error> {
             ..PhysicalSection::default()
         };
         let mut files = Vec::new();
-        let copied = copy_tree(&repo, opts, &id, &data_dir, "", &mut section, &mut files);
+        // Dropped on an error below, it waits for its threads before the partial
+        // backup is removed.
+        let mut committer = Committer::new(!repo.storage().capabilities().multipart);
+        let mut out = Output {
+            repo: &repo,
+            opts,
+            id: &id,
+            committer: &mut committer,
+        };
+        let copied = copy_tree(&mut out, &data_dir, "", &mut section, &mut files);
         let copied = copied.and_then(|()| {
             for ts in &tablespaces {
                 let prefix = format!("pg_tblspc/{}/", ts.oid);
                 copy_tree(
-                    &repo,
-                    opts,
-                    &id,
+                    &mut out,
                     Path::new(&ts.location),
                     &prefix,
                     &mut section,
@@ -148,8 +156,10 @@ pub fn backup_physical(opts: &PhysicalOptions) -> Result<Manifest, Error> {
         section.stop_wal = stop.get(1);
         let labelfile: String = stop.get(2);
         let spcmap: String = stop.get(3);
-        files.push(store(&repo, opts, &id, BACKUP_LABEL, labelfile.as_bytes())?);
-        files.push(store(&repo, opts, &id, TABLESPACE_MAP, spcmap.as_bytes())?);
+        files.push(store(&mut out, BACKUP_LABEL, labelfile.as_bytes())?);
+        files.push(store(&mut out, TABLESPACE_MAP, spcmap.as_bytes())?);
+        // Every object durable and named before the wait and the manifest.
+        committer.finish()?;
         wait_archived(
             &mut client,
             &target,
@@ -190,11 +200,17 @@ pub fn backup_physical(opts: &PhysicalOptions) -> Result<Manifest, Error> {
     result
 }
 
+/// Where the objects of the backup being taken go.
+struct Output<'a> {
+    repo: &'a Repository,
+    opts: &'a PhysicalOptions,
+    id: &'a str,
+    committer: &'a mut Committer,
+}
+
 /// Copies the tree at `root` into the backup, its paths prefixed with `prefix`.
 fn copy_tree(
-    repo: &Repository,
-    opts: &PhysicalOptions,
-    id: &str,
+    out: &mut Output<'_>,
     root: &Path,
     prefix: &str,
     section: &mut PhysicalSection,
@@ -221,34 +237,32 @@ fn copy_tree(
             .metadata()
             .map(|m| m.permissions().mode() & 0o7777)
             .unwrap_or(0o600);
-        let age = if opts.encrypt.is_some() { ".age" } else { "" };
+        let age = if out.opts.encrypt.is_some() {
+            ".age"
+        } else {
+            ""
+        };
         let object = format!("f{:06}.zst{age}", section.files.len() + 1);
-        files.push(store_reader(repo, opts, id, &object, &mut f)?);
+        files.push(store_reader(out, &object, &mut f)?);
         section.files.push(PhysicalFile { path, object, mode });
     }
     Ok(())
 }
 
-fn store(
-    repo: &Repository,
-    opts: &PhysicalOptions,
-    id: &str,
-    name: &str,
-    bytes: &[u8],
-) -> Result<ManifestFile, Error> {
-    store_reader(repo, opts, id, name, &mut &bytes[..])
+fn store(out: &mut Output<'_>, name: &str, bytes: &[u8]) -> Result<ManifestFile, Error> {
+    store_reader(out, name, &mut &bytes[..])
 }
 
-/// Streams one file through sha256, zstd and, with recipients, age into the backup.
+/// Streams one file through sha256, zstd and, with recipients, age into the backup;
+/// its commit is handed to the committer.
 fn store_reader(
-    repo: &Repository,
-    opts: &PhysicalOptions,
-    id: &str,
+    out: &mut Output<'_>,
     name: &str,
     reader: &mut dyn std::io::Read,
 ) -> Result<ManifestFile, Error> {
+    let opts = out.opts;
     let io = |e| Error::io(format!("storing {name}"), e);
-    let staged = repo.create_file(&opts.stanza, id, name)?;
+    let staged = out.repo.create_file(&opts.stanza, out.id, name)?;
     let encode = EncodeOptions {
         codec: Codec::Zstd,
         level: opts.level,
@@ -258,7 +272,7 @@ fn store_reader(
     std::io::copy(reader, &mut enc).map_err(io)?;
     let (mut staged, d) = enc.finish().map_err(io)?;
     staged.flush().map_err(io)?;
-    staged.commit()?;
+    out.committer.commit(staged)?;
     Ok(ManifestFile {
         name: name.to_string(),
         role: FileRole::Data,

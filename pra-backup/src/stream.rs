@@ -1,11 +1,10 @@
 //! Streams a child's stdout (`pg_dump`, `pg_dumpall`) through the codec into a staged
 //! repository file, in bounded memory.
 //!
-//! A reader thread drains the pipe in chunks of the encoder's preferred size (a whole
-//! zstd frame, 4 MiB, with worker threads; 1 MiB otherwise), so that the child never
-//! waits on a full pipe while we compress; the calling thread hands each chunk to the
-//! encoder, which hashes it and, for a whole frame, passes the buffer itself to a zstd
-//! worker (no copy). Buffers go back to the reader through a second channel, so that a
+//! A reader thread drains the pipe in chunks of the encoder's preferred size (1 MiB),
+//! so that the child never waits on a full pipe while we compress; the calling thread
+//! hands each chunk to the encoder, which hashes it and, with zstd workers, passes the
+//! buffer itself to the worker of the current frame (no copy). Buffers go back to the reader through a second channel, so that a
 //! run allocates a handful of chunks whatever its size: memory is bounded by the
 //! chunks queued here (`QUEUED` bytes) plus the encoder's frames in flight.
 
@@ -24,7 +23,7 @@ use std::time::Duration;
 /// Size of the pipe we ask the kernel for.
 const PIPE: usize = 1 << 20;
 /// Bytes queued between the reader and the encoder (at least one chunk).
-const QUEUED: usize = 4 << 20;
+const QUEUED: usize = 2 << 20;
 enum Msg {
     Data(Vec<u8>),
     Failed(std::io::Error),

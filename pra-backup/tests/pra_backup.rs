@@ -13,6 +13,8 @@ mod datasets;
 mod dbstate;
 #[path = "pra_backup/failures.rs"]
 mod failures;
+#[path = "pra_backup/globals.rs"]
+mod globals;
 #[path = "pra_backup/hostile.rs"]
 mod hostile;
 #[path = "pra_backup/init.rs"]

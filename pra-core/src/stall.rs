@@ -188,6 +188,9 @@ impl Drop for Watchdog {
     fn drop(&mut self) {
         self.done.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
+            // Wakes it from its tick: a phase's end must not wait up to 250 ms (a
+            // backup drops several watchdogs, issue 23).
+            t.thread().unpark();
             let _ = t.join();
         }
     }
@@ -199,7 +202,11 @@ fn watch(what: &str, timeout: Duration, value: &dyn Fn() -> u64, done: &AtomicBo
     let mut seen = value();
     let mut since = Instant::now();
     while !done.load(Ordering::SeqCst) {
-        std::thread::sleep(tick);
+        // Unparked by the drop; an early (spurious) wake only samples sooner.
+        std::thread::park_timeout(tick);
+        if done.load(Ordering::SeqCst) {
+            break;
+        }
         let now = value();
         if now != seen {
             seen = now;

@@ -11,7 +11,13 @@
 //! written once, completely, and never overwritten: a second push of identical bytes
 //! succeeds, one of different bytes is refused ([`WalError::Conflict`]).
 
+mod fetch_to;
+mod frames;
 mod object;
+mod segments;
+
+pub use fetch_to::fetch_to;
+pub use segments::{gaps, parse_segment, prunable, segment_name, DEFAULT_SEGMENT_SIZE};
 
 use crate::crypt::{CryptError, Recipients};
 use crate::error_class::ErrorClass;
@@ -43,6 +49,14 @@ pub enum WalError {
     /// The object is encrypted and no identity given opens it.
     #[error(transparent)]
     Key(CryptError),
+    /// A fetched file cannot be written to its destination.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The destination.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// The archived object does not decode or its checksum does not match.
     #[error("archived {name} is damaged: {reason}")]
     Corrupt {
@@ -60,6 +74,7 @@ impl ExitStatus for WalError {
             WalError::Repo(e) => e.class(),
             WalError::Conflict { .. } => ErrorClass::Repository,
             WalError::Corrupt { .. } => ErrorClass::Corrupt,
+            WalError::Write { .. } => ErrorClass::Io,
             WalError::Key(e) => e.class(),
         }
     }
@@ -126,6 +141,32 @@ pub fn check_key(
     }
 }
 
+/// A WAL file encoded once (compressed, hashed, maybe encrypted), ready to be stored
+/// in every repository it goes to.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    name: String,
+    object: Vec<u8>,
+    raw_bytes: u64,
+    sha256: String,
+}
+
+/// Encodes `raw`, the content of WAL file `name`, encrypted to `recipients` when given.
+pub fn encode(
+    name: &str,
+    raw: &[u8],
+    recipients: Option<&Recipients>,
+) -> Result<Encoded, WalError> {
+    validate_name(name)?;
+    let (object, sha256) = object::encode(raw, recipients).map_err(|e| RepoError::io(name, e))?;
+    Ok(Encoded {
+        name: name.to_string(),
+        object,
+        raw_bytes: raw.len() as u64,
+        sha256,
+    })
+}
+
 /// Archives `raw` as `name` of `stanza`, encrypted to `recipients` when given:
 /// written once, atomically, never overwritten.
 pub fn push(
@@ -135,15 +176,21 @@ pub fn push(
     raw: &[u8],
     recipients: Option<&Recipients>,
 ) -> Result<Pushed, WalError> {
+    store(storage, stanza, &encode(name, raw, recipients)?)
+}
+
+/// Stores an encoded WAL file in `stanza`: written once, atomically, never
+/// overwritten.
+pub fn store(storage: &dyn Storage, stanza: &str, encoded: &Encoded) -> Result<Pushed, WalError> {
+    let name = &encoded.name;
     let key = key(stanza, name)?;
-    let (object, sha256) = object::encode(raw, recipients).map_err(|e| RepoError::io(&key, e))?;
     let pushed = Pushed {
-        raw_bytes: raw.len() as u64,
-        stored_bytes: object.len() as u64,
-        sha256,
+        raw_bytes: encoded.raw_bytes,
+        stored_bytes: encoded.object.len() as u64,
+        sha256: encoded.sha256.clone(),
         already: false,
     };
-    if storage.put_if_absent(&key, &object)? {
+    if storage.put_if_absent(&key, &encoded.object)? {
         return Ok(pushed);
     }
     // PostgreSQL retries an archive_command whose earlier run succeeded but did not
@@ -192,79 +239,6 @@ pub fn archived(storage: &dyn Storage, stanza: &str) -> Result<Vec<String>, WalE
         .collect();
     names.sort();
     Ok(names)
-}
-
-/// The default WAL segment size (`initdb --wal-segsize` changes it).
-pub const DEFAULT_SEGMENT_SIZE: u64 = 16 << 20;
-
-/// A segment name as (timeline, segment number), for `segment_size`-byte segments.
-pub fn parse_segment(name: &str, segment_size: u64) -> Option<(u32, u64)> {
-    if !is_hex(name, 24) || segment_size == 0 {
-        return None;
-    }
-    let tli = u32::from_str_radix(&name[..8], 16).ok()?;
-    let log = u64::from_str_radix(&name[8..16], 16).ok()?;
-    let seg = u64::from_str_radix(&name[16..], 16).ok()?;
-    Some((tli, log * (0x1_0000_0000 / segment_size) + seg))
-}
-
-/// The name of segment `segno` of timeline `tli`.
-pub fn segment_name(tli: u32, segno: u64, segment_size: u64) -> String {
-    let per = 0x1_0000_0000 / segment_size.max(1);
-    format!("{tli:08X}{:08X}{:08X}", segno / per, segno % per)
-}
-
-/// The segments of `from`'s timeline missing from `archived`, from `from` up to `to`
-/// (inclusive), or up to the newest archived segment of that timeline when `to` is
-/// `None`: the gaps that make a recovery through them stop early.
-pub fn gaps(archived: &[String], from: &str, to: Option<&str>, segment_size: u64) -> Vec<String> {
-    let Some((tli, first)) = parse_segment(from, segment_size) else {
-        return Vec::new();
-    };
-    let have: std::collections::BTreeSet<u64> = archived
-        .iter()
-        .filter_map(|n| parse_segment(n, segment_size))
-        .filter(|(t, _)| *t == tli)
-        .map(|(_, s)| s)
-        .collect();
-    let last = match to.and_then(|t| parse_segment(t, segment_size)) {
-        Some((_, s)) => s,
-        None => have.iter().next_back().copied().unwrap_or(first),
-    };
-    (first..=last)
-        .filter(|s| !have.contains(s))
-        .map(|s| segment_name(tli, s, segment_size))
-        .collect()
-}
-
-/// The segment a WAL file name belongs to (a segment, `.partial` or `.backup` file);
-/// `None` for a `.history` file, which retention always keeps.
-fn segment_of(name: &str) -> Option<&str> {
-    let seg = name.get(..24)?;
-    (is_hex(seg, 24) && !name.ends_with(".history")).then_some(seg)
-}
-
-/// The archived files no kept backup needs: those whose segment comes before the
-/// start segment of every kept physical backup (`starts`, as segment names), on the
-/// same or an older timeline. Timeline history files are always kept; with no
-/// physical backup kept, nothing is prunable.
-pub fn prunable(archived: &[String], starts: &[String], segment_size: u64) -> Vec<String> {
-    let starts: Vec<(u32, u64)> = starts
-        .iter()
-        .filter_map(|s| parse_segment(s, segment_size))
-        .collect();
-    if starts.is_empty() {
-        return Vec::new();
-    }
-    archived
-        .iter()
-        .filter(|name| {
-            segment_of(name)
-                .and_then(|seg| parse_segment(seg, segment_size))
-                .is_some_and(|(t, s)| starts.iter().all(|&(bt, bs)| t < bt || (t == bt && s < bs)))
-        })
-        .cloned()
-        .collect()
 }
 
 /// Deletes archived `names` of `stanza`; returns the stored bytes freed.
@@ -336,74 +310,6 @@ mod tests {
         );
         assert_eq!(fetch(&s, "app", "000000010000000000000008").unwrap(), None);
         assert_eq!(archived(&s, "app").unwrap(), vec![name.to_string()]);
-    }
-
-    #[test]
-    fn gaps_are_named_on_the_backup_timeline() {
-        let mb16 = DEFAULT_SEGMENT_SIZE;
-        assert_eq!(
-            parse_segment("0000000100000001000000FF", mb16),
-            Some((1, 0x1FF))
-        );
-        assert_eq!(segment_name(1, 0x200, mb16), "000000010000000200000000");
-        let archived: Vec<String> = [
-            "000000010000000000000002",
-            "000000010000000000000003",
-            "000000010000000000000005",
-            "000000020000000000000009",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let from = "000000010000000000000002";
-        assert!(gaps(&archived, from, Some("000000010000000000000003"), mb16).is_empty());
-        assert_eq!(
-            gaps(&archived, from, None, mb16),
-            vec!["000000010000000000000004".to_string()]
-        );
-        assert_eq!(
-            gaps(
-                &archived,
-                "0000000100000000000000FF",
-                Some("000000010000000100000000"),
-                mb16
-            ),
-            vec!["0000000100000000000000FF", "000000010000000100000000"]
-        );
-    }
-
-    #[test]
-    fn retention_keeps_what_the_oldest_kept_backup_needs() {
-        let names: Vec<String> = [
-            "000000010000000000000001",
-            "000000010000000000000002.00000028.backup",
-            "000000010000000000000003",
-            "000000010000000000000004",
-            "00000002.history",
-            "000000010000000000000004.partial",
-            "000000020000000000000004",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let starts = ["000000010000000000000003".to_string()];
-        assert_eq!(
-            prunable(&names, &starts, DEFAULT_SEGMENT_SIZE),
-            vec![
-                "000000010000000000000001".to_string(),
-                "000000010000000000000002.00000028.backup".to_string()
-            ]
-        );
-        assert!(
-            prunable(&names, &[], DEFAULT_SEGMENT_SIZE).is_empty(),
-            "no backup: keep all"
-        );
-        // A backup on timeline 2 does not need timeline 1 before it, but one on 1 does.
-        let both = [
-            "000000020000000000000004".to_string(),
-            "000000010000000000000003".to_string(),
-        ];
-        assert_eq!(prunable(&names, &both, DEFAULT_SEGMENT_SIZE).len(), 2);
     }
 
     #[test]

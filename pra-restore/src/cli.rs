@@ -82,11 +82,14 @@ pub struct Args {
     #[command(flatten)]
     pub db: DbArgs,
 
-    /// pg_restore jobs. 1 streams the decoded dump into pg_restore; more decode it to a
-    /// temporary file first (see --temp-dir) and run pg_restore -j N.
-    #[arg(long, env = "PRA_RESTORE_JOBS", value_name = "N", default_value_t = 1,
+    /// pg_restore jobs [default: the number of cores]. 1 streams the decoded dump into
+    /// pg_restore; more decode it to a temporary file first (see --temp-dir) and run
+    /// pg_restore -j N, which loads tables and builds indexes in parallel (1 job was
+    /// measured 1.25x slower than 2 on 2 cores). Use 1 when --temp-dir lacks room for
+    /// the dump's raw size.
+    #[arg(long, env = "PRA_RESTORE_JOBS", value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub jobs: u32,
+    pub jobs: Option<u32>,
 
     /// Create the roles (and tablespaces) the backup needs that do not exist yet, from the
     /// backup's globals; existing ones are left alone and reported.
@@ -191,6 +194,16 @@ impl Args {
             .or(self.check_timeout)
             .unwrap_or(Duration::from_secs(10))
     }
+
+    /// pg_restore jobs: --jobs, else the number of cores this process may use (at
+    /// least 1, at most the 64 --jobs accepts).
+    pub fn jobs(&self) -> u32 {
+        self.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map_or(1, |n| u32::try_from(n.get()).unwrap_or(64))
+                .clamp(1, 64)
+        })
+    }
 }
 
 /// PostgreSQL's identifier limit (NAMEDATALEN - 1): a longer name is silently
@@ -267,6 +280,20 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("63 bytes"));
+    }
+
+    #[test]
+    fn jobs_default_to_the_cores() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["pra-restore", "--repo", "/r", "--target-db", "app"];
+            argv.extend_from_slice(extra);
+            Args::try_parse_from(argv).unwrap().jobs()
+        };
+        let cores = std::thread::available_parallelism().unwrap().get() as u32;
+        assert_eq!(parse(&[]), cores.clamp(1, 64));
+        assert_eq!(parse(&["--jobs", "1"]), 1);
+        assert_eq!(parse(&["--jobs", "3"]), 3);
+        assert!(Args::try_parse_from(["pra-restore", "--repo", "/r", "--jobs", "0"]).is_err());
     }
 
     #[test]

@@ -48,3 +48,34 @@ pub fn apply(
     }
     Ok(())
 }
+
+/// Re-applies the backup's database-level state to `target`, or says why not. The
+/// backup's own comment (or none) replaces the provenance note when its state is
+/// applied: the restore event says where it came from.
+pub(crate) fn apply_state(
+    args: &crate::Args,
+    admin: &mut postgres::Client,
+    manifest: &pra_core::manifest::Manifest,
+    target: &str,
+    what: &str,
+    fields: &mut RestoreFields,
+) -> Result<(), Error> {
+    match (&manifest.database_state, args.no_db_settings) {
+        (Some(state), false) => apply(admin, state, target, fields),
+        (_, no_db_settings) => {
+            fields.db_settings_skipped.push(if no_db_settings {
+                "all (--no-db-settings)".to_string()
+            } else {
+                "all (the backup has no database-level state: taken by an older pra)".to_string()
+            });
+            crate::server::mark_restored(
+                admin,
+                target,
+                &format!(
+                    "{what} at {}",
+                    pra_core::time::format_ts(&pra_core::time::now())
+                ),
+            )
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod dbstate;
 mod error;
 mod load;
 mod offsets;
+mod overlap;
 mod physical;
 mod physical_args;
 mod physical_keys;

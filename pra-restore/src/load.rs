@@ -4,6 +4,7 @@
 //! pra-loadtest call as a library.
 
 use crate::offsets::OffsetWriter;
+use crate::overlap::Stderr;
 use crate::programs;
 use crate::progress::Progress;
 use crate::Error;
@@ -74,7 +75,15 @@ pub fn load_dump(
     opts: &LoadOptions,
 ) -> Result<LoadStats, Error> {
     let prepared = prepare(repo, manifest, opts)?;
-    load_prepared(server, repo, manifest, db, opts, &prepared)
+    load_prepared(server, repo, manifest, db, opts, &prepared, false).map(|l| l.stats)
+}
+
+/// What loading took, and the tables counted while `pg_restore -j` went on.
+pub(crate) struct Loaded {
+    /// Timings and size.
+    pub(crate) stats: LoadStats,
+    /// Exact row counts of the tables counted as soon as their data was loaded.
+    pub(crate) counted: Vec<pra_core::manifest::TableRows>,
 }
 
 /// The dump, ready for `pg_restore`: streamed from the repository (one job), or
@@ -90,6 +99,8 @@ pub(crate) enum Prepared {
         fetch_s: f64,
         /// Its size.
         raw_bytes: u64,
+        /// The tables its `TABLE DATA` entries load, by dump id.
+        items: crate::overlap::DataItems,
     },
 }
 
@@ -149,9 +160,11 @@ pub(crate) fn prepare(
     let digests = fetch_file(repo, manifest, file, &mut sink)?;
     let writing = |e| Error::io(format!("writing {}", temp.path().display()), e);
     sink.flush().map_err(writing)?;
+    let mut offsets = sink.finish();
+    let items = crate::overlap::data_items(&offsets.take_toc());
     // pg_restore -j finds each table's data at once instead of every worker
     // walking the file to it (see offsets.rs).
-    match sink.finish().finish().map_err(writing)? {
+    match offsets.finish().map_err(writing)? {
         Ok(n) => log::debug!("recorded the data offsets of {n} entries"),
         Err(why) => log::info!(
             "data offsets of the dump left unset ({why}): pg_restore -j will scan for them"
@@ -161,6 +174,7 @@ pub(crate) fn prepare(
         temp,
         fetch_s: started.elapsed().as_secs_f64(),
         raw_bytes: digests.raw.bytes,
+        items,
     })
 }
 
@@ -195,7 +209,8 @@ fn remove_stale_files(dir: &std::path::Path) {
     }
 }
 
-/// Runs `pg_restore` into `db` on a prepared dump.
+/// Runs `pg_restore` into `db` on a prepared dump; with `count` and a temporary file,
+/// counts each table's rows as soon as its data is loaded (see overlap.rs).
 pub(crate) fn load_prepared(
     server: &ConnSettings,
     repo: &Repository,
@@ -203,7 +218,8 @@ pub(crate) fn load_prepared(
     db: &str,
     opts: &LoadOptions,
     prepared: &Prepared,
-) -> Result<LoadStats, Error> {
+    count: bool,
+) -> Result<Loaded, Error> {
     let file = dump_file(manifest)?;
     let mut cmd = programs::command(opts.pg_bindir.as_deref(), "pg_restore", server, db)?;
     cmd.args(["--exit-on-error", "--no-password", "--dbname"])
@@ -214,51 +230,72 @@ pub(crate) fn load_prepared(
     // The decoded bytes fed to pg_restore and its (and its workers') I/O are progress.
     let watchdog = Watchdog::start(format!("pg_restore into {db}"), opts.stall_timeout);
     match prepared {
-        Prepared::Stream => stream_into(cmd, repo, manifest, file, db, &watchdog),
+        Prepared::Stream => {
+            stream_into(cmd, repo, manifest, file, db, &watchdog).map(|stats| Loaded {
+                stats,
+                counted: Vec::new(),
+            })
+        }
         Prepared::File {
             temp,
             fetch_s,
             raw_bytes,
+            items,
         } => {
             let started = Instant::now();
+            let items = if count {
+                items.clone()
+            } else {
+                Default::default()
+            };
+            if !items.is_empty() {
+                // It then says when each table's data is loaded.
+                cmd.arg("--verbose");
+            }
             cmd.arg("--jobs")
                 .arg(opts.jobs.max(1).to_string())
                 .arg(temp.path());
-            let (mut child, tail) = spawn(cmd, Stdio::null())?;
+            let mut child = spawn(cmd, Stdio::null())?;
+            let stderr = Stderr::start(&mut child, items, server, db, opts.stall_timeout);
             watchdog.watch_process(child.id());
             crate::progress::phase(&format!("pg_restore -j {} running", opts.jobs));
-            let status = signals::wait_child(&mut child, "pg_restore")
-                .map_err(|e| Error::io("waiting for pg_restore", e))?;
-            if !status.success() {
-                return Err(failed(db, status, tail));
+            match signals::wait_child(&mut child, "pg_restore") {
+                Ok(s) if s.success() => {}
+                Ok(s) => return Err(failed(db, s, stderr.abandon())),
+                Err(e) => {
+                    drop(stderr.abandon());
+                    return Err(Error::io("waiting for pg_restore", e));
+                }
             }
-            Ok(LoadStats {
-                fetch_s: *fetch_s,
-                restore_s: started.elapsed().as_secs_f64(),
-                raw_bytes: *raw_bytes,
+            // pg_restore's own time: the count still under way is validation's.
+            let restore_s = started.elapsed().as_secs_f64();
+            Ok(Loaded {
+                counted: stderr.finish(),
+                stats: LoadStats {
+                    fetch_s: *fetch_s,
+                    restore_s,
+                    raw_bytes: *raw_bytes,
+                },
             })
         }
     }
 }
 
-fn spawn(mut cmd: Command, stdin: Stdio) -> Result<(std::process::Child, StderrTail), Error> {
+fn spawn(mut cmd: Command, stdin: Stdio) -> Result<std::process::Child, Error> {
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let mut child = cmd
-        .stdin(stdin)
+    cmd.stdin(stdin)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| Error::io(format!("cannot run {program}"), e))?;
-    let tail = StderrTail::from_child(&mut child, "pg_restore");
-    Ok((child, tail))
+        .map_err(|e| Error::io(format!("cannot run {program}"), e))
 }
 
-fn failed(db: &str, status: std::process::ExitStatus, tail: StderrTail) -> Error {
+fn failed(db: &str, status: std::process::ExitStatus, stderr: String) -> Error {
     Error::Program {
         program: "pg_restore".to_string(),
         db: db.to_string(),
         status: status.to_string(),
-        stderr: tail.join(" | "),
+        stderr,
     }
 }
 
@@ -272,7 +309,8 @@ fn stream_into(
     watchdog: &Watchdog,
 ) -> Result<LoadStats, Error> {
     let started = Instant::now();
-    let (mut child, tail) = spawn(cmd, Stdio::piped())?;
+    let mut child = spawn(cmd, Stdio::piped())?;
+    let tail = StderrTail::from_child(&mut child, "pg_restore");
     watchdog.watch_process(child.id());
     // A signal or a stall stops pg_restore, which releases a write blocked on its stdin.
     let stop = signals::stop_child(&child, "pg_restore");
@@ -309,7 +347,7 @@ fn stream_into(
     match fetched {
         // A corrupt stream explains whatever pg_restore then said: report it first.
         Err(e @ FetchError::Corrupt { .. }) => Err(e.into()),
-        _ if !status.success() => Err(failed(db, status, tail)),
+        _ if !status.success() => Err(failed(db, status, tail.join(" | "))),
         Err(e) => Err(e.into()),
         Ok(d) => Ok(LoadStats {
             fetch_s: 0.0,

@@ -3,7 +3,7 @@
 //! temporary name, validate, rename, and report one `restore` event.
 
 use crate::select::Chosen;
-use crate::validate::{validate, Checks};
+use crate::validate;
 use crate::{load, roles, server, Args, Error, LoadOptions};
 use postgres::Client;
 use pra_core::event::kinds::RestoreFields;
@@ -48,7 +48,7 @@ pub fn run(args: Args) -> Result<Exit, Error> {
 pub(crate) fn restore_one(args: &Args, out: &mut Out, started: Instant) -> Result<Exit, Error> {
     let mut fields = RestoreFields {
         target: args.target_db.clone().unwrap_or_default(),
-        jobs: args.jobs,
+        jobs: args.jobs(),
         rto_target_s: args.rto.map(|d| d.as_secs_f64()),
         ..Default::default()
     };
@@ -131,7 +131,7 @@ fn restore(
     stanza: &mut Option<String>,
     started: Instant,
 ) -> Result<(), Error> {
-    let target = usable_target(args)?;
+    let target = server::usable_target(args)?;
     let selection = args.backups.selection();
     selection.require_one(TOOL).map_err(Error::Usage)?;
     // A missing pg_restore is a configuration error: said before anything is read.
@@ -161,7 +161,7 @@ fn restore(
     // dump is decoded to a local file first, which checks its digests on the way:
     // no separate pass over it.
     let opts = LoadOptions {
-        jobs: args.jobs,
+        jobs: args.jobs(),
         no_owner: args.no_owner,
         temp_dir: args.temp_dir.clone(),
         pg_bindir: args.pg_bin.pg_bindir.clone(),
@@ -171,7 +171,7 @@ fn restore(
     for file in &manifest.files {
         signals::check()?;
         check_key(&repo, &manifest, file)?;
-        if !(args.jobs > 1 && file.role == FileRole::Dump) {
+        if !(opts.jobs > 1 && file.role == FileRole::Dump) {
             check_stored(&repo, &manifest, file)?;
         }
     }
@@ -224,23 +224,38 @@ fn restore(
     server::create_temp(&mut admin, &temp, &what)?;
     drop(preparing);
     crate::progress::phase(&format!("restoring {what} into {temp}"));
-    let stats =
-        match load::load_prepared(&server_settings, &repo, &manifest, &temp, &opts, &prepared) {
-            Ok(s) => s,
-            Err(e) => {
-                // Half-restored data is of no use: drop it (a killed run's is dropped by the next).
-                let _dropping = bounded(format!("dropping {temp}"));
-                if let Err(d) = server::drop_db(&mut admin, &temp) {
-                    log::warn!("could not drop {temp}: {d}");
-                }
-                return Err(e);
+    let load = load::load_prepared(
+        &server_settings,
+        &repo,
+        &manifest,
+        &temp,
+        &opts,
+        &prepared,
+        true,
+    );
+    let loaded = match load {
+        Ok(l) => l,
+        Err(e) => {
+            // Half-restored data is of no use: drop it (a killed run's is dropped by the next).
+            let _dropping = bounded(format!("dropping {temp}"));
+            if let Err(d) = server::drop_db(&mut admin, &temp) {
+                log::warn!("could not drop {temp}: {d}");
             }
-        };
-    fields.restore_s = stats.restore_s;
-    fields.raw_bytes = stats.raw_bytes;
+            return Err(e);
+        }
+    };
+    fields.restore_s = loaded.stats.restore_s;
+    fields.raw_bytes = loaded.stats.raw_bytes;
 
     crate::progress::phase(&format!("validating {temp}"));
-    let failures = validation_failures(args, &server_settings, &temp, &manifest, fields);
+    let failures = validate::failures(
+        args,
+        &server_settings,
+        &temp,
+        &manifest,
+        &loaded.counted,
+        fields,
+    );
     if let Err(e) = signals::check() {
         drop(on_signal);
         server::drop_db(&mut admin, &temp)?;
@@ -267,12 +282,10 @@ fn restore(
         }
     };
     drop(on_signal);
-    let after =
-        apply_database_state(args, &mut admin, &manifest, target, &what, fields).and_then(|()| {
-            match &old {
-                Some(old) if !args.keep_old => server::drop_db(&mut admin, old),
-                _ => Ok(()),
-            }
+    let after = crate::dbstate::apply_state(args, &mut admin, &manifest, target, &what, fields)
+        .and_then(|()| match &old {
+            Some(old) if !args.keep_old => server::drop_db(&mut admin, old),
+            _ => Ok(()),
         });
     match (after, old) {
         (Ok(()), old) => {
@@ -294,90 +307,6 @@ fn restore(
             Err(e)
         }
         (Err(e), None) => Err(e),
-    }
-}
-
-/// The `--target-db` name, refused when empty or when it carries the marks of our own
-/// temporary and old databases.
-fn usable_target(args: &Args) -> Result<&str, Error> {
-    let target = args.target_db.as_deref().unwrap_or_default();
-    if ["template0", "template1"].contains(&target) {
-        return Err(Error::Usage(server::template_refusal(target)));
-    }
-    if target == server::MAINTENANCE_DB && !args.allow_postgres_target {
-        return Err(Error::Usage(format!(
-            "--target-db {target} is the maintenance database other tools and sessions connect to: \
-             add --allow-postgres-target to replace it"
-        )));
-    }
-    if target.is_empty() || target.contains(server::TEMP_MARK) || target.contains(server::OLD_MARK)
-    {
-        return Err(Error::Usage(format!(
-            "--target-db {target:?} is not usable: it must be non-empty and not contain {:?} or {:?}",
-            server::TEMP_MARK,
-            server::OLD_MARK
-        )));
-    }
-    Ok(target)
-}
-
-/// Validates the restored copy `temp` (row counts, critical tables, URLs), filling
-/// `fields`; returns what failed (a validation that could not run is a failure).
-fn validation_failures(
-    args: &Args,
-    server_settings: &pra_core::conn::ConnSettings,
-    temp: &str,
-    manifest: &pra_core::manifest::Manifest,
-    fields: &mut RestoreFields,
-) -> Vec<String> {
-    let validating = Instant::now();
-    let checks = Checks {
-        critical_tables: &args.critical_tables,
-        urls: &args.check_urls,
-        timeout: args.probe_timeout(),
-    };
-    let validated = validate(server_settings, temp, manifest, &checks, args.jobs);
-    fields.validate_s = validating.elapsed().as_secs_f64();
-    match validated {
-        Ok(v) => {
-            fields.tables = v.tables;
-            fields.rows = v.rows;
-            let f = v.failures();
-            fields.validation = v.checks;
-            f
-        }
-        Err(e) => vec![format!("validation could not run: {e}")],
-    }
-}
-
-/// Re-applies the backup's database-level state to `target`, or says why not. The
-/// backup's own comment (or none) replaces the provenance note when its state is
-/// applied: the restore event says where it came from.
-fn apply_database_state(
-    args: &Args,
-    admin: &mut postgres::Client,
-    manifest: &pra_core::manifest::Manifest,
-    target: &str,
-    what: &str,
-    fields: &mut RestoreFields,
-) -> Result<(), Error> {
-    match (&manifest.database_state, args.no_db_settings) {
-        (Some(state), false) => crate::dbstate::apply(admin, state, target, fields),
-        (_, no_db_settings) => {
-            fields.db_settings_skipped.push(if no_db_settings {
-                "all (--no-db-settings)".to_string()
-            } else {
-                "all (the backup has no database-level state: taken by an older pra)".to_string()
-            });
-            server::mark_restored(
-                admin,
-                target,
-                &format!(
-                    "{what} at {}",
-                    pra_core::time::format_ts(&pra_core::time::now())
-                ),
-            )
-        }
     }
 }
 

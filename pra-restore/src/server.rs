@@ -318,6 +318,29 @@ pub fn mark_restored(client: &mut Client, db: &str, what: &str) -> Result<(), Er
     comment(client, db, &format!("restored by pra-restore from {what}"))
 }
 
+/// The `--target-db` name, refused when empty or when it carries the marks of our own
+/// temporary and old databases.
+pub(crate) fn usable_target(args: &crate::Args) -> Result<&str, Error> {
+    let target = args.target_db.as_deref().unwrap_or_default();
+    if ["template0", "template1"].contains(&target) {
+        return Err(Error::Usage(template_refusal(target)));
+    }
+    if target == MAINTENANCE_DB && !args.allow_postgres_target {
+        return Err(Error::Usage(format!(
+            "--target-db {target} is the maintenance database other tools and sessions connect to: \
+             add --allow-postgres-target to replace it"
+        )));
+    }
+    if target.is_empty() || target.contains(TEMP_MARK) || target.contains(OLD_MARK) {
+        return Err(Error::Usage(format!(
+            "--target-db {target:?} is not usable: it must be non-empty and not contain {:?} or {:?}",
+            TEMP_MARK,
+            OLD_MARK
+        )));
+    }
+    Ok(target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

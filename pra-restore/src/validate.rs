@@ -1,6 +1,7 @@
 //! Validation of a restored database before it gets its name: the exact row count
 //! of every table against the manifest, the critical tables, ANALYZE, and the
-//! application URLs.
+//! application URLs. Tables counted while `pg_restore` was still building indexes
+//! (overlap.rs) are not counted again, unless their count differs from the manifest.
 
 use crate::Error;
 use pra_core::catalog::{compare_row_counts, count_rows, quote_ident, user_tables};
@@ -59,14 +60,48 @@ pub struct Checks<'a> {
     pub timeout: Duration,
 }
 
+/// Validates the restored copy `temp` (row counts, critical tables, URLs), filling
+/// `fields`; returns what failed (a validation that could not run is a failure).
+/// `counted`: the tables counted during the load.
+pub(crate) fn failures(
+    args: &crate::Args,
+    server: &ConnSettings,
+    temp: &str,
+    manifest: &Manifest,
+    counted: &[TableRows],
+    fields: &mut pra_core::event::kinds::RestoreFields,
+) -> Vec<String> {
+    let validating = Instant::now();
+    let checks = Checks {
+        critical_tables: &args.critical_tables,
+        urls: &args.check_urls,
+        timeout: args.probe_timeout(),
+    };
+    let validated = validate(server, temp, manifest, &checks, args.jobs(), counted);
+    fields.validate_s = validating.elapsed().as_secs_f64();
+    match validated {
+        Ok(v) => {
+            fields.tables = v.tables;
+            fields.rows = v.rows;
+            let f = v.failures();
+            fields.validation = v.checks;
+            f
+        }
+        Err(e) => vec![format!("validation could not run: {e}")],
+    }
+}
+
 /// Validates database `db` (restored from `manifest`) on the server of `server`,
-/// counting and analyzing tables on `jobs` connections at once.
+/// counting and analyzing tables on `jobs` connections at once. The tables in
+/// `counted` (counted during the load) are only analyzed, unless their count
+/// differs from the manifest's: those are counted again.
 pub fn validate(
     server: &ConnSettings,
     db: &str,
     manifest: &Manifest,
     checks: &Checks<'_>,
     jobs: u32,
+    counted: &[TableRows],
 ) -> Result<Validation, Error> {
     let mut v = Validation::default();
     let settings = server.with_dbname(db);
@@ -74,10 +109,12 @@ pub fn validate(
     let tables =
         user_tables(&mut client).map_err(|e| Error::db(format!("listing tables of {db}"), &e))?;
     let started = Instant::now();
-    let (found, analyze_errors) = count_and_analyze(&settings, client, &tables, jobs)?;
+    let early = usable_counts(&tables, counted, manifest);
+    let reused = early.iter().flatten().count();
+    let (found, analyze_errors) = count_and_analyze(&settings, client, &tables, early, jobs)?;
     v.tables = found.len() as u64;
     v.rows = found.iter().filter_map(|t| t.rows).sum();
-    row_counts(&mut v, db, manifest, &found);
+    row_counts(&mut v, db, manifest, &found, reused);
     for t in checks.critical_tables {
         critical(&mut v, t, &found);
     }
@@ -102,17 +139,46 @@ pub fn validate(
     Ok(v)
 }
 
-/// Counts the rows of every table and ANALYZEs it, on `jobs` connections (the first
-/// one is `client`); then ANALYZEs what has no rows of its own (partitioned parents,
-/// materialized views). Returns the counts in table order and the ANALYZE failures.
+/// The counts made during the load that validation keeps, in `tables` order: those
+/// the manifest agrees with or has no count for. A differing one is counted again:
+/// a table whose rows were still arriving is then not a false failure, and a table
+/// that truly differs still fails.
+fn usable_counts(
+    tables: &[(String, String)],
+    counted: &[TableRows],
+    manifest: &Manifest,
+) -> Vec<Option<TableRows>> {
+    tables
+        .iter()
+        .map(|(schema, table)| {
+            let early = counted
+                .iter()
+                .find(|c| &c.schema == schema && &c.table == table && c.rows.is_some())?;
+            let expected = manifest
+                .tables
+                .iter()
+                .find(|e| &e.schema == schema && &e.table == table)
+                .and_then(|e| e.rows);
+            expected
+                .is_none_or(|want| Some(want) == early.rows)
+                .then(|| early.clone())
+        })
+        .collect()
+}
+
+/// Counts the rows of every table `early` has no count for and ANALYZEs every table,
+/// on `jobs` connections (the first one is `client`); then ANALYZEs what has no rows
+/// of its own (partitioned parents, materialized views). Returns the counts in table
+/// order and the ANALYZE failures.
 fn count_and_analyze(
     settings: &ConnSettings,
     client: postgres::Client,
     tables: &[(String, String)],
+    early: Vec<Option<TableRows>>,
     jobs: u32,
 ) -> Result<(Vec<TableRows>, Vec<String>), Error> {
     let next = AtomicUsize::new(0);
-    let counted: Mutex<Vec<Option<TableRows>>> = Mutex::new(vec![None; tables.len()]);
+    let counted: Mutex<Vec<Option<TableRows>>> = Mutex::new(early);
     let analyze_errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let workers = (jobs.max(1) as usize).min(tables.len().max(1));
     let work = |mut c: postgres::Client| -> Result<postgres::Client, Error> {
@@ -121,10 +187,13 @@ fn count_and_analyze(
             let Some(t) = tables.get(i) else {
                 return Ok(c);
             };
-            let rows = count_rows(&mut c, std::slice::from_ref(t))
-                .map_err(|e| Error::db(format!("counting rows of {}.{}", t.0, t.1), &e))?;
-            if let Ok(mut slots) = counted.lock() {
-                slots[i] = rows.into_iter().next();
+            let known = counted.lock().is_ok_and(|slots| slots[i].is_some());
+            if !known {
+                let rows = count_rows(&mut c, std::slice::from_ref(t))
+                    .map_err(|e| Error::db(format!("counting rows of {}.{}", t.0, t.1), &e))?;
+                if let Ok(mut slots) = counted.lock() {
+                    slots[i] = rows.into_iter().next();
+                }
             }
             let sql = format!("ANALYZE {}.{}", quote_ident(&t.0), quote_ident(&t.1));
             if let Err(e) = c.batch_execute(&sql) {
@@ -172,7 +241,13 @@ fn count_and_analyze(
     Ok((counted, analyze_errors))
 }
 
-fn row_counts(v: &mut Validation, db: &str, manifest: &Manifest, found: &[TableRows]) {
+fn row_counts(
+    v: &mut Validation,
+    db: &str,
+    manifest: &Manifest,
+    found: &[TableRows],
+    early: usize,
+) {
     // Zero tables in the manifest is an empty database (a stock `postgres`), compared
     // like any other: it must restore to zero tables.
     let problems = compare_row_counts(&manifest.tables, found);
@@ -198,12 +273,17 @@ fn row_counts(v: &mut Validation, db: &str, manifest: &Manifest, found: &[TableR
             ),
         });
     } else {
+        let during = if early > 0 {
+            format!(" ({early} of them counted while pg_restore built indexes)")
+        } else {
+            String::new()
+        };
         v.push(
             "row_counts",
             db,
             true,
             format!(
-                "{} tables, {} rows: every count equals the manifest",
+                "{} tables, {} rows: every count equals the manifest{during}",
                 v.tables, v.rows
             ),
         );

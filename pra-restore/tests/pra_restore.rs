@@ -17,6 +17,8 @@ mod limits;
 mod load_dump;
 #[path = "pra_restore/not_compared.rs"]
 mod not_compared;
+#[path = "pra_restore/overlap.rs"]
+mod overlap;
 #[path = "pra_restore/physical.rs"]
 mod physical;
 #[path = "pra_restore/physical_actions.rs"]

@@ -9,6 +9,7 @@
 
 mod checksql;
 mod cli;
+mod files;
 pub mod pipeline;
 mod restore;
 mod select;

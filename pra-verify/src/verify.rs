@@ -1,13 +1,12 @@
 //! Verifying one backup at the level asked for, into an [`Outcome`]: what was
 //! checked, what was wrong, or why no verdict could be given.
 
-use crate::pipeline;
 use crate::restore::{test_restore, NoVerdict, RestoreSettings};
 use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::VerifyFields;
 use pra_core::exit::ExitStatus;
-use pra_core::fetch::{check_present, FetchError};
-use pra_core::manifest::{FileRole, Manifest, VerifyLevel};
+use pra_core::fetch::FetchError;
+use pra_core::manifest::{Manifest, VerifyLevel};
 use pra_core::repo::{LockMode, RepoError, Repository, MANIFEST_FILE};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -211,28 +210,13 @@ fn verify_into(
         }
     };
     let mut locked_out: Option<String> = None;
-    for file in &manifest.files {
-        if pra_core::signals::pending().is_some() {
-            out.interrupted = pra_core::signals::pending();
-            return;
-        }
+    // A read cut short by SIGINT or SIGTERM says nothing about the backup.
+    let Some(all_checked) = crate::files::check_all(plan, repo, &manifest) else {
+        out.interrupted = pra_core::signals::pending();
+        return;
+    };
+    for checked in all_checked {
         out.fields.files_checked += 1;
-        let checked = match plan.level {
-            VerifyLevel::Manifest => check_present(repo, &manifest, file).map(|()| None),
-            VerifyLevel::Checksum | VerifyLevel::Restore => pipeline::check_file(
-                repo,
-                &manifest,
-                file,
-                file.role == FileRole::Dump,
-                plan.pg_bindir.as_deref(),
-            )
-            .map(Some),
-        };
-        // A read cut short by SIGINT or SIGTERM says nothing about the backup.
-        if pra_core::signals::pending().is_some() {
-            out.interrupted = pra_core::signals::pending();
-            return;
-        }
         match checked {
             Ok(Some(d)) => {
                 out.fields.stored_bytes += d.stored.bytes;

@@ -13,13 +13,14 @@ use std::path::PathBuf;
     long_about = "archive_command and restore_command for PostgreSQL WAL, through a pra \
         repository: the continuous half of physical backups and point-in-time recovery \
         (docs/PHYSICAL.md).\n\n\
-        `pra-wal push PATH` (archive_command, %p) compresses (zstd) and checksums (sha256) \
+        `pra-wal push PATH` (archive_command, %p) compresses (zstd level 3, one frame per \
+        core, in parallel) and checksums (sha256) \
         a WAL segment, .history, .backup or .partial file into \
         <repo>/<stanza>/wal/<timeline>/<name>.zst, atomically. Pushing a name again with \
         identical content succeeds; with different content it fails and never overwrites. \
         With several --repo values the file is written to each. With --encrypt-to \
         RECIPIENT (PRA_ENCRYPT_TO; age or SSH public keys, repeatable) or --passphrase-file \
-        FILE the zstd stream is encrypted with age, as pra-backup encrypts backups; the \
+        FILE the zstd frames are encrypted with age, as pra-backup encrypts backups; the \
         header line before it (format, raw sha256 and size, sha256 of the age file) stays \
         readable, so a second push compares checksums without any key.\n\n\
         `pra-wal fetch NAME DEST` (restore_command, %f %p) reads, verifies and decodes an \

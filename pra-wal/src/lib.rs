@@ -36,14 +36,6 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
-    /// The fetched file cannot be written.
-    #[error("cannot write {path}: {source}")]
-    Write {
-        /// The destination.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
     /// A recipient, identity or passphrase file that cannot be used (exit 2).
     #[error(transparent)]
     Crypt(#[from] pra_core::crypt::CryptError),
@@ -73,7 +65,7 @@ impl ExitStatus for Failure {
         match &self.0 {
             Error::Wal(e) => e.class(),
             Error::Crypt(e) => e.class(),
-            Error::Read { .. } | Error::Write { .. } | Error::Events { .. } => ErrorClass::Io,
+            Error::Read { .. } | Error::Events { .. } => ErrorClass::Io,
         }
     }
 
@@ -163,12 +155,15 @@ fn push(p: &PushArgs, stanza: &str, name: &str, fields: &mut WalFields) -> Resul
         path: path.to_path_buf(),
         source,
     })?;
+    // Encoded once, whatever the number of repositories.
+    let encoded = wal::encode(name, &raw, recipients.as_ref())?;
+    drop(raw);
     // Every repository gets the file (3-2-1); PostgreSQL retries the whole command
     // on a failure, and a repository that has it already answers "identical".
     let mut fresh = 0;
     for repo in &repos {
         fields.repos.push(repo.location());
-        let pushed = wal::push(repo.storage(), stanza, name, &raw, recipients.as_ref())?;
+        let pushed = wal::store(repo.storage(), stanza, &encoded)?;
         fields.raw_bytes = pushed.raw_bytes;
         fields.stored_bytes = pushed.stored_bytes;
         fields.sha256 = Some(pushed.sha256);
@@ -199,57 +194,36 @@ fn fetch(f: &FetchArgs, stanza: &str, name: &str, fields: &mut WalFields) -> Res
     // The identities are read (and a bad file refused) before any repository is.
     f.decrypt.install()?;
     // The first repository that has the file serves it; one that fails to answer is
-    // reported only when no other has the file.
-    let mut first_error = None;
+    // logged, and is the failure only when no other has the file.
+    let mut errors = Vec::new();
     for location in &common.repo.repos {
         let found = Repository::open_existing(location)
             .map_err(Error::from)
             .and_then(|repo| {
                 fields.repos.push(repo.location());
-                Ok(wal::fetch(repo.storage(), stanza, name)?)
+                Ok(wal::fetch_to(repo.storage(), stanza, name, dest)?)
             });
         match found {
-            Ok(Some(raw)) => {
-                write_atomically(dest, &raw)?;
+            Ok(Some(bytes)) => {
+                errors.iter().for_each(|e| log::warn!("{e}"));
                 fields.found = Some(true);
-                fields.raw_bytes = raw.len() as u64;
-                let message = format!(
-                    "{name} restored to {} ({} bytes)",
-                    dest.display(),
-                    raw.len()
-                );
+                fields.raw_bytes = bytes;
+                let message = format!("{name} restored to {} ({bytes} bytes)", dest.display());
                 return Ok((message, Exit::Ok));
             }
             Ok(None) => {}
-            Err(e) => {
-                log::warn!("{e}");
-                first_error.get_or_insert(e);
-            }
+            Err(e) => errors.push(e),
         }
     }
-    if let Some(e) = first_error {
-        return Err(e);
+    // The failure returned is printed once by the caller: only the others are logged.
+    let mut errors = errors.into_iter();
+    if let Some(first) = errors.next() {
+        errors.for_each(|e| log::warn!("{e}"));
+        return Err(first);
     }
     fields.found = Some(false);
     let message = format!("{name} is not archived");
     Ok((message, Exit::Problem))
-}
-
-/// Writes `bytes` to `dest` under a temporary name, then renames: PostgreSQL never
-/// sees half a segment, even if this process is killed.
-fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let mut tmp = dest.as_os_str().to_owned();
-    tmp.push(".pra-wal.tmp");
-    let tmp = PathBuf::from(tmp);
-    let write_err = |source| Error::Write {
-        path: dest.to_path_buf(),
-        source,
-    };
-    std::fs::write(&tmp, bytes).map_err(write_err)?;
-    std::fs::rename(&tmp, dest).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        write_err(e)
-    })
 }
 
 /// Appends one event line to the events file, if one is given.

@@ -20,8 +20,10 @@
 //! stored (or 64 MiB raw) it stays under 1 % against one stream, where fixed 4 MiB raw
 //! frames cost +8.9 % on a 10:1 dump (docs/BACKUP.md, "Stored format"). Each frame
 //! is compressed as a stream (no content size: it is not known when the frame
-//! starts) by one single-threaded zstd context; the workers take frames in turn and
-//! only the compressed frames are buffered (to write their size first). Where the
+//! starts) by one single-threaded zstd context, from a ring of its own (libzstd's
+//! streaming API splits the history nearly all the time, a slower matcher: see
+//! `frame_encoder/ring.rs`); the workers take frames in turn and only the
+//! compressed frames are buffered (to write their size first). Where the
 //! frame boundaries fall depends on timing (the ratio so far), not what they decode
 //! to. Files written before had fixed 4 MiB raw frames with their content size:
 //! they decode the same.

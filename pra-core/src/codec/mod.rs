@@ -9,6 +9,7 @@
 //! Memory is bounded by the codec's window and buffers, whatever the size of
 //! the stream.
 
+mod copy;
 mod frame_encoder;
 pub mod frames;
 mod hash;
@@ -405,8 +406,9 @@ impl<R: Read> Decoder<R> {
         self.inner.byte_count()
     }
 
-    /// Decodes everything into `sink` (framed streams without an extra copy) and
-    /// returns the number of raw bytes; [`Decoder::finish`] then gives the digests.
+    /// Decodes everything into `sink` (framed streams without an extra copy, their
+    /// raw sha256 on a thread of its own: see [`copy`]) and returns the number of raw
+    /// bytes; [`Decoder::finish`] then gives the digests.
     pub fn copy_to(&mut self, sink: &mut dyn Write) -> Result<u64, CopyError> {
         if let CodecReader::Framed(f) = &mut self.inner.inner {
             // What the reader has not handed out yet comes first.
@@ -415,12 +417,12 @@ impl<R: Read> Decoder<R> {
             self.inner.bytes += rest.len() as u64;
             sink.write_all(rest).map_err(CopyError::Write)?;
             f.pos = f.cur.len();
-            while let Some(frame) = f.frames.next_frame().map_err(CopyError::Decode)? {
-                self.inner.hasher.update(&frame);
-                self.inner.bytes += frame.len() as u64;
-                sink.write_all(&frame).map_err(CopyError::Write)?;
-                f.frames.recycle(frame);
-            }
+            copy::copy_frames(
+                &mut f.frames,
+                &mut self.inner.hasher,
+                &mut self.inner.bytes,
+                sink,
+            )?;
             return Ok(self.inner.bytes);
         }
         let mut buf = vec![0u8; STREAM_CHUNK];

@@ -1,7 +1,8 @@
 //! Parallel decoding of the framed zstd format (see [`super::frames`]).
 //!
-//! A reader thread hashes every stored byte, splits the stream at the frame headers
-//! and hands frames to [`DECODE_THREADS`] workers; each decodes its frame as a stream,
+//! A reader thread splits the stream at the frame headers and hands frames to
+//! [`DECODE_THREADS`] workers, hashing every stored byte (each frame once it is handed
+//! over: its decoding starts without waiting for its sha256); each decodes its frame as a stream,
 //! in pieces of at most [`PIECE`] bytes, and the consumer takes the pieces back IN
 //! ORDER ([`FrameDecoder::next_frame`]), so that it can hash the raw bytes in order.
 //!
@@ -11,9 +12,10 @@
 //! at most [`RAW_IN_FLIGHT`] decoded bytes wait for the consumer: a worker decoding
 //! ahead of the frame being consumed stops there, the one decoding that frame only
 //! when [`CURRENT_AHEAD`] of its own bytes wait (so it never waits for the others). About 45 MiB with the files pra-backup writes
-//! (frames of about 8 MiB stored, 2 MiB windows).
+//! (frames of about 8 MiB stored, 2 MiB windows), plus [`super::copy::HASH_AHEAD`]
+//! pieces waiting for their sha256 when `Decoder::copy_to` consumes them.
 
-use super::frames::{parse_header, HEADER_LEN};
+use super::frames::{parse_header, FRAME, HEADER_LEN};
 use super::unframe::{consumed, corrupt, decode_frames, update, Event, Job, Shared};
 use super::{hex, read_full, Digest, StoredHash};
 use sha2::{Digest as _, Sha256};
@@ -35,7 +37,8 @@ pub const RAW_IN_FLIGHT: usize = 16 << 20;
 /// Decoded bytes of the frame being consumed that may wait whatever the others hold.
 pub const CURRENT_AHEAD: usize = 4 * PIECE;
 /// The stored side as the reader sees it: the bytes already peeked, then the source,
-/// everything hashed (unless [`StoredHash::CountOnly`]) and counted.
+/// everything counted; [`Stored::hash`] hashes (unless [`StoredHash::CountOnly`]), in
+/// stream order, what the reader read.
 struct Stored<R> {
     head: Vec<u8>,
     pos: usize,
@@ -54,18 +57,23 @@ impl<R: Read> Read for Stored<R> {
         } else {
             self.src.read(buf)?
         };
-        if let Some(h) = self.hasher.as_mut() {
-            h.update(&buf[..n]);
-        }
         self.bytes += n as u64;
         Ok(n)
+    }
+}
+
+impl<R> Stored<R> {
+    fn hash(&mut self, bytes: &[u8]) {
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(bytes);
+        }
     }
 }
 
 struct ReaderLinks {
     credits: Receiver<()>,
     jobs: SyncSender<Job>,
-    spare: Receiver<Vec<u8>>,
+    spare: Receiver<Arc<Vec<u8>>>,
     events: Sender<(u64, Event)>,
     drain: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
@@ -92,6 +100,7 @@ fn read_frames<R: Read>(mut stored: Stored<R>, links: ReaderLinks) -> io::Result
                 break;
             }
         };
+        stored.hash(&header[..got]);
         if got == 0 {
             let _ = links.events.send((seq, Event::End));
             break;
@@ -103,12 +112,17 @@ fn read_frames<R: Read>(mut stored: Stored<R>, links: ReaderLinks) -> io::Result
                 break;
             }
         };
-        let mut buf = links.spare.try_recv().unwrap_or_default();
-        buf.clear();
-        // Grows with the bytes actually read: a truncated file allocates no more.
-        match (&mut stored).take(size as u64).read_to_end(&mut buf) {
+        // A frame's buffer comes back once its worker and the hashing below are done.
+        let mut buf = links
+            .spare
+            .try_recv()
+            .ok()
+            .and_then(|b| Arc::try_unwrap(b).ok())
+            .unwrap_or_default();
+        match read_frame(&mut stored, &mut buf, size) {
             Ok(n) if n == size => {}
             Ok(n) => {
+                stored.hash(&buf);
                 failed(
                     seq,
                     format!("truncated frame at stored byte {offset}: {n} of {size} bytes"),
@@ -116,16 +130,22 @@ fn read_frames<R: Read>(mut stored: Stored<R>, links: ReaderLinks) -> io::Result
                 break;
             }
             Err(e) => {
+                stored.hash(&buf);
                 let _ = links.events.send((seq, Event::Failed(e)));
                 break;
             }
         }
+        let frame = Arc::new(buf);
         let job = Job {
             seq,
             offset,
-            stored: buf,
+            stored: Arc::clone(&frame),
         };
-        if links.jobs.send(job).is_err() {
+        // Hashed whether or not a worker takes it: a finishing decoder still
+        // wants the digest of the whole stream.
+        let sent = links.jobs.send(job).is_ok();
+        stored.hash(&frame);
+        if !sent {
             break;
         }
         seq += 1;
@@ -133,9 +153,11 @@ fn read_frames<R: Read>(mut stored: Stored<R>, links: ReaderLinks) -> io::Result
     drop(links.jobs);
     let mut buf = vec![0u8; 1 << 20];
     while !links.stop.load(Ordering::Relaxed) {
-        if read_full(&mut stored, &mut buf)? == 0 {
+        let n = read_full(&mut stored, &mut buf)?;
+        if n == 0 {
             break;
         }
+        stored.hash(&buf[..n]);
     }
     Ok(Digest {
         bytes: stored.bytes,
@@ -144,6 +166,35 @@ fn read_frames<R: Read>(mut stored: Stored<R>, links: ReaderLinks) -> io::Result
             .map(|h| hex(&h.finalize()))
             .unwrap_or_default(),
     })
+}
+
+/// Reads a frame of `size` bytes into `buf` in reads of up to [`FRAME`] bytes (not a
+/// growing buffer's small ones), reusing its allocation (only bytes past its length are
+/// zeroed first); it grows at most [`FRAME`] past the bytes actually read, so that a
+/// size header larger than the file costs no more. Returns the bytes read, `buf`
+/// holding them.
+pub(super) fn read_frame<R: Read>(
+    src: &mut R,
+    buf: &mut Vec<u8>,
+    size: usize,
+) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < size {
+        let end = size.min(filled + FRAME);
+        buf.resize(end, 0);
+        match read_full(src, &mut buf[filled..end]) {
+            Ok(n) => filled += n,
+            Err(e) => {
+                buf.truncate(filled);
+                return Err(e);
+            }
+        }
+        if filled < end {
+            break;
+        }
+    }
+    buf.truncate(filled);
+    Ok(filled)
 }
 
 /// A running parallel decode of a framed stream; see the module documentation.

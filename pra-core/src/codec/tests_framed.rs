@@ -257,3 +257,22 @@ fn decoded_bytes_waiting_for_a_slow_consumer_stay_within_the_budget() {
     assert!(most <= RAW_IN_FLIGHT + CURRENT_AHEAD, "{most} bytes waited");
     assert_eq!(frames.finish().unwrap(), digests.stored);
 }
+
+/// A frame is read in large reads into a reused buffer; a size header larger than the
+/// file allocates at most one read's worth more than the file holds.
+#[test]
+fn frames_are_read_whole_and_a_truncated_one_allocates_little() {
+    use super::parallel::read_frame;
+    let big = super::frames::FRAME;
+    let mut buf = Vec::new();
+    let n = read_frame(&mut &data(1000)[..], &mut buf, 40 * big).unwrap();
+    assert_eq!((n, buf.len()), (1000, 1000));
+    assert!(buf.capacity() <= big, "{} bytes allocated", buf.capacity());
+    // A reused buffer, larger then smaller than its last frame: exactly the new bytes.
+    for len in [big + 12_345, 77] {
+        let src = data(len + 10);
+        let n = read_frame(&mut &src[..], &mut buf, len).unwrap();
+        assert_eq!(n, len);
+        assert_eq!(buf, src[..len]);
+    }
+}

@@ -86,7 +86,8 @@ pub(super) fn consumed(b: &mut Budget, seq: u64, len: usize) {
 pub(super) struct Job {
     pub(super) seq: u64,
     pub(super) offset: u64,
-    pub(super) stored: Vec<u8>,
+    /// Shared with the reader, which hashes it while it is decoded.
+    pub(super) stored: Arc<Vec<u8>>,
 }
 
 pub(super) fn corrupt(msg: String) -> io::Error {
@@ -151,7 +152,7 @@ pub(super) fn decode_frames(
     jobs: Arc<Mutex<Receiver<Job>>>,
     pool: Arc<Mutex<Vec<Vec<u8>>>>,
     shared: Shared,
-    spare: Sender<Vec<u8>>,
+    spare: Sender<Arc<Vec<u8>>>,
     events: Sender<(u64, Event)>,
 ) {
     let mut d = DCtx::try_create();

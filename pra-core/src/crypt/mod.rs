@@ -163,7 +163,7 @@ impl Recipients {
         self.record.clone()
     }
 
-    fn encryptor(&self) -> Result<age::Encryptor, std::io::Error> {
+    pub(crate) fn encryptor(&self) -> Result<age::Encryptor, std::io::Error> {
         age::Encryptor::with_recipients(self.keys.iter().map(|k| k.as_ref() as &dyn age::Recipient))
             .map_err(|e| std::io::Error::other(format!("cannot encrypt: {e}")))
     }

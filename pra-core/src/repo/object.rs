@@ -14,7 +14,7 @@
 use super::lease;
 use super::listings::{Listed, Listings};
 use super::object_errors::{hint, scrub};
-use super::object_stream::{ObjectReader, ObjectStaged};
+use super::object_stream::{ObjectReader, ObjectStaged, PartPool};
 use super::storage::{
     Capabilities, FileInfo, LockGuard, LockHolder, LockMode, StagedFile, Storage,
 };
@@ -39,6 +39,8 @@ pub struct ObjectStorage {
     url: String,
     /// This run's listings, shared by the clones (staged files).
     listings: Arc<Listings>,
+    /// The buffers of the parts being uploaded, reused from file to file.
+    pub(super) parts: PartPool,
 }
 
 impl std::fmt::Debug for ObjectStorage {
@@ -147,6 +149,7 @@ impl ObjectStorage {
             prefix,
             url: url.trim_end_matches('/').to_string(),
             listings: Arc::default(),
+            parts: PartPool::default(),
         })
     }
 
@@ -181,7 +184,11 @@ impl ObjectStorage {
 
     /// Writes a whole object, replacing any (leases renew this way).
     pub(super) fn put(&self, key: &str, bytes: &[u8]) -> Result<(), RepoError> {
-        let payload = PutPayload::from(bytes.to_vec());
+        self.put_payload(key, PutPayload::from(bytes.to_vec()))
+    }
+
+    /// [`ObjectStorage::put`] of bytes the caller gives away (no copy).
+    pub(super) fn put_payload(&self, key: &str, payload: PutPayload) -> Result<(), RepoError> {
         self.listings.forget();
         self.block_on(self.store.put(&self.path(key), payload))
             .map(drop)

@@ -283,6 +283,8 @@ pub struct OffsetWriter {
     /// The same file, for writing into the table of contents.
     file: File,
     recorded: usize,
+    /// The table of contents, once it has been written.
+    toc: Vec<Entry>,
 }
 
 impl OffsetWriter {
@@ -292,7 +294,13 @@ impl OffsetWriter {
             scanner: OffsetScanner::new(BufWriter::with_capacity(BUF, file.try_clone()?)),
             file,
             recorded: 0,
+            toc: Vec::new(),
         })
+    }
+
+    /// The entries of the dump's table of contents (none when it was not understood).
+    pub fn take_toc(&mut self) -> Vec<Entry> {
+        std::mem::take(&mut self.toc)
     }
 
     /// Flushes the file; says how many offsets were recorded, or why none could be.
@@ -309,7 +317,9 @@ impl Write for OffsetWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.scanner.write(buf)?;
         for event in self.scanner.take_events() {
-            if let ScanEvent::Block {
+            if let ScanEvent::Toc(entries) = event {
+                self.toc = entries;
+            } else if let ScanEvent::Block {
                 field: Some((at, bytes)),
                 ..
             } = event

@@ -84,6 +84,19 @@ fn patched_pipe_dump_equals_a_seekable_dump() {
             .collect();
         assert!(data.len() >= 5, "{entries:?}");
         assert!(data.iter().all(|e| e.section == Section::Data));
+        // Each table's data entry names it: pra-restore counts its rows by that name.
+        let tables: Vec<(&str, &str)> = data
+            .iter()
+            .filter(|e| e.desc == "TABLE DATA")
+            .map(|e| (e.namespace.as_str(), e.tag.as_str()))
+            .collect();
+        let listed = c.psql(
+            "src",
+            "select string_agg(n, ',' order by n collate \"C\") from (select schemaname || '.' || relname as n from pg_stat_user_tables) t",
+        );
+        let mut names: Vec<String> = tables.iter().map(|(s, t)| format!("{s}.{t}")).collect();
+        names.sort();
+        assert_eq!(names.join(","), listed.trim(), "{entries:?}");
         let mut want: Vec<i64> = data.iter().map(|e| e.dump_id).collect();
         let mut got = blocks.clone();
         want.sort_unstable();

@@ -23,6 +23,10 @@ pub struct Entry {
     pub desc: String,
     /// Its section: pre-data, data, post-data or none.
     pub section: Section,
+    /// Its schema (empty for objects without one), as the dump spells it.
+    pub namespace: String,
+    /// Its name (a table's for `TABLE DATA`), as the dump spells it.
+    pub tag: String,
 }
 
 /// The section of an entry (`teSection` in pg_backup.h).
@@ -154,24 +158,31 @@ pub(super) fn parse_toc(buf: &[u8]) -> Result<Toc, ParseError> {
     for _ in 0..count {
         let dump_id = c.int()?;
         c.int()?; // has a data dumper
-        for _ in 0..3 {
-            c.skip_str()?; // table oid, oid, tag
-        }
-        let desc = String::from_utf8_lossy(c.str()?.unwrap_or_default()).into_owned();
+        c.skip_str()?; // table oid
+        c.skip_str()?; // oid
+        let text = |s: Option<&[u8]>| String::from_utf8_lossy(s.unwrap_or_default()).into_owned();
+        let tag = text(c.str()?);
+        let desc = text(c.str()?);
         let section = match c.int()? {
             2 => Section::PreData,
             3 => Section::Data,
             4 => Section::PostData,
             _ => Section::None,
         };
+        for _ in 0..3 {
+            c.skip_str()?; // defn, drop, copy
+        }
+        let namespace = text(c.str()?);
         entries.push(Entry {
             dump_id,
             desc,
             section,
+            namespace,
+            tag,
         });
-        let strings = if minor >= 14 { 7 } else { 6 };
-        // defn, drop, copy, namespace, tablespace, [table access method,] owner, with-oids
-        for _ in 0..=strings {
+        // tablespace, [table access method,] owner, with-oids
+        let strings = if minor >= 14 { 4 } else { 3 };
+        for _ in 0..strings {
             c.skip_str()?;
         }
         while c.skip_str()? {} // dependencies, NULL-terminated

@@ -175,3 +175,13 @@ pub fn wait_for_copy(c: &PgCluster, target: &str, child: &mut std::process::Chil
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// The validation steps of a restore event, as (check, status), in order.
+pub fn check_statuses(
+    f: &pra_core::event::kinds::RestoreFields,
+) -> Vec<(&str, pra_core::event::Status)> {
+    f.validation
+        .iter()
+        .map(|c| (c.check.as_str(), c.status))
+        .collect()
+}

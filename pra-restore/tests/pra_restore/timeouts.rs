@@ -17,9 +17,11 @@ use pra_testkit::{tool, wait_until, HttpServer, PgCluster, Reply, Tool};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// A streamed restore (`--jobs 1`: the decoder feeds pg_restore's stdin, and the
+/// stall is seen on that stream).
 fn restore(c: &PgCluster, repo: &Path, target: &str) -> Tool {
     tool(PRA_RESTORE)
-        .args(["--stanza", "big", "--target-db", target])
+        .args(["--stanza", "big", "--target-db", target, "--jobs", "1"])
         .arg("--repo")
         .arg(repo)
         .envs(c.env())

@@ -11,6 +11,9 @@
 //! bounded channel; the decoder (this thread) decompresses; a third thread hashes
 //! the raw bytes and tees them into `pg_restore --list` for dumps.
 //!
+//! The tee hands the buffers to a thread that writes them to pg_restore
+//! (`toc::TocFeed`): its start-up does not hold the decoding up.
+//!
 //! An encrypted file is decrypted in front of all this; its stored bytes are then
 //! counted, not hashed: age authenticates every chunk as it decrypts (see
 //! `pra_core::crypt::stream`), and a file that fails is read again for its stored
@@ -28,11 +31,11 @@ use pra_core::fetch::{
 use pra_core::manifest::{Manifest, ManifestFile};
 use pra_core::repo::Repository;
 use sha2::{Digest as _, Sha256};
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
-use toc::{compare_toc, spawn_toc_reader, TocReader};
+use toc::{compare_toc, spawn_toc_reader, TocFeed, TocReader};
 
 mod toc;
 
@@ -150,20 +153,34 @@ fn read_stored(mut src: Box<dyn Read + Send>, out: Pipe, hash: StoredHash) -> io
     })
 }
 
+/// Hands a hashed buffer to `pg_restore --list` while it reads; `recycle` gets back
+/// the buffers it no longer needs (this one at once when pg_restore is done).
+fn tee(feed: &mut Option<TocFeed>, buf: Vec<u8>, mut recycle: impl FnMut(Vec<u8>)) {
+    let Some(f) = feed.as_mut() else {
+        return recycle(buf);
+    };
+    if let Some(buf) = f.send(buf) {
+        recycle(buf);
+    }
+    while let Some(buf) = f.returned() {
+        recycle(buf);
+    }
+}
+
 /// The raw side: hashes the decoded bytes and tees them into `pg_restore --list`,
 /// which stops reading once it has the table of contents (a closed pipe is expected).
-fn hash_raw(input: PipeEnd, mut tee: Option<std::process::ChildStdin>) -> Digest {
+fn hash_raw(input: PipeEnd, mut feed: Option<TocFeed>) -> Digest {
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
     while let Ok(buf) = input.full_rx.recv() {
         hasher.update(&buf);
         bytes += buf.len() as u64;
-        if let Some(stdin) = tee.as_mut() {
-            if stdin.write_all(&buf).is_err() {
-                tee = None;
-            }
-        }
-        let _ = input.free_tx.try_send(buf);
+        tee(&mut feed, buf, |b| {
+            let _ = input.free_tx.try_send(b);
+        });
+    }
+    if let Some(f) = feed {
+        f.close();
     }
     Digest {
         bytes,
@@ -176,7 +193,7 @@ fn hash_raw(input: PipeEnd, mut tee: Option<std::process::ChildStdin>) -> Digest
 /// Returns the raw digest, the decoding result, and the stored digest.
 fn check_framed(
     frames: FrameDecoder,
-    mut tee: Option<std::process::ChildStdin>,
+    mut feed: Option<TocFeed>,
 ) -> (Digest, io::Result<()>, io::Result<Digest>) {
     let mut frames = frames;
     let mut hasher = Sha256::new();
@@ -186,19 +203,15 @@ fn check_framed(
             Ok(Some(frame)) => {
                 hasher.update(&frame);
                 bytes += frame.len() as u64;
-                if let Some(stdin) = tee.as_mut() {
-                    // pg_restore --list stops reading after the table of contents.
-                    if stdin.write_all(&frame).is_err() {
-                        tee = None;
-                    }
-                }
-                frames.recycle(frame);
+                tee(&mut feed, frame, |b| frames.recycle(b));
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         }
     };
-    drop(tee);
+    if let Some(f) = feed {
+        f.close();
+    }
     let stored = frames.finish();
     let raw = Digest {
         bytes,
@@ -280,7 +293,10 @@ fn check_stream(
         if is_framed(&head) {
             let frames = FrameDecoder::spawn_with(head, rest, hash)
                 .map_err(|e| corrupt(file, format!("cannot start decoding: {e}")))?;
-            let tee = toc.as_mut().and_then(|t| t.child.stdin.take());
+            let tee = toc
+                .as_mut()
+                .and_then(|t| t.child.stdin.take())
+                .map(TocFeed::spawn);
             let (raw, decoded, stored) = check_framed(frames, tee);
             let stored =
                 stored_side(tap, stored).map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
@@ -292,7 +308,10 @@ fn check_stream(
     let (stored_in, stored_out) = pipe();
     let reader = thread::spawn(move || read_stored(source, stored_in, hash));
     let (raw_in, raw_out) = pipe();
-    let tee = toc.as_mut().and_then(|t| t.child.stdin.take());
+    let tee = toc
+        .as_mut()
+        .and_then(|t| t.child.stdin.take())
+        .map(TocFeed::spawn);
     let raw_hasher = thread::spawn(move || hash_raw(raw_out, tee));
 
     let chunks = ChunkReader {
@@ -369,4 +388,4 @@ fn conclude(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -4,6 +4,7 @@ use super::*;
 use pra_core::codec::EncodeOptions;
 use pra_core::crypt::{seal, Identities, Recipients};
 use pra_core::manifest::{BackupKind, FileRole, MANIFEST_FORMAT};
+use std::io::Write;
 
 /// A backup of one file encoded with `codec`, outside PostgreSQL.
 fn backup_with(codec: Codec, data: &[u8]) -> (tempfile::TempDir, Repository, Manifest) {
@@ -24,16 +25,37 @@ fn backup_sealed(
     data: &[u8],
     to: Option<&Recipients>,
 ) -> (tempfile::TempDir, Repository, Manifest) {
-    let codec = opts.codec;
+    backup_of(&[("data.bin", FileRole::Data, opts, data)], to)
+}
+
+/// A logical backup of stanza `app` outside PostgreSQL, holding `files` (name, role,
+/// encoding, content) in this order, encrypted to `to` when given.
+pub(crate) fn backup_of(
+    files: &[(&str, FileRole, EncodeOptions, &[u8])],
+    to: Option<&Recipients>,
+) -> (tempfile::TempDir, Repository, Manifest) {
     let dir = tempfile::tempdir().unwrap();
     let repo = Repository::open(dir.path().to_str().unwrap()).unwrap();
     let now = pra_core::time::now();
     let id = repo.new_backup("app", now).unwrap();
-    let staged = repo.create_file("app", &id, "data.bin").unwrap();
-    let mut enc = seal(staged, opts, to).unwrap();
-    enc.write_all(data).unwrap();
-    let (staged, d) = enc.finish().unwrap();
-    staged.commit().unwrap();
+    let mut listed = Vec::new();
+    for (name, role, opts, data) in files {
+        let staged = repo.create_file("app", &id, name).unwrap();
+        let mut enc = seal(staged, *opts, to).unwrap();
+        enc.write_all(data).unwrap();
+        let (staged, d) = enc.finish().unwrap();
+        staged.commit().unwrap();
+        listed.push(ManifestFile {
+            name: name.to_string(),
+            role: *role,
+            raw_bytes: d.raw.bytes,
+            stored_bytes: d.stored.bytes,
+            raw_sha256: d.raw.sha256,
+            stored_sha256: d.stored.sha256,
+            codec: opts.codec,
+            encryption: to.map(Recipients::record),
+        });
+    }
     let m = Manifest {
         format: MANIFEST_FORMAT,
         id,
@@ -50,16 +72,7 @@ fn backup_sealed(
         run_id: None,
         wal_lsn: None,
         timeline: None,
-        files: vec![ManifestFile {
-            name: "data.bin".into(),
-            role: FileRole::Data,
-            raw_bytes: d.raw.bytes,
-            stored_bytes: d.stored.bytes,
-            raw_sha256: d.raw.sha256,
-            stored_sha256: d.stored.sha256,
-            codec,
-            encryption: to.map(Recipients::record),
-        }],
+        files: listed,
         tables: vec![],
         tool_version: "test".into(),
         extra: Default::default(),
@@ -197,4 +210,38 @@ fn encrypted_files_are_authenticated_by_age_and_damage_is_named() {
         }
     }
     pra_core::crypt::install(None);
+}
+
+/// `pg_restore --list` reads the table of contents and exits: the decoded buffers it
+/// never took come back, and the raw side is still hashed to the end, past the
+/// buffers that were waiting for it (framed and single-stream files alike).
+#[test]
+fn a_table_of_contents_read_early_leaves_the_digests_whole() {
+    let bin = tempfile::tempdir().unwrap();
+    let fake = bin.path().join("pg_restore");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nhead -c 4096 >/dev/null\necho '1; 2615 2200 SCHEMA - public pg'\n",
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&fake, perms).unwrap();
+    // More decoded bytes than the feed holds (1 MiB pieces framed, 256 KiB chunks else).
+    let data: Vec<u8> = (0..40u32 << 20)
+        .map(|i| ((i / 7) ^ (i >> 15)) as u8)
+        .collect();
+    for threads in [2, 0] {
+        let opts = EncodeOptions {
+            threads,
+            ..EncodeOptions::default()
+        };
+        let (_dir, repo, m) = backup_encoded(opts, &data);
+        let f = &m.files[0];
+        let d = check_file(&repo, &m, f, true, Some(bin.path())).unwrap();
+        assert_eq!(d.toc_entries, Some(1), "threads {threads}");
+        assert_eq!(d.raw.bytes, data.len() as u64, "threads {threads}");
+        assert_eq!(d.raw.sha256, f.raw_sha256, "threads {threads}");
+        assert_eq!(d.stored.sha256, f.stored_sha256, "threads {threads}");
+    }
 }

@@ -124,6 +124,33 @@ fn every_damage_is_detected_and_intact_backups_pass() {
     );
     eprintln!("flipped-byte trials: {detected}/{trials} detected");
 
+    // Every file damaged at once: the small ones are checked beside the dump, and each
+    // is still named, in the manifest's order.
+    let originals: Vec<Vec<u8>> = m
+        .files
+        .iter()
+        .map(|f| std::fs::read(bdir.join(&f.name)).unwrap())
+        .collect();
+    for (file, good) in m.files.iter().zip(&originals) {
+        let mut bad = good.clone();
+        bad[good.len() / 2] ^= 0x20;
+        std::fs::write(bdir.join(&file.name), bad).unwrap();
+    }
+    let run = checksum(&c, &repo, &m);
+    assert_detected(&run, &m.files[0].name, "every file damaged");
+    let problems = verify_fields(&run).1.problems;
+    run.check(
+        problems.len() == m.files.len()
+            && problems
+                .iter()
+                .zip(&m.files)
+                .all(|(p, f)| p.starts_with(&f.name)),
+        &format!("one problem per file, in the manifest's order: {problems:?}"),
+    );
+    for (file, good) in m.files.iter().zip(&originals) {
+        std::fs::write(bdir.join(&file.name), good).unwrap();
+    }
+
     // The manifest's hashes edited (stored, then raw): the file no longer matches it.
     let mpath = bdir.join("manifest.json");
     let original = std::fs::read(&mpath).unwrap();

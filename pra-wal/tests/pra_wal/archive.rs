@@ -51,6 +51,23 @@ fn archives_and_fetches(archive: &Archive) {
         original,
         "fetched bytes are the segment's"
     );
+    // The body after the header line is plain zstd frames (two or more, compressed in
+    // parallel, on a machine with several cores): the documented `tail -n +2 OBJ |
+    // zstd -d` gives the segment back.
+    let stored = archive.stored(&name).unwrap();
+    let start = stored.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let body = archive.dir.path().join("body.zst");
+    std::fs::write(&body, &stored[start..]).unwrap();
+    let unz = std::process::Command::new("zstd")
+        .args(["-d", "-c"])
+        .arg(&body)
+        .output()
+        .unwrap();
+    assert!(
+        unz.status.success() && unz.stdout == original,
+        "zstd -d: {}",
+        String::from_utf8_lossy(&unz.stderr)
+    );
 
     // PostgreSQL retries a push whose success it did not hear: identical bytes pass.
     let seg = cluster.data_dir().join("pg_wal").join(&name);
@@ -104,6 +121,24 @@ fn archives_and_fetches(archive: &Archive) {
         .arg(&out)
         .run()
         .code_is(2);
+}
+
+#[test]
+fn a_missing_repository_fails_the_fetch_with_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = pra_testkit::tool(super::common::BIN)
+        .args(["fetch", "--stanza", "main", "--repo"])
+        .arg(dir.path().join("nowhere"))
+        .args(["000000010000000000000001"])
+        .arg(dir.path().join("RECOVERYXLOG"))
+        .run();
+    run.code_is(3).stderr_contains("pra-wal: error:");
+    assert_eq!(
+        run.stderr.matches("nowhere does not exist").count(),
+        1,
+        "{}",
+        run.dump()
+    );
 }
 
 #[test]
