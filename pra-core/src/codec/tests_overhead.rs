@@ -113,6 +113,14 @@ fn framed_vs_stream(raw: &[u8], frames: usize) -> f64 {
     enc.write_all(raw).unwrap();
     let (framed, d) = enc.finish().unwrap();
     assert_eq!(d.stored.bytes, framed.len() as u64);
+    // Frames far larger than the encoder's ring (it wraps many times in each) must
+    // decode to the very bytes written, by libzstd's own decoder.
+    let back = zstd::stream::decode_all(&framed[..]).unwrap();
+    assert!(back == raw, "framed output decodes to the input");
+    assert_eq!(
+        d.raw.sha256,
+        hex(&<sha2::Sha256 as sha2::Digest>::digest(raw))
+    );
     let mut count = 0;
     let mut at = 0;
     while at < framed.len() {
