@@ -90,12 +90,13 @@ impl RecoveredServer {
                 .user("postgres")
                 .dbname("postgres")
                 .connect(postgres::NoTls);
+            // A connection cut while recovery ends (or the server stops) is tried again;
+            // a server that exited is reported below with its log.
             if let Ok(mut c) = conn {
-                let recovering: bool = c
+                let recovering = c
                     .query_one("SELECT pg_is_in_recovery()", &[])
-                    .unwrap()
-                    .get(0);
-                if !recovering {
+                    .map(|row| row.get::<_, bool>(0));
+                if let Ok(false) = recovering {
                     return Ok(c);
                 }
             }

@@ -16,8 +16,11 @@
 //! A frame holds about [`FRAME`] stored bytes whatever the data's ratio: its raw
 //! size is [`FRAME`] times the ratio compressed so far, at most [`MAX_FRAME`]. What a
 //! frame costs is the history it starts without (what repeats across its start is
-//! encoded again), some 50–200 KiB on highly compressible data: paid once per 8 MiB
-//! stored (or 64 MiB raw) it stays under 1 % against one stream, where fixed 4 MiB raw
+//! encoded again), some 50–200 KiB on highly compressible data: paid once per 4 MiB
+//! stored (or 64 MiB raw) it stays under 1 % against one stream (tests_overhead:
+//! -0.23 % and +0.65 %; 8 MiB frames gave -0.22 % and -0.32 % but held twice the
+//! memory and serialised the two workers more: 1.18x the zstd pipe and 65.8 MiB
+//! against 0.92x and 58.1 MiB, docs/PERFORMANCE.md "Backup"), where fixed 4 MiB raw
 //! frames cost +8.9 % on a 10:1 dump (docs/BACKUP.md, "Stored format"). Each frame
 //! is compressed as a stream (no content size: it is not known when the frame
 //! starts) by one single-threaded zstd context, from a ring of its own (libzstd's
@@ -32,7 +35,7 @@
 /// worker threads (one frame, jobs in parallel) were measured too: they cost +1.6 %
 /// (full window overlap) to +3.8 % (the default) on the 10:1 `comp` dump, more than
 /// these frames.
-pub const FRAME: usize = 8 << 20;
+pub const FRAME: usize = 4 << 20;
 /// Magic number of the skippable frame before each zstd frame (pzstd's).
 pub const SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
 /// Length of that skippable frame: magic, payload size (4), payload.

@@ -12,7 +12,7 @@
 //! at most [`RAW_IN_FLIGHT`] decoded bytes wait for the consumer: a worker decoding
 //! ahead of the frame being consumed stops there, the one decoding that frame only
 //! when [`CURRENT_AHEAD`] of its own bytes wait (so it never waits for the others). About 45 MiB with the files pra-backup writes
-//! (frames of about 8 MiB stored, 2 MiB windows), plus [`super::copy::HASH_AHEAD`]
+//! (frames of about 4 MiB stored, 2 MiB windows), plus [`super::copy::HASH_AHEAD`]
 //! pieces waiting for their sha256 when `Decoder::copy_to` consumes them.
 
 use super::frames::{parse_header, FRAME, HEADER_LEN};

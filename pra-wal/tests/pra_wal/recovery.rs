@@ -62,13 +62,17 @@ fn replays_archived_wal(archive: &Archive) {
         .query_one("SELECT count(*) FROM t", &[])
         .unwrap()
         .get(0);
+    let log = server.log();
     drop(server);
-    assert_eq!(count, 250, "every archived row was replayed");
     let fetched: Vec<_> = archive
         .events()
         .into_iter()
         .filter(|(_, f)| f.op == "fetch")
         .collect();
+    assert_eq!(
+        count, 250,
+        "every archived row was replayed; fetches: {fetched:?}\nserver log:\n{log}"
+    );
     assert!(
         fetched.iter().any(|(_, f)| f.found == Some(true)),
         "{fetched:?}"
