@@ -8,14 +8,16 @@
 #   zstd-t          zstd -t dump.pgc.zst               (decode only: the target)
 #   sha256sum       sha256sum dump.pgc.zst             (stored hash only)
 #   zstd|sha256     zstd -dc dump.pgc.zst | sha256sum  (decode + raw hash, hand-made)
-#   pra-checksum    pra-verify --level checksum        (stored hash + decode + raw hash
-#                                                       + pg_restore --list, both files)
+#   pra-checksum    pra-verify --level checksum        (stored hash + decode with the frame
+#                                                       checksums + raw size + pg_restore
+#                                                       --list, both files; no raw hash for
+#                                                       framed zstd, docs/VERIFY.md)
 # and prints medians and ratios against `zstd -t`. The file is in the page cache for
 # every command (it was just written), so this measures CPU, not the disk.
 # Figures go in docs/PERFORMANCE.md ("Verify").
 #
 # cpu_s (user + sys, median) shows what runs in parallel: pra-checksum does more work
-# than `zstd -t` (two sha256 passes), and only overlaps it when a core is free.
+# than `zstd -t` (the stored sha256), and only overlaps it when a core is free.
 #
 # Usage: bench/verify.sh            SCALE=5 RUNS=3 bench/verify.sh
 #        KEEP_REPO=/tmp/r bench/verify.sh (keep the backup)   REPO=/tmp/r bench/verify.sh (reuse it)

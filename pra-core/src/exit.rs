@@ -9,6 +9,7 @@
 //! | 1 | the tool did its work and found a problem |
 //! | 2 | usage or configuration error |
 //! | 3 | runtime failure (database unreachable, storage error, I/O, lock held) |
+//! | 200 | pra-wal fetch outside standby mode: a failure PostgreSQL must not take for "not archived" ([`Exit::Fatal`]) |
 //! | 130, 143 | interrupted by SIGINT, SIGTERM: after cleanup the process re-raises the signal, so a shell sees a signal death (`$?` 130, 143) |
 //!
 //! An error's code comes from its [`ErrorClass`] (one mapping, documented with the
@@ -32,6 +33,12 @@ pub enum Exit {
     Usage,
     /// 3: runtime failure: database unreachable, storage error, I/O, lock held.
     Runtime,
+    /// 200: a failure the calling program must not read as an answer. PostgreSQL
+    /// takes any restore_command exit from 1 to 125 for "not available" and ends
+    /// archive recovery early; above 125 it stops recovery with a FATAL line instead.
+    /// 126 and 127 mean "not executable" and "not found" to a shell (and in its log),
+    /// 128 + N a death by signal N (143 a shutdown): 200 is none of those.
+    Fatal,
     /// 128 + signal number: interrupted (130 for SIGINT, 143 for SIGTERM).
     Signal(i32),
 }
@@ -44,6 +51,7 @@ impl Exit {
             Exit::Problem => 1,
             Exit::Usage => 2,
             Exit::Runtime => 3,
+            Exit::Fatal => 200,
             Exit::Signal(sig) => u8::try_from(128 + sig).unwrap_or(255),
         }
     }
@@ -297,6 +305,7 @@ mod tests {
         assert_eq!(Exit::Problem.code(), 1);
         assert_eq!(Exit::Usage.code(), 2);
         assert_eq!(Exit::Runtime.code(), 3);
+        assert_eq!(Exit::Fatal.code(), 200);
         assert_eq!(Exit::Signal(libc::SIGINT).code(), 130);
         assert_eq!(Exit::Signal(libc::SIGTERM).code(), 143);
     }

@@ -209,7 +209,8 @@ impl Manifest {
 pub enum VerifyLevel {
     /// Every file exists with its stored size.
     Manifest,
-    /// Stored and raw sha256 match, the codec decodes, the dump's table of contents reads.
+    /// Stored sha256 and raw size match, the codec decodes (zstd frame checksums, else
+    /// the raw sha256), the dump's table of contents reads.
     Checksum,
     /// A test restore into a scratch database with row counts compared.
     Restore,

@@ -119,6 +119,11 @@ impl RecoveredServer {
 
 impl Drop for RecoveredServer {
     fn drop(&mut self) {
+        // A server that exited was reaped already: its pid may belong to another
+        // process by now.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         // SAFETY: signalling our own child by pid (fast shutdown).
         unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -139,11 +144,15 @@ impl crate::PgCluster {
     /// `archive_mode = on`.
     pub fn archive_current_segment(&self) -> String {
         let mut client = self.connect("postgres");
+        // The name of the segment the switch completed, from the switch's own end:
+        // pg_current_wal_lsn() is the write position, which lags behind what was
+        // inserted under synchronous_commit = off (these clusters), so it could name
+        // the previous, archived segment, and the wait below would return before
+        // the segment holding the last rows is archived.
         let name: String = client
-            .query_one("SELECT pg_walfile_name(pg_current_wal_lsn())", &[])
+            .query_one("SELECT pg_walfile_name(pg_switch_wal())", &[])
             .unwrap()
             .get(0);
-        client.execute("SELECT pg_switch_wal()", &[]).unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let row = client

@@ -92,6 +92,13 @@ impl Tool {
         self
     }
 
+    /// Runs the tool in `dir` (a tool that reads its working directory, as pra-wal
+    /// fetch looks for standby.signal in the data directory PostgreSQL runs it in).
+    pub fn current_dir(mut self, dir: impl AsRef<std::path::Path>) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+
     /// Bytes for stdin (stdin is a pipe even when empty, never the terminal).
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
         self.stdin = bytes.into();

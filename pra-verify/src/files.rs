@@ -4,7 +4,7 @@
 //! The results come back in the manifest's order: the verdict does not depend on which
 //! thread finished first.
 
-use crate::pipeline::{self, FileDigests};
+use crate::pipeline::{self, FileDigests, RawHash};
 use crate::verify::Plan;
 use pra_core::fetch::{check_present, FetchError};
 use pra_core::manifest::{FileRole, Manifest, ManifestFile, VerifyLevel};
@@ -26,6 +26,11 @@ fn check_one(plan: &Plan, repo: &Repository, manifest: &Manifest, file: &Manifes
             file,
             file.role == FileRole::Dump,
             plan.pg_bindir.as_deref(),
+            // The restore level keeps the raw sha256 of every file, as a restore does.
+            match plan.level {
+                VerifyLevel::Restore => RawHash::Always,
+                _ => RawHash::UnlessFramesChecked,
+            },
         )
         .map(Some),
     }

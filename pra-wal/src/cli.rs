@@ -27,8 +27,14 @@ use std::path::PathBuf;
         archived file into DEST; an encrypted one needs --identity FILE (PRA_IDENTITY) or \
         --passphrase-file FILE, plain ones (archived before encryption was turned on) \
         need nothing. A name that is not archived exits 1, which PostgreSQL \
-        reads as \"not available\" (the normal end of archive recovery); any other \
-        problem exits 3 with the reason on stderr.\n\n\
+        reads as \"not available\" (the normal end of archive recovery). Any other \
+        problem is one line on stderr and exits 200: PostgreSQL then stops recovery with \
+        a FATAL line instead of ending it early with WAL not replayed (and promoting); \
+        once the cause is fixed, starting the server again resumes recovery. On a \
+        standby (standby.signal in the current directory: PostgreSQL runs \
+        restore_command in the data directory) it exits 3 instead, which PostgreSQL \
+        retries while it streams from the primary. --on-error (PRA_WAL_ON_ERROR) \
+        overrides the choice.\n\n\
         Both take --repo REPO (PRA_REPO; several, comma-separated: push writes each, fetch \
         reads the first that has the file), --stanza NAME (PRA_STANZA, required) and \
         --events FILE (PRA_WAL_EVENTS). PostgreSQL owns the tool's stdout and stderr (the \
@@ -45,9 +51,12 @@ use std::path::PathBuf;
         By hand:\n  \
         pra-wal push --repo /var/lib/pra/repo --stanza main /var/lib/postgresql/17/main/pg_wal/000000010000000000000003\n  \
         pra-wal fetch --repo /var/lib/pra/repo --stanza main 000000010000000000000003 /tmp/seg\n\n\
-        Exit codes: 0 pushed or fetched, 1 fetch: not archived, 2 bad flag or WAL file name, \
-        3 any other failure (repository, I/O, damaged archive, different content already \
-        archived, no identity that opens an encrypted file)."
+        Exit codes: 0 pushed or fetched, 1 fetch: not archived, 2 bad flag, or bad WAL file \
+        name or key file (push, fetch on a standby), 3 any other failure of a push or of a \
+        fetch on a standby (repository, I/O, damaged archive, different content already \
+        archived, no identity that opens an encrypted file), 200 any other failure of a \
+        fetch outside standby mode (PostgreSQL stops recovery: fix the cause, start the \
+        server again)."
 )]
 pub struct Args {
     /// What to do.
@@ -117,6 +126,21 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub decrypt: pra_core::crypt::args::DecryptArgs,
 
+    /// What a failure other than "not archived" exits with: `fatal` 200, which stops
+    /// PostgreSQL's archive recovery (the operator fixes the cause and starts the
+    /// server again); `retry` 3, which a standby retries (in archive recovery
+    /// PostgreSQL reads it as the end of the WAL and promotes); `auto`: `retry` when
+    /// the current directory (the data directory, where PostgreSQL runs
+    /// restore_command) holds standby.signal, else `fatal`.
+    #[arg(
+        long,
+        env = "PRA_WAL_ON_ERROR",
+        value_enum,
+        default_value_t = OnError::Auto,
+        value_name = "MODE"
+    )]
+    pub on_error: OnError,
+
     /// The WAL file name to restore (%f).
     #[arg(value_name = "NAME")]
     pub name: String,
@@ -124,6 +148,17 @@ pub struct FetchArgs {
     /// Where to write it (%p).
     #[arg(value_name = "DEST")]
     pub dest: PathBuf,
+}
+
+/// `pra-wal fetch --on-error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnError {
+    /// `retry` on a standby (standby.signal in the current directory), else `fatal`.
+    Auto,
+    /// Exit 200: PostgreSQL stops recovery (FATAL) instead of ending it early.
+    Fatal,
+    /// Exit 3: a standby retries the file (and streaming).
+    Retry,
 }
 
 impl Args {
@@ -141,28 +176,18 @@ mod tests {
     #[test]
     fn flags_parse_as_archive_and_restore_commands_write_them() {
         Args::command().debug_assert();
-        let a = Args::try_parse_from([
-            "pra-wal",
-            "push",
-            "--repo",
-            "/r",
-            "--stanza",
-            "main",
-            "pg_wal/000000010000000000000001",
-        ])
-        .unwrap();
+        let parse = |words: &[&str]| {
+            let common = ["pra-wal", words[0], "--repo", "/r", "--stanza", "main"];
+            Args::try_parse_from(common.iter().chain(&words[1..])).unwrap()
+        };
+        let a = parse(&["push", "pg_wal/000000010000000000000001"]);
         assert!(matches!(a.command, Command::Push(ref p) if p.common.repo.repos == ["/r"]));
-        let a = Args::try_parse_from([
-            "pra-wal",
-            "fetch",
-            "--repo",
-            "/r",
-            "--stanza",
-            "main",
-            "00000002.history",
-            "pg_wal/RECOVERYHISTORY",
-        ])
-        .unwrap();
-        assert!(matches!(a.command, Command::Fetch(ref f) if f.name == "00000002.history"));
+        let a = parse(&["fetch", "00000002.history", "pg_wal/RECOVERYHISTORY"]);
+        assert!(
+            matches!(a.command, Command::Fetch(ref f) if f.name == "00000002.history"
+            && f.on_error == OnError::Auto)
+        );
+        let a = parse(&["fetch", "--on-error", "retry", "00000002.history", "x"]);
+        assert!(matches!(a.command, Command::Fetch(ref f) if f.on_error == OnError::Retry));
     }
 }

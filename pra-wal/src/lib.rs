@@ -3,12 +3,14 @@
 //!
 //! PostgreSQL owns stdout and stderr: events are appended to `--events FILE`, failures
 //! are one line on stderr (the server log). The exit codes are the ones PostgreSQL
-//! reads: 1 only for "not archived", so that a damaged archive or an unreachable
-//! repository (3) is never mistaken for the end of the WAL.
+//! reads: 1 only for "not archived", the normal end of archive recovery. Any other
+//! failure of a fetch exits 200 ([`Exit::Fatal`]), which stops archive recovery
+//! instead of ending it early with committed data missing; on a standby (which
+//! retries restore_command and streams meanwhile) it exits 3 ([`OnError`]).
 
 mod cli;
 
-pub use cli::{Args, Command, Common, FetchArgs, PushArgs};
+pub use cli::{Args, Command, Common, FetchArgs, OnError, PushArgs};
 
 use pra_core::error_class::ErrorClass;
 use pra_core::event::kinds::WalFields;
@@ -57,12 +59,17 @@ impl From<RepoError> for Error {
 
 /// A failure of the run, once its `error` event went to `--events` (never stdout).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Failure(pub Error);
+#[error("{error}")]
+pub struct Failure {
+    /// What failed.
+    pub error: Error,
+    /// A fetch whose failure must stop PostgreSQL's archive recovery (exit 200).
+    pub fatal: bool,
+}
 
 impl ExitStatus for Failure {
     fn class(&self) -> ErrorClass {
-        match &self.0 {
+        match &self.error {
             Error::Wal(e) => e.class(),
             Error::Crypt(e) => e.class(),
             Error::Read { .. } | Error::Events { .. } => ErrorClass::Io,
@@ -73,9 +80,15 @@ impl ExitStatus for Failure {
         true
     }
 
-    /// PostgreSQL reads any exit but 0 as "not available": 1 is kept for a file that
-    /// is not archived, every other failure exits 3 (2 for bad flags and names).
+    /// PostgreSQL reads an exit from 1 to 125 as "not available": 1 is kept for a
+    /// file that is not archived. Every other failure of a fetch in archive recovery
+    /// exits 200, bad names and key files included: an answer PostgreSQL would read
+    /// as the end of the WAL would promote the server with WAL not replayed. Push, and
+    /// fetch on a standby: 3 (2 for bad names and key files), which PostgreSQL retries.
     fn exit(&self) -> Exit {
+        if self.fatal {
+            return Exit::Fatal;
+        }
         match self.class().exit(None) {
             Exit::Usage => Exit::Usage,
             _ => Exit::Runtime,
@@ -87,9 +100,9 @@ impl ExitStatus for Failure {
 pub fn run(args: Args) -> Result<Exit, Failure> {
     pra_core::cli::init_logging(TOOL, args.verbose, args.quiet);
     let started = Instant::now();
-    let (common, op, name) = match &args.command {
-        Command::Push(p) => (&p.common, "push", file_name(&p.path)),
-        Command::Fetch(f) => (&f.common, "fetch", f.name.clone()),
+    let (common, op, name, fatal) = match &args.command {
+        Command::Push(p) => (&p.common, "push", file_name(&p.path), false),
+        Command::Fetch(f) => (&f.common, "fetch", f.name.clone(), stops_recovery(f)),
     };
     let mut fields = WalFields {
         op: op.to_string(),
@@ -105,7 +118,7 @@ pub fn run(args: Args) -> Result<Exit, Failure> {
     let (message, outcome) = match result {
         Ok(done) => done,
         Err(e) => {
-            let failure = Failure(e);
+            let failure = Failure { error: e, fatal };
             let event = Event::error(TOOL, Kind::Wal, failure.class(), failure.to_string())
                 .with_stanza(&stanza)
                 .with_fields(&fields);
@@ -119,8 +132,25 @@ pub fn run(args: Args) -> Result<Exit, Failure> {
     let event = Event::new(TOOL, Kind::Wal, Status::Ok, message)
         .with_stanza(&stanza)
         .with_fields(&fields);
-    append_event(common.events.as_deref(), &event).map_err(Failure)?;
+    // The file is pushed or fetched: failing now for the log alone would stall
+    // archiving (pg_wal fills up) or stop recovery. The server log says why.
+    if let Err(e) = append_event(common.events.as_deref(), &event) {
+        eprintln!("{TOOL}: warning: {e}");
+    }
     Ok(outcome)
+}
+
+/// Whether a failed fetch must stop recovery (exit 200) rather than be retried (3).
+/// PostgreSQL runs restore_command in the data directory, where `standby.signal`
+/// marks standby mode: a standby retries the file and streams meanwhile, so a
+/// transient repository error must not kill it, while archive recovery would take
+/// the same error for the end of the WAL and promote.
+fn stops_recovery(f: &FetchArgs) -> bool {
+    match f.on_error {
+        OnError::Fatal => true,
+        OnError::Retry => false,
+        OnError::Auto => !Path::new("standby.signal").exists(),
+    }
 }
 
 /// What a finished push or fetch reports: its message and exit.
@@ -246,4 +276,40 @@ fn append_event(path: Option<&Path>, event: &Event) -> Result<(), Error> {
         .emit(event)
         .map_err(events_err)?;
     std::io::Write::write_all(&mut &file, &line).map_err(events_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fetch_outside_a_standby_fails_fatally_and_keeps_its_class() {
+        let corrupt = || {
+            Error::Wal(WalError::Corrupt {
+                name: "000000010000000000000003".into(),
+                reason: "sha256".into(),
+            })
+        };
+        let name = || Error::Wal(WalError::Name("x".into()));
+        let fatal = |error| Failure { error, fatal: true }.exit().code();
+        let retried = |error| {
+            Failure {
+                error,
+                fatal: false,
+            }
+            .exit()
+            .code()
+        };
+        assert_eq!((fatal(corrupt()), fatal(name())), (200, 200));
+        assert_eq!((retried(corrupt()), retried(name())), (3, 2));
+        let failure = Failure {
+            error: corrupt(),
+            fatal: true,
+        };
+        assert_eq!(
+            failure.class(),
+            ErrorClass::Corrupt,
+            "the event keeps its class"
+        );
+    }
 }

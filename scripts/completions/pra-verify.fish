@@ -1,6 +1,6 @@
 complete -c pra-verify -l repo -d 'Backup repository: a path, file://, s3://bucket/prefix, az://container/prefix or gs://bucket/prefix (credentials from the providers\' variables: docs/STORAGE.md). Several values (or a comma-separated PRA_REPO): each is used, in the order given' -r
 complete -c pra-verify -l level -d 'How deep to verify' -r -f -a "manifest\t'Every file exists with its stored size'
-checksum\t'Stored and raw sha256 match, the codec decodes, the dump\'s table of contents reads'
+checksum\t'Stored sha256 and raw size match, the codec decodes (zstd frame checksums, else the raw sha256), the dump\'s table of contents reads'
 restore\t'A test restore into a scratch database with row counts compared'"
 complete -c pra-verify -s d -l dbname -d 'Database name, conninfo string ("host=/run/pg dbname=app") or URI (postgresql://user@host/app?sslmode=verify-full), as libpq: unset parts come from the service (service=NAME or PGSERVICE), then PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSSLMODE, PGSSLROOTCERT and the other PG* variables' -r
 complete -c pra-verify -l check-sql -d 'Restore level: a file of SQL queries run in the scratch database after the restore; each must return true (one row, one column), e.g. `SELECT count(*) > 0 FROM orders;`' -r -F

@@ -55,7 +55,7 @@ _pra__wal() {
             return 0
             ;;
         pra__subcmd__wal__subcmd__fetch)
-            opts="-v -q -h --repo --events --stanza --identity --passphrase-file --verbose --quiet --help"
+            opts="-v -q -h --repo --events --stanza --identity --passphrase-file --on-error --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -79,6 +79,10 @@ _pra__wal() {
                     ;;
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-error)
+                    COMPREPLY=($(compgen -W "auto fatal retry" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -44,9 +44,12 @@ complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l events -d 'App
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l stanza -d 'Stanza: the name the cluster\'s backups and WAL are kept under.' -r
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l identity -d 'Identity file that opens encrypted backups: age identities (AGE-SECRET-KEY-1…, as age-keygen writes them) or an unencrypted SSH private key. Repeatable. Not needed for unencrypted backups' -r -F
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l passphrase-file -d 'Open backups encrypted with a passphrase (pra-backup --passphrase-file): the passphrase is the first line of FILE' -r -F
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -l on-error -d 'What a failure other than "not archived" exits with: `fatal` 200, which stops PostgreSQL\'s archive recovery (the operator fixes the cause and starts the server again); `retry` 3, which a standby retries (in archive recovery PostgreSQL reads it as the end of the WAL and promotes); `auto`: `retry` when the current directory (the data directory, where PostgreSQL runs restore_command) holds standby.signal, else `fatal`' -r -f -a "auto\t'`retry` on a standby (standby.signal in the current directory), else `fatal`'
+fatal\t'Exit 200: PostgreSQL stops recovery (FATAL) instead of ending it early'
+retry\t'Exit 3: a standby retries the file (and streaming)'"
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug). RUST_LOG overrides'
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s q -l quiet -d 'Only errors on stderr'
-complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s h -l help -d 'Print help'
+complete -c pra-wal -n "__fish_pra_wal_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand help; and not __fish_seen_subcommand_from push fetch help" -f -a "push" -d 'Archive one WAL file (archive_command = \'pra-wal push … %p\')'
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand help; and not __fish_seen_subcommand_from push fetch help" -f -a "fetch" -d 'Restore one archived WAL file (restore_command = \'pra-wal fetch … %f %p\')'
 complete -c pra-wal -n "__fish_pra_wal_using_subcommand help; and not __fish_seen_subcommand_from push fetch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -202,6 +202,8 @@ pub struct FrameDecoder {
     events: Receiver<(u64, Event)>,
     ready: BTreeMap<u64, VecDeque<Event>>,
     next: u64,
+    /// Frames decoded so far without a content checksum.
+    unchecked: u64,
     shared: Shared,
     done: bool,
     failed: bool,
@@ -276,6 +278,7 @@ impl FrameDecoder {
             events: events_rx,
             ready: BTreeMap::new(),
             next: 0,
+            unchecked: 0,
             shared,
             done: false,
             failed: false,
@@ -307,7 +310,8 @@ impl FrameDecoder {
                         update(&self.shared, |b| consumed(b, seq, len));
                         Ok(Some(buf))
                     }
-                    Event::FrameEnd => {
+                    Event::FrameEnd(checked) => {
+                        self.unchecked += u64::from(!checked);
                         self.ready.remove(&self.next);
                         self.next += 1;
                         let next = self.next;
@@ -337,6 +341,13 @@ impl FrameDecoder {
                 }
             }
         }
+    }
+
+    /// The frames consumed so far that carried no content checksum: their decode
+    /// was not checked by libzstd (zero for every file pra writes, whose frames all
+    /// carry one; see `frame_encoder/ring.rs`).
+    pub fn unchecked_frames(&self) -> u64 {
+        self.unchecked
     }
 
     /// Decoded bytes waiting for the consumer.

@@ -276,3 +276,52 @@ fn frames_are_read_whole_and_a_truncated_one_allocates_little() {
         assert_eq!(buf, src[..len]);
     }
 }
+
+/// libzstd verifies each frame's content checksum: damage the decode cannot notice
+/// (a byte of an uncompressed block) is found by it, and frames without one are
+/// counted, so that a caller relying on them knows when it cannot.
+#[test]
+fn frame_checksums_are_verified_and_frames_without_one_counted() {
+    let consume = |stored: &[u8]| {
+        let mut frames = FrameDecoder::spawn(Vec::new(), io::Cursor::new(stored.to_vec())).unwrap();
+        let mut result = Ok(());
+        loop {
+            match frames.next_frame() {
+                Ok(Some(piece)) => frames.recycle(piece),
+                Ok(None) => break,
+                Err(e) => {
+                    result = Err(e.to_string());
+                    break;
+                }
+            }
+        }
+        result.map(|()| frames.unchecked_frames())
+    };
+    // Incompressible: stored as raw blocks, whose bytes decode to anything.
+    let mut x = 0x2545_f491u32;
+    let raw: Vec<u8> = (0..2 * FRAME)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    let (good, _) = encode(&raw, framed_opts());
+    assert_eq!(consume(&good), Ok(0), "pra's frames all carry a checksum");
+    let mut bad = good.clone();
+    bad[headers(&good)[1] + HEADER_LEN + 1000] ^= 0x01;
+    let e = consume(&bad).unwrap_err();
+    assert!(e.contains("checksum"), "{e}");
+
+    // A frame written without a checksum after one with: decoded, and counted.
+    let mut stored = Vec::new();
+    for checksum in [true, false] {
+        let mut c = zstd::bulk::Compressor::new(3).unwrap();
+        c.include_checksum(checksum).unwrap();
+        let frame = c.compress(&raw[..FRAME]).unwrap();
+        stored.extend_from_slice(&frame_header(frame.len() as u32));
+        stored.extend_from_slice(&frame);
+    }
+    assert_eq!(consume(&stored), Ok(1));
+}

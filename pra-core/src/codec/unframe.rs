@@ -17,7 +17,8 @@ pub(super) const WINDOW_LOG_MAX: u32 = 24;
 /// What the consumer receives for one frame of the stream, in order.
 pub(super) enum Event {
     Piece(Vec<u8>),
-    FrameEnd,
+    /// The frame decoded whole; true when it carried a content checksum (verified).
+    FrameEnd(bool),
     End,
     Failed(io::Error),
 }
@@ -94,15 +95,30 @@ pub(super) fn corrupt(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
+/// The magic number that starts a zstd frame (RFC 8878, 3.1.1).
+const ZSTD_MAGIC: u32 = 0xFD2F_B528;
+
+/// True when `frame` is a zstd frame whose header sets the Content_Checksum_flag (bit 2
+/// of the frame header descriptor, RFC 8878 3.1.1.1.1): libzstd then verifies the
+/// xxh64 of what it decoded against the checksum the encoder computed from its input
+/// (unless told not to, which these decoders never are).
+pub(super) fn has_checksum(frame: &[u8]) -> bool {
+    frame.get(..4) == Some(&ZSTD_MAGIC.to_le_bytes()[..])
+        && frame
+            .get(4)
+            .is_some_and(|descriptor| descriptor & 0x04 != 0)
+}
+
 /// Decodes one stored frame as a stream, handing out pieces: exactly one zstd frame,
 /// intact (zstd checks the frame checksum, and the content size when given), no more
 /// than [`MAX_FRAME`] bytes. `send` refuses a piece when the decoder is closed.
+/// Returns whether the frame carried a content checksum ([`has_checksum`]).
 pub(super) fn decode_frame(
     d: &mut DCtx<'static>,
     src: &[u8],
     pool: &Mutex<Vec<Vec<u8>>>,
     send: &mut dyn FnMut(Vec<u8>) -> bool,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let damaged = |code: usize| format!("damaged zstd frame: {}", zstd_safe::get_error_name(code));
     d.reset(zstd_safe::ResetDirective::SessionOnly)
         .map_err(damaged)?;
@@ -131,7 +147,7 @@ pub(super) fn decode_frame(
             return Err(format!("zstd frame decodes to more than {MAX_FRAME} bytes"));
         }
         if !piece.is_empty() && !send(piece) {
-            return Ok(());
+            return Ok(has_checksum(src));
         }
         if left == 0 {
             break;
@@ -144,7 +160,7 @@ pub(super) fn decode_frame(
             src.len()
         ));
     }
-    Ok(())
+    Ok(has_checksum(src))
 }
 
 /// One decoding worker.
@@ -180,7 +196,7 @@ pub(super) fn decode_frames(
             return;
         }
         let event = match result {
-            Ok(()) => Event::FrameEnd,
+            Ok(checked) => Event::FrameEnd(checked),
             Err(problem) => Event::Failed(corrupt(format!(
                 "frame at stored byte {}: {problem}",
                 job.offset

@@ -87,8 +87,10 @@ impl Pitr {
             .query_one("SELECT pg_current_xact_id()::text", &[])
             .unwrap()
             .get(0);
+        // The insert position: the write position lags under synchronous_commit = off
+        // and may still name the segment archived just before.
         let segment_of_b: String = tx
-            .query_one("SELECT pg_walfile_name(pg_current_wal_lsn())", &[])
+            .query_one("SELECT pg_walfile_name(pg_current_wal_insert_lsn())", &[])
             .unwrap()
             .get(0);
         tx.commit().unwrap();

@@ -3,8 +3,16 @@
 //! Framed zstd files (pra-backup with worker threads, see `pra_core::codec::frames`)
 //! decode on two threads: pra-core's [`FrameDecoder`] reads and hashes the stored
 //! bytes and hands whole frames to two decoding threads; this thread takes the frames
-//! back in order, hashes the raw bytes and tees them into `pg_restore --list`. The
-//! decode, the critical path of `zstd -t`, is split over both cores.
+//! back in order, hashes the raw bytes (when needed, see [`RawHash`]) and
+//! tees them into `pg_restore --list`. The decode, the critical path of `zstd -t`, is
+//! split over both cores.
+//!
+//! The raw sha256 of a framed file is not taken at the checksum level when its stored
+//! sha256 is: identical stored bytes decode deterministically to the content whose
+//! frame checksums (xxh64, verified by libzstd) the encoder computed from its input,
+//! so the raw sha256 adds nothing against storage damage (docs/VERIFY.md). A file
+//! with a frame that carries no content checksum (pra writes none) is read again to
+//! take it.
 //!
 //! Other files (single-stream zstd of older backups, gzip, none) use three threads:
 //! a reader hashes the stored bytes and hands 256 KiB chunks to the decoder over a
@@ -22,37 +30,42 @@
 //! Buffers go back to their producer: memory stays bounded (about 20-30 MiB)
 //! whatever the file size (docs/PERFORMANCE.md, "Verify").
 
+use chunks::{pipe, read_stored, ChunkReader, PipeEnd};
 use pra_core::codec::frames::{is_framed, HEADER_LEN};
 use pra_core::codec::{hex, read_full, Codec, Digest, FrameDecoder, StoredHash};
 use pra_core::crypt::{StoredTap, Unsealed};
 use pra_core::fetch::{
-    check_present, check_stored, compare_decoded_stored, compare_raw, explain_encrypted, FetchError,
+    check_present, check_stored, compare_decoded_stored, compare_raw, compare_raw_size,
+    explain_encrypted, FetchError,
 };
 use pra_core::manifest::{Manifest, ManifestFile};
 use pra_core::repo::Repository;
 use sha2::{Digest as _, Sha256};
-use std::io::{self, BufRead, Read};
+use std::io::{self, Read};
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 use toc::{compare_toc, spawn_toc_reader, TocFeed, TocReader};
 
+mod chunks;
 mod toc;
 
-/// Size of the chunks passed between the threads (small enough to stay in the shared
-/// cache between the decoder writing one and the raw hasher reading it).
-const CHUNK: usize = 1 << 18;
-/// Chunks in flight per channel: deep enough to absorb scheduling jitter on a busy
-/// machine (a stage descheduled for a few time slices does not stall the others);
-/// with the returned buffers this bounds memory to about 20 MiB.
-const DEPTH: usize = 32;
+/// Whether the checksum pass takes the sha256 of the decoded bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawHash {
+    /// Always (the restore level: a restore checks both hashes).
+    Always,
+    /// Not for a framed zstd file whose stored sha256 is taken and whose every frame
+    /// carries a content checksum: those prove the decode (see the module doc).
+    UnlessFramesChecked,
+}
 
 /// What the checksum pass measured on a file that passed.
 #[derive(Debug, Clone)]
 pub struct FileDigests {
     /// The stored side (size only for an encrypted file: `sha256` empty).
     pub stored: Digest,
-    /// The decoded side.
+    /// The decoded side (size only when its frames' checksums proved the decode:
+    /// `sha256` empty, see [`RawHash`]).
     pub raw: Digest,
     /// Entries in the dump's table of contents (dumps only).
     pub toc_entries: Option<u64>,
@@ -60,97 +73,6 @@ pub struct FileDigests {
 
 fn corrupt(file: &ManifestFile, problem: impl Into<String>) -> FetchError {
     FetchError::corrupt(file, problem)
-}
-
-/// A bounded channel of chunks with a return path for the emptied buffers.
-struct Pipe {
-    full_tx: SyncSender<Vec<u8>>,
-    free_rx: Receiver<Vec<u8>>,
-}
-
-struct PipeEnd {
-    full_rx: Receiver<Vec<u8>>,
-    free_tx: SyncSender<Vec<u8>>,
-}
-
-fn pipe() -> (Pipe, PipeEnd) {
-    let (full_tx, full_rx) = sync_channel(DEPTH);
-    let (free_tx, free_rx) = sync_channel(DEPTH + 2);
-    (Pipe { full_tx, free_rx }, PipeEnd { full_rx, free_tx })
-}
-
-impl Pipe {
-    /// An empty buffer: a returned one if any, else a new one.
-    fn buffer(&self) -> Vec<u8> {
-        let mut b = self.free_rx.try_recv().unwrap_or_default();
-        b.resize(CHUNK, 0);
-        b
-    }
-}
-
-/// The decoder's view of the stored chunks: a `BufRead`, so zstd reads them in place.
-struct ChunkReader {
-    end: PipeEnd,
-    cur: Vec<u8>,
-    pos: usize,
-}
-
-impl Read for ChunkReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for ChunkReader {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos >= self.cur.len() {
-            match self.end.full_rx.recv() {
-                Ok(next) => {
-                    let old = std::mem::replace(&mut self.cur, next);
-                    let _ = self.end.free_tx.try_send(old);
-                    self.pos = 0;
-                }
-                // The reader is done (or failed, which it reports itself).
-                Err(_) => return Ok(&[]),
-            }
-        }
-        Ok(&self.cur[self.pos..])
-    }
-    fn consume(&mut self, amt: usize) {
-        self.pos += amt;
-    }
-}
-
-/// The reader thread: hashes (unless [`StoredHash::CountOnly`]) every stored byte, to
-/// the end, even after the decoder gave up (the stored sha256 is the plainest
-/// explanation of a corrupt file).
-fn read_stored(mut src: Box<dyn Read + Send>, out: Pipe, hash: StoredHash) -> io::Result<Digest> {
-    let mut hasher = (hash == StoredHash::Sha256).then(Sha256::new);
-    let mut bytes = 0u64;
-    let mut decoder_alive = true;
-    loop {
-        let mut buf = out.buffer();
-        let n = read_full(&mut src, &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        buf.truncate(n);
-        if let Some(h) = hasher.as_mut() {
-            h.update(&buf);
-        }
-        bytes += n as u64;
-        if decoder_alive && out.full_tx.send(buf).is_err() {
-            decoder_alive = false;
-        }
-    }
-    Ok(Digest {
-        bytes,
-        sha256: hasher.map(|h| hex(&h.finalize())).unwrap_or_default(),
-    })
 }
 
 /// Hands a hashed buffer to `pg_restore --list` while it reads; `recycle` gets back
@@ -189,19 +111,23 @@ fn hash_raw(input: PipeEnd, mut feed: Option<TocFeed>) -> Digest {
 }
 
 /// The framed path: stored hash and frame splitting on pra-core's reader thread,
-/// decoding on its two workers, the raw hash and the tee here, in order.
-/// Returns the raw digest, the decoding result, and the stored digest.
+/// decoding on its two workers, the raw hash (when `hash_raw`) and the tee here, in
+/// order. Returns the raw digest, the decoding result, the stored digest, and the
+/// number of frames without a content checksum.
 fn check_framed(
     frames: FrameDecoder,
     mut feed: Option<TocFeed>,
-) -> (Digest, io::Result<()>, io::Result<Digest>) {
+    hash_raw: bool,
+) -> (Digest, io::Result<()>, io::Result<Digest>, u64) {
     let mut frames = frames;
-    let mut hasher = Sha256::new();
+    let mut hasher = hash_raw.then(Sha256::new);
     let mut bytes = 0u64;
     let decoded = loop {
         match frames.next_frame() {
             Ok(Some(frame)) => {
-                hasher.update(&frame);
+                if let Some(h) = hasher.as_mut() {
+                    h.update(&frame);
+                }
                 bytes += frame.len() as u64;
                 tee(&mut feed, frame, |b| frames.recycle(b));
             }
@@ -212,12 +138,13 @@ fn check_framed(
     if let Some(f) = feed {
         f.close();
     }
+    let unchecked = frames.unchecked_frames();
     let stored = frames.finish();
     let raw = Digest {
         bytes,
-        sha256: hex(&hasher.finalize()),
+        sha256: hasher.map(|h| hex(&h.finalize())).unwrap_or_default(),
     };
-    (raw, decoded, stored)
+    (raw, decoded, stored, unchecked)
 }
 
 /// Reads the first bytes of a zstd file to tell the framed format from a single stream.
@@ -237,7 +164,8 @@ fn decoder_for(codec: Codec, src: ChunkReader) -> io::Result<Box<dyn Read>> {
 }
 
 /// Checks one stored file in one pass: present with its size, stored sha256,
-/// decodes, raw size and sha256, and (when `list_toc`) the dump's table of contents.
+/// decodes (every frame's content checksum), raw size and sha256 (see [`RawHash`]),
+/// and (when `list_toc`) the dump's table of contents.
 ///
 /// Problems are reported in order of how plainly they explain the damage: the
 /// stored bytes first, then decoding, then the raw side, then the table of contents.
@@ -247,6 +175,7 @@ pub fn check_file(
     file: &ManifestFile,
     list_toc: bool,
     pg_bindir: Option<&Path>,
+    raw: RawHash,
 ) -> Result<FileDigests, FetchError> {
     check_present(repo, manifest, file)?;
     if let (Some(enc), None) = (&file.encryption, pra_core::crypt::installed()) {
@@ -257,19 +186,30 @@ pub fn check_file(
             enc,
         )));
     }
-    let source = repo.open_listed(manifest, file)?;
-    check_stream(manifest, file, source, list_toc, pg_bindir)
-        .map_err(|e| explain_encrypted(repo, manifest, file, e))
+    let mut raw = raw;
+    // Twice at most: `None` only comes back when the raw sha256 was not taken.
+    loop {
+        let source = repo.open_listed(manifest, file)?;
+        match check_stream(manifest, file, source, list_toc, pg_bindir, raw)
+            .map_err(|e| explain_encrypted(repo, manifest, file, e))?
+        {
+            Some(d) => return Ok(d),
+            None => raw = RawHash::Always,
+        }
+    }
 }
 
-/// [`check_file`] once the file is open.
+/// [`check_file`] once the file is open; `None` when the file passed without its raw
+/// sha256 but a frame carried no content checksum: only the raw sha256 proves that
+/// frame's decode, to be checked again with [`RawHash::Always`].
 fn check_stream(
     manifest: &Manifest,
     file: &ManifestFile,
     source: Box<dyn Read + Send>,
     list_toc: bool,
     pg_bindir: Option<&Path>,
-) -> Result<FileDigests, FetchError> {
+    raw: RawHash,
+) -> Result<Option<FileDigests>, FetchError> {
     // An encrypted file is decrypted in front of the decoder; its stored size is the
     // tap's, taken on the ciphertext.
     let unsealed = pra_core::crypt::unseal(file, source)?;
@@ -297,11 +237,14 @@ fn check_stream(
                 .as_mut()
                 .and_then(|t| t.child.stdin.take())
                 .map(TocFeed::spawn);
-            let (raw, decoded, stored) = check_framed(frames, tee);
+            // Without the stored sha256 (encrypted), the raw one is the content check.
+            let hash_raw = raw == RawHash::Always || hash != StoredHash::Sha256;
+            let (raw, decoded, stored, unchecked) = check_framed(frames, tee, hash_raw);
             let stored =
                 stored_side(tap, stored).map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
-            return conclude(file, stored, raw, decoded, toc)
-                .and_then(|d| compare_toc(manifest, file, d));
+            let d = conclude(file, stored, raw, decoded, toc)
+                .and_then(|d| compare_toc(manifest, file, d))?;
+            return Ok((hash_raw || unchecked == 0).then_some(d));
         }
         source = Box::new(io::Cursor::new(head).chain(rest));
     }
@@ -314,11 +257,7 @@ fn check_stream(
         .map(TocFeed::spawn);
     let raw_hasher = thread::spawn(move || hash_raw(raw_out, tee));
 
-    let chunks = ChunkReader {
-        end: stored_out,
-        cur: Vec::new(),
-        pos: 0,
-    };
+    let chunks = ChunkReader::new(stored_out);
     let decode_result = decoder_for(file.codec, chunks).and_then(|mut dec| loop {
         let mut buf = raw_in.buffer();
         let n = read_full(&mut dec, &mut buf)?;
@@ -340,7 +279,9 @@ fn check_stream(
         .map_err(|_| corrupt(file, "the reading thread failed"))?;
     let stored =
         stored_side(tap, stored).map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
-    conclude(file, stored, raw, decode_result, toc).and_then(|d| compare_toc(manifest, file, d))
+    conclude(file, stored, raw, decode_result, toc)
+        .and_then(|d| compare_toc(manifest, file, d))
+        .map(Some)
 }
 
 /// The stored digest: for an encrypted file the tap's (the ciphertext's size, read to
@@ -374,7 +315,12 @@ fn conclude(
             ),
         ));
     }
-    compare_raw(file, &raw)?;
+    if raw.sha256.is_empty() {
+        // Not taken: every frame's content checksum proved the decode (see [`RawHash`]).
+        compare_raw_size(file, raw.bytes)?;
+    } else {
+        compare_raw(file, &raw)?;
+    }
     let toc_entries = match toc_result {
         Some(Err(problem)) => return Err(corrupt(file, problem)),
         Some(Ok(n)) => Some(n),

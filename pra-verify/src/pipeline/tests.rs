@@ -6,6 +6,9 @@ use pra_core::crypt::{seal, Identities, Recipients};
 use pra_core::manifest::{BackupKind, FileRole, MANIFEST_FORMAT};
 use std::io::Write;
 
+/// What the checksum level asks for.
+const CHECKSUM: RawHash = RawHash::UnlessFramesChecked;
+
 /// A backup of one file encoded with `codec`, outside PostgreSQL.
 fn backup_with(codec: Codec, data: &[u8]) -> (tempfile::TempDir, Repository, Manifest) {
     let opts = EncodeOptions {
@@ -84,13 +87,13 @@ pub(crate) fn backup_of(
 #[test]
 fn every_codec_passes_intact_and_fails_altered() {
     // Several chunks, not a multiple of the chunk size.
-    let data: Vec<u8> = (0..(3 * CHUNK + 12345) as u32)
+    let data: Vec<u8> = (0..(3 * chunks::CHUNK + 12345) as u32)
         .map(|i| ((i / 3) ^ (i >> 9)) as u8)
         .collect();
     for codec in [Codec::Zstd, Codec::Gzip, Codec::None] {
         let (dir, repo, m) = backup_with(codec, &data);
         let f = &m.files[0];
-        let d = check_file(&repo, &m, f, false, None).unwrap();
+        let d = check_file(&repo, &m, f, false, None, CHECKSUM).unwrap();
         assert_eq!(d.raw.bytes, data.len() as u64);
         assert_eq!(d.stored.bytes, f.stored_bytes);
         let path = dir.path().join(format!("app/backup/{}/data.bin", m.id));
@@ -98,20 +101,48 @@ fn every_codec_passes_intact_and_fails_altered() {
         let mid = bytes.len() / 2;
         bytes[mid] ^= 0x10;
         std::fs::write(&path, &bytes).unwrap();
-        let e = check_file(&repo, &m, f, false, None)
+        let e = check_file(&repo, &m, f, false, None, CHECKSUM)
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("data.bin: stored sha256"), "{codec:?}: {e}");
-        // The manifest's raw hash edited: the raw side is what differs.
+        // The manifest's raw hash edited: the raw side is what differs, found where
+        // the raw sha256 is taken: always at the restore level, and at the checksum
+        // level unless the file is framed zstd, whose frame checksums prove the decode
+        // of stored bytes that match their sha256 (docs/VERIFY.md).
         bytes[mid] ^= 0x10;
         std::fs::write(&path, &bytes).unwrap();
         let mut edited = m.files[0].clone();
         edited.raw_sha256 = "0".repeat(64);
-        let e = check_file(&repo, &m, &edited, false, None)
+        let e = check_file(&repo, &m, &edited, false, None, RawHash::Always)
             .unwrap_err()
             .to_string();
         assert!(e.contains("decoded sha256"), "{codec:?}: {e}");
+        let at_checksum = check_file(&repo, &m, &edited, false, None, CHECKSUM);
+        if codec == Codec::Zstd {
+            let d = at_checksum.unwrap();
+            assert!(d.raw.sha256.is_empty(), "the raw sha256 was taken");
+            assert_eq!(d.raw.bytes, data.len() as u64);
+        } else {
+            let e = at_checksum.unwrap_err().to_string();
+            assert!(e.contains("decoded sha256"), "{codec:?}: {e}");
+        }
     }
+}
+
+/// Writes `bad` over the only file of `m` with its manifest entry's stored sha256
+/// rewritten to match: the checksum level's error, which only decoding can find.
+fn damaged_behind_matching_sha256(
+    repo: &Repository,
+    m: &Manifest,
+    path: &Path,
+    bad: &[u8],
+) -> String {
+    std::fs::write(path, bad).unwrap();
+    let mut edited = m.files[0].clone();
+    edited.stored_sha256 = pra_core::codec::digest_of(bad).unwrap().sha256;
+    check_file(repo, m, &edited, false, None, CHECKSUM)
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -130,25 +161,22 @@ fn framed_and_single_stream_zstd_pass_intact_and_fail_damaged() {
         let path = dir.path().join(format!("app/backup/{}/data.bin", m.id));
         let good = std::fs::read(&path).unwrap();
         assert_eq!(is_framed(&good), threads > 0);
-        let d = check_file(&repo, &m, f, false, None).unwrap();
+        let d = check_file(&repo, &m, f, false, None, CHECKSUM).unwrap();
         assert_eq!(d.raw.bytes, data.len() as u64);
         assert_eq!(d.stored.sha256, f.stored_sha256);
         // A damaged frame with the manifest updated to match the stored bytes:
         // only decoding can tell.
         let mut bad = good.clone();
         bad[good.len() / 3] ^= 0x08;
-        std::fs::write(&path, &bad).unwrap();
-        let mut edited = f.clone();
-        edited.stored_sha256 = pra_core::codec::digest_of(&bad[..]).unwrap().sha256;
-        let e = check_file(&repo, &m, &edited, false, None)
-            .unwrap_err()
-            .to_string();
+        let e = damaged_behind_matching_sha256(&repo, &m, &path, &bad);
+        // Framed: the decode (each frame's content checksum) is the check, as the
+        // raw sha256 is not taken; single stream: either.
         assert!(
-            e.contains("does not decode") || e.contains("decoded sha256"),
+            e.contains("does not decode") || (threads == 0 && e.contains("decoded sha256")),
             "threads {threads}: {e}"
         );
         std::fs::write(&path, &good[..good.len() - 100]).unwrap();
-        let e = check_file(&repo, &m, f, false, None)
+        let e = check_file(&repo, &m, f, false, None, CHECKSUM)
             .unwrap_err()
             .to_string();
         assert!(e.contains("size"), "threads {threads}: {e}");
@@ -165,7 +193,7 @@ fn encrypted_files_are_authenticated_by_age_and_damage_is_named() {
     let to = Recipients::load(&[public], None).unwrap().unwrap();
     // The only test here that installs identities: the others read plain files.
     pra_core::crypt::install(Identities::load(&[id], None).unwrap());
-    let data: Vec<u8> = (0..(3 * CHUNK + 12345) as u32)
+    let data: Vec<u8> = (0..(3 * chunks::CHUNK + 12345) as u32)
         .map(|i| ((i / 3) ^ (i >> 9)) as u8)
         .collect();
     for threads in [2, 0] {
@@ -175,7 +203,7 @@ fn encrypted_files_are_authenticated_by_age_and_damage_is_named() {
         };
         let (dir, repo, m) = backup_sealed(opts, &data, Some(&to));
         let f = &m.files[0];
-        let d = check_file(&repo, &m, f, false, None).unwrap();
+        let d = check_file(&repo, &m, f, false, None, CHECKSUM).unwrap();
         assert_eq!(d.raw.bytes, data.len() as u64);
         assert_eq!(d.stored.bytes, f.stored_bytes);
         assert!(d.stored.sha256.is_empty(), "the ciphertext was hashed");
@@ -192,7 +220,7 @@ fn encrypted_files_are_authenticated_by_age_and_damage_is_named() {
             ("appended", appended),
         ] {
             std::fs::write(&path, &bad).unwrap();
-            let e = check_file(&repo, &m, f, false, None)
+            let e = check_file(&repo, &m, f, false, None, CHECKSUM)
                 .unwrap_err()
                 .to_string();
             assert!(e.starts_with("data.bin: stored "), "{threads} {what}: {e}");
@@ -200,7 +228,7 @@ fn encrypted_files_are_authenticated_by_age_and_damage_is_named() {
             let stored = pra_core::codec::digest_of(&bad[..]).unwrap();
             edited.stored_bytes = stored.bytes;
             edited.stored_sha256 = stored.sha256;
-            let e = check_file(&repo, &m, &edited, false, None)
+            let e = check_file(&repo, &m, &edited, false, None, CHECKSUM)
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -238,10 +266,70 @@ fn a_table_of_contents_read_early_leaves_the_digests_whole() {
         };
         let (_dir, repo, m) = backup_encoded(opts, &data);
         let f = &m.files[0];
-        let d = check_file(&repo, &m, f, true, Some(bin.path())).unwrap();
+        let d = check_file(&repo, &m, f, true, Some(bin.path()), RawHash::Always).unwrap();
         assert_eq!(d.toc_entries, Some(1), "threads {threads}");
         assert_eq!(d.raw.bytes, data.len() as u64, "threads {threads}");
         assert_eq!(d.raw.sha256, f.raw_sha256, "threads {threads}");
         assert_eq!(d.stored.sha256, f.stored_sha256, "threads {threads}");
     }
+}
+
+/// A framed file damaged where only the frame checksum can tell (a byte of an
+/// uncompressed block), with the manifest's stored sha256 rewritten to match: still
+/// corrupt at the checksum level, named by the decode.
+#[test]
+fn framed_damage_behind_a_matching_stored_sha256_fails_its_frame_checksum() {
+    // Incompressible: stored as raw blocks, whose bytes decode to anything.
+    let data: Vec<u8> = (0u32..)
+        .flat_map(|i| Sha256::digest(i.to_le_bytes()))
+        .take(pra_core::codec::frames::FRAME + 5000)
+        .collect();
+    let (dir, repo, m) = backup_encoded(EncodeOptions::default(), &data);
+    let path = dir.path().join(format!("app/backup/{}/data.bin", m.id));
+    let mut bad = std::fs::read(&path).unwrap();
+    assert!(is_framed(&bad));
+    // Past the frame header and the first block's header, in the first frame.
+    bad[HEADER_LEN + 1000] ^= 0x01;
+    let e = damaged_behind_matching_sha256(&repo, &m, &path, &bad);
+    assert!(
+        e.starts_with("data.bin: ") && e.contains("does not decode") && e.contains("checksum"),
+        "{e}"
+    );
+}
+
+/// A framed file with a frame that carries no content checksum (pra writes none):
+/// the checksum level takes its raw sha256 after all, reading it again.
+#[test]
+fn a_frame_without_a_content_checksum_has_its_raw_sha256_taken() {
+    let data: Vec<u8> = (0..3u32 << 20)
+        .map(|i| ((i / 3) ^ (i >> 9)) as u8)
+        .collect();
+    let mut stored = Vec::new();
+    for (piece, checksum) in data.chunks(2 << 20).zip([true, false]) {
+        let mut c = zstd::bulk::Compressor::new(3).unwrap();
+        c.include_checksum(checksum).unwrap();
+        let frame = c.compress(piece).unwrap();
+        stored.extend_from_slice(&pra_core::codec::frames::frame_header(frame.len() as u32));
+        stored.extend_from_slice(&frame);
+    }
+    let (dir, repo, m) = backup_encoded(EncodeOptions::default(), b"replaced");
+    std::fs::write(
+        dir.path().join(format!("app/backup/{}/data.bin", m.id)),
+        &stored,
+    )
+    .unwrap();
+    let mut f = m.files[0].clone();
+    let (raw, st) = (
+        pra_core::codec::digest_of(&data[..]).unwrap(),
+        pra_core::codec::digest_of(&stored[..]).unwrap(),
+    );
+    (f.raw_bytes, f.raw_sha256) = (raw.bytes, raw.sha256.clone());
+    (f.stored_bytes, f.stored_sha256) = (st.bytes, st.sha256);
+    let d = check_file(&repo, &m, &f, false, None, CHECKSUM).unwrap();
+    assert_eq!(d.raw.sha256, raw.sha256);
+    f.raw_sha256 = "0".repeat(64);
+    let e = check_file(&repo, &m, &f, false, None, CHECKSUM)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("decoded sha256"), "{e}");
 }

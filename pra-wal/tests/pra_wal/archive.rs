@@ -1,6 +1,7 @@
 //! pra-wal push as a real server's archive_command: segments land in the repository,
 //! come back byte for byte, a second identical push succeeds, a different one is
-//! refused without overwriting, and a missing name is PostgreSQL's "not found" (1).
+//! refused without overwriting, and a missing name is PostgreSQL's "not found" (1);
+//! any other failed fetch exits 200 (PostgreSQL stops recovery), 3 on a standby.
 
 use super::common::{archiving_cluster, Archive};
 use pra_core::event::Status;
@@ -75,6 +76,36 @@ fn archives_and_fetches(archive: &Archive) {
     let again = archive.events();
     assert!(again.last().unwrap().1.already_archived, "{again:?}");
 
+    // An events file that cannot be written (here a directory) does not fail a push or
+    // fetch that succeeded: archiving would stall, recovery stop, for a log line.
+    let unwritable = |op: &str| {
+        pra_testkit::tool(super::common::BIN)
+            .current_dir(archive.dir.path())
+            .envs(archive.env.clone())
+            .args([
+                op,
+                "--stanza",
+                super::common::STANZA,
+                "--repo",
+                &archive.location,
+            ])
+            .arg("--events")
+            .arg(archive.dir.path())
+    };
+    unwritable("push")
+        .arg(&seg)
+        .run()
+        .success()
+        .stderr_contains("warning");
+    let refetched = archive.dir.path().join("refetched");
+    unwritable("fetch")
+        .arg(&name)
+        .arg(&refetched)
+        .run()
+        .success()
+        .stderr_contains("warning");
+    assert_eq!(std::fs::read(&refetched).unwrap(), original);
+
     // Different bytes under the same name: refused, exit 3, never overwritten.
     let forged = archive.dir.path().join(&name);
     let mut bytes = original.clone();
@@ -101,38 +132,85 @@ fn archives_and_fetches(archive: &Archive) {
         run.dump()
     );
 
-    // A damaged archive is not "not found": exit 3, named on stderr.
-    let mut stored = archive.stored(&name).unwrap();
+    damaged_fetches_stop_recovery_but_not_a_standby(archive, &name);
+}
+
+/// A damaged archive is not "not found": exit 200 (PostgreSQL stops archive recovery
+/// with a FATAL line), named on stderr and in an `error` event; in a directory with
+/// standby.signal (a standby's data directory, where PostgreSQL runs restore_command)
+/// exit 3, which a standby retries. --on-error overrides either way.
+fn damaged_fetches_stop_recovery_but_not_a_standby(archive: &Archive, name: &str) {
+    let out = archive.dir.path().join("fetched");
+    let _ = std::fs::remove_file(&out);
+    let mut stored = archive.stored(name).unwrap();
     let n = stored.len();
     stored[n - 20] ^= 0xff;
-    archive.overwrite(&name, &stored);
-    archive
-        .pra_wal("fetch")
-        .arg(&name)
+    archive.overwrite(name, &stored);
+    let fetch = || archive.pra_wal("fetch");
+    fetch()
+        .arg(name)
+        .arg(&out)
+        .run()
+        .code_is(200)
+        .stderr_contains("damaged");
+    assert!(!out.exists(), "nothing written under the final name");
+    let (ev, fields) = archive.events().pop().unwrap();
+    assert_eq!((ev.status, fields.op.as_str()), (Status::Error, "fetch"));
+    assert_eq!(ev.error_class.as_deref(), Some("corrupt"));
+    // A name that is not a WAL file never becomes a key, and is no end of the WAL.
+    fetch()
+        .args(["../../pra.json"])
+        .arg(&out)
+        .run()
+        .code_is(200);
+    fetch()
+        .args(["--on-error", "retry", "../../pra.json"])
+        .arg(&out)
+        .run()
+        .code_is(2);
+
+    let standby = tempfile::tempdir().unwrap();
+    std::fs::write(standby.path().join("standby.signal"), "").unwrap();
+    fetch()
+        .current_dir(standby.path())
+        .arg(name)
         .arg(&out)
         .run()
         .code_is(3)
         .stderr_contains("damaged");
-
-    // A name that is not a WAL file never becomes a key.
-    archive
-        .pra_wal("fetch")
-        .args(["../../pra.json"])
+    fetch()
+        .current_dir(standby.path())
+        .args(["FFFFFFFF0000000000000001"])
         .arg(&out)
         .run()
-        .code_is(2);
+        .code_is(1);
+    fetch()
+        .current_dir(standby.path())
+        .env("PRA_WAL_ON_ERROR", "fatal")
+        .arg(name)
+        .arg(&out)
+        .run()
+        .code_is(200);
+    fetch()
+        .args(["--on-error", "retry"])
+        .arg(name)
+        .arg(&out)
+        .run()
+        .code_is(3);
+    assert!(!out.exists());
 }
 
 #[test]
 fn a_missing_repository_fails_the_fetch_with_one_message() {
     let dir = tempfile::tempdir().unwrap();
     let run = pra_testkit::tool(super::common::BIN)
+        .current_dir(dir.path())
         .args(["fetch", "--stanza", "main", "--repo"])
         .arg(dir.path().join("nowhere"))
         .args(["000000010000000000000001"])
         .arg(dir.path().join("RECOVERYXLOG"))
         .run();
-    run.code_is(3).stderr_contains("pra-wal: error:");
+    run.code_is(200).stderr_contains("pra-wal: error:");
     assert_eq!(
         run.stderr.matches("nowhere does not exist").count(),
         1,

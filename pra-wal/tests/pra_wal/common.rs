@@ -79,10 +79,14 @@ impl Archive {
         Some(self.storage.read(&key).unwrap())
     }
 
-    /// Replaces the stored object of archived `name`.
+    /// Replaces the stored object of archived `name` (still owned by the server's OS
+    /// user, who runs restore_command).
     pub fn overwrite(&self, name: &str, bytes: &[u8]) {
         let key = pra_core::wal::key(STANZA, name).unwrap();
         self.storage.write(&key, bytes).unwrap();
+        if let Some((uid, gid)) = postgres_ids() {
+            chown_tree(self.dir.path(), uid, gid);
+        }
     }
 
     pub fn events_file(&self) -> PathBuf {
@@ -122,9 +126,11 @@ impl Archive {
             .collect()
     }
 
-    /// pra-wal with this repository, stanza and events file.
+    /// pra-wal with this repository, stanza and events file, run in the archive's
+    /// directory (no standby.signal there: a failed fetch exits 200).
     pub fn pra_wal(&self, op: &str) -> Tool {
         tool(BIN)
+            .current_dir(self.dir.path())
             .envs(self.env.clone())
             .args([op, "--stanza", STANZA, "--repo", &self.location])
             .arg("--events")

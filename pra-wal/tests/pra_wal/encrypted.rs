@@ -1,7 +1,8 @@
 //! Encrypted WAL: pra-wal push --encrypt-to (from PRA_ENCRYPT_TO in the
 //! archive_command) stores segments the bucket cannot read, a second push stays
 //! idempotent though age output is randomized, fetch needs the identity (none or a
-//! wrong one exits 3 and writes nothing), and the age CLI reads what pra-wal wrote.
+//! wrong one exits 200, never 1, and writes nothing), and the age CLI reads what
+//! pra-wal wrote.
 
 use super::common::{archiving_cluster, Archive};
 use pra_core::event::Status;
@@ -85,11 +86,11 @@ fn encrypted_segments_need_the_identity_and_the_age_cli_reads_them() {
     assert!(archive.events().last().unwrap().1.already_archived);
     assert_eq!(archive.stored(&name).unwrap(), stored, "not rewritten");
 
-    // Fetch: without an identity or with a wrong one, exit 3 (not "not archived") and
+    // Fetch: without an identity or with a wrong one, exit 200 (not "not archived") and
     // nothing written; with the identity (flag or PRA_IDENTITY), the segment.
     let out = archive.dir.path().join("fetched");
     let run = archive.pra_wal("fetch").arg(&name).arg(&out).run();
-    run.code_is(3).stderr_contains("--identity");
+    run.code_is(200).stderr_contains("--identity");
     let (ev, _) = archive.events().pop().unwrap();
     assert_eq!(ev.status, Status::Error);
     assert_eq!(ev.error_class.as_deref(), Some("key"));
@@ -100,7 +101,7 @@ fn encrypted_segments_need_the_identity_and_the_age_cli_reads_them() {
         .arg(&name)
         .arg(&out)
         .run();
-    run.code_is(3).stderr_contains("other.txt");
+    run.code_is(200).stderr_contains("other.txt");
     assert!(!run.stderr.contains("AGE-SECRET-KEY"), "{}", run.dump());
     assert!(!out.exists(), "nothing written without the key");
     archive
