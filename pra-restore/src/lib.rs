@@ -12,6 +12,7 @@ mod error;
 mod load;
 mod offsets;
 mod overlap;
+mod overlap_worker;
 mod physical;
 mod physical_args;
 mod physical_keys;
@@ -24,6 +25,7 @@ mod restore;
 mod roles;
 mod select;
 mod server;
+mod settled;
 mod validate;
 mod whole;
 

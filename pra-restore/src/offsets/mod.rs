@@ -20,7 +20,7 @@
 
 mod toc;
 
-pub use toc::Entry;
+pub use toc::{Entry, Section};
 
 use std::collections::HashMap;
 use std::fs::File;
