@@ -12,7 +12,6 @@ mod error;
 mod load;
 mod offsets;
 mod overlap;
-mod overlap_worker;
 mod physical;
 mod physical_args;
 mod physical_keys;
@@ -25,7 +24,6 @@ mod restore;
 mod roles;
 mod select;
 mod server;
-mod settled;
 mod validate;
 mod whole;
 

@@ -1,68 +1,35 @@
-//! Row counting and ANALYZE overlapped with `pg_restore -j`: its `--verbose` stderr
-//! says when each table's data is loaded (`pg_restore: finished item 3434 TABLE DATA
-//! orders`), and that table is counted at once, on a connection of its own, while
-//! pg_restore goes on with indexes and constraints; once every item touching a table
-//! has finished (settled.rs), it is analyzed (on up to `--jobs` other connections)
-//! while pg_restore works on other tables. Validation then counts and analyzes only
-//! the tables not done here (validate.rs), while an ANALYZE begun here completes:
-//! the overlap changes when, not whether.
+//! Row counting overlapped with `pg_restore -j`: its `--verbose` stderr says when
+//! each table's data is loaded (`pg_restore: finished item 3434 TABLE DATA orders`),
+//! and that table is counted at once, on a connection of its own, while pg_restore
+//! goes on with indexes and constraints. Validation then counts only the tables not
+//! counted here (validate.rs): the overlap changes when a table is counted, not
+//! whether.
 //!
 //! A count is one `SELECT count(*)` at a time: it holds one table's ACCESS SHARE
 //! lock, waits behind pg_restore's ACCESS EXCLUSIVE ones (ADD PRIMARY KEY), and
 //! never waits while holding another, so it cannot deadlock with pg_restore. Each
 //! is bounded by `--stall-timeout` (`statement_timeout`); one that fails is left to
-//! validation. ANALYZE of a settled table (SHARE UPDATE EXCLUSIVE) conflicts with no
-//! lock pg_restore will still take on it.
-//! When pg_restore fails, the statements under way are cancelled and the threads
-//! end before the temporary database is dropped.
+//! validation. When pg_restore fails, the count under way is cancelled and the
+//! thread ends before the temporary database is dropped.
 
 use crate::offsets::Entry;
-use crate::overlap_worker::{run_each, stop, CancelSlot, ClaimSlot, Table};
-use crate::settled::{done_item, Settling};
-use pra_core::catalog::{count_rows, quote_ident};
+use pra_core::catalog::count_rows;
 use pra_core::child::{StderrTail, STDERR_LINES};
 use pra_core::conn::ConnSettings;
 use pra_core::manifest::TableRows;
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStderr};
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The table each `TABLE DATA` entry of a dump loads, by dump id.
 pub(crate) type DataItems = HashMap<i64, (String, String)>;
 
-/// What to follow in a `pg_restore -j --verbose` run of one dump.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Plan {
-    /// The tables to count as their data lands.
-    items: DataItems,
-    /// The tables to analyze as they settle.
-    settling: Settling,
-}
-
-impl Plan {
-    /// The plan for a dump with this table of contents.
-    pub(crate) fn new(toc: &[Entry]) -> Plan {
-        let settling = Settling::new(toc);
-        if settling.is_empty() {
-            log::debug!("no table can be analyzed before pg_restore ends");
-        }
-        Plan {
-            items: data_items(toc),
-            settling,
-        }
-    }
-
-    /// True when there is nothing to do during the load.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-}
-
 /// The `TABLE DATA` entries of a dump's table of contents.
-fn data_items(toc: &[Entry]) -> DataItems {
+pub(crate) fn data_items(toc: &[Entry]) -> DataItems {
     toc.iter()
         .filter(|e| e.desc == "TABLE DATA" && !e.namespace.is_empty() && !e.tag.is_empty())
         .map(|e| (e.dump_id, (e.namespace.clone(), e.tag.clone())))
@@ -91,36 +58,8 @@ fn is_progress(line: &str) -> bool {
     })
 }
 
-/// What was done during the load: exact row counts, and the tables analyzed.
-#[derive(Debug, Default)]
-pub(crate) struct During {
-    /// Tables counted as soon as their data was loaded.
-    pub(crate) counted: Vec<TableRows>,
-    /// Tables the analyzing threads took on before pg_restore ended: analyzed, or
-    /// being analyzed (an ANALYZE under way goes on while validation does the rest).
-    pub(crate) analyzing: Vec<Table>,
-    analyzers: Vec<JoinHandle<Vec<Table>>>,
-}
-
-impl During {
-    /// Waits for the ANALYZEs under way: the tables of `analyzing` that were analyzed.
-    pub(crate) fn analyzed(&mut self) -> Vec<Table> {
-        self.analyzers
-            .drain(..)
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    }
-}
-
-impl Drop for During {
-    fn drop(&mut self) {
-        // No statement outlives the restore that started it.
-        drop(self.analyzed());
-    }
-}
-
 /// What became of pg_restore's stderr: the last lines for an error message and, with
-/// counting, the tables counted and analyzed during the load.
+/// counting, the tables counted during the load.
 pub(crate) enum Stderr {
     /// Only its last lines are kept.
     Tail(StderrTail),
@@ -129,36 +68,32 @@ pub(crate) enum Stderr {
 }
 
 impl Stderr {
-    /// Starts reading the stderr of `child` (spawned with `--verbose` when `plan` is
-    /// not empty); each table of `plan` is counted in `db` on `server` when its data is
-    /// loaded and analyzed when it settles (on up to `jobs` connections: tables often
-    /// settle together as pg_restore ends), each statement bounded by `timeout` (0: none).
+    /// Starts reading the stderr of `child` (spawned with `--verbose` when `items` is
+    /// not empty); each finished table of `items` is counted in `db` on `server`, each
+    /// count bounded by `timeout` (0: none).
     pub(crate) fn start(
         child: &mut Child,
-        plan: Plan,
+        items: DataItems,
         server: &ConnSettings,
         db: &str,
-        (jobs, timeout): (u32, Duration),
+        timeout: Duration,
     ) -> Stderr {
         match child.stderr.take() {
-            Some(err) if !plan.is_empty() => Stderr::Counting(Overlap::start(
-                err,
-                plan,
-                server.with_dbname(db),
-                (jobs, timeout),
-            )),
+            Some(err) if !items.is_empty() => {
+                Stderr::Counting(Overlap::start(err, items, server.with_dbname(db), timeout))
+            }
             Some(err) => Stderr::Tail(StderrTail::collect(err, "pg_restore")),
             None => Stderr::Tail(StderrTail::from_child(child, "pg_restore")),
         }
     }
 
-    /// pg_restore succeeded: what was done during the load (the statements under
-    /// way complete, those not started are left to validation).
-    pub(crate) fn finish(self) -> During {
+    /// pg_restore succeeded: the counts made during the load (the one under way
+    /// completes, those not started are left to validation).
+    pub(crate) fn finish(self) -> Vec<TableRows> {
         match self {
             Stderr::Tail(t) => {
                 drop(t.lines());
-                During::default()
+                Vec::new()
             }
             Stderr::Counting(o) => o.finish(),
         }
@@ -173,31 +108,22 @@ impl Stderr {
     }
 }
 
-/// The stderr reader and the counting and analyzing threads of one `pg_restore` run.
+/// The stderr reader and the counting thread of one `pg_restore` run.
 pub(crate) struct Overlap {
     reader: JoinHandle<Vec<String>>,
     counter: JoinHandle<Vec<TableRows>>,
-    analyzers: Vec<JoinHandle<Vec<Table>>>,
-    /// The counter's and the analyzers'.
-    claims: [ClaimSlot; 2],
-    /// The counter's, then each analyzer's.
-    cancels: Vec<CancelSlot>,
+    stop: Arc<AtomicBool>,
+    cancel: Arc<Mutex<Option<postgres::CancelToken>>>,
 }
 
 impl Overlap {
     fn start(
         stderr: ChildStderr,
-        plan: Plan,
+        mut items: DataItems,
         settings: ConnSettings,
-        (jobs, timeout): (u32, Duration),
+        timeout: Duration,
     ) -> Overlap {
-        let Plan {
-            mut items,
-            mut settling,
-        } = plan;
-        let analyzers = settling.can_settle().min(jobs as usize).max(1);
-        let (to_count, counts) = mpsc::channel::<Table>();
-        let (to_analyze, analyzes) = mpsc::channel::<Table>();
+        let (tx, rx) = mpsc::channel::<(String, String)>();
         let reader = std::thread::spawn(move || {
             let mut tail = VecDeque::with_capacity(STDERR_LINES);
             for line in BufReader::new(stderr).split(b'\n') {
@@ -206,16 +132,8 @@ impl Overlap {
                 log::debug!("pg_restore: {line}");
                 if let Some(table) = finished_data(&line).and_then(|id| items.remove(&id)) {
                     // The counter stopped (pg_restore failed): nothing more to count.
-                    let _ = to_count.send(table);
-                }
-                for table in done_item(&line)
-                    .map(|id| settling.finished(id))
-                    .unwrap_or_default()
-                {
-                    log::debug!("{}.{} settled: analyzed during the load", table.0, table.1);
-                    let _ = to_analyze.send(table);
-                }
-                if !line.trim().is_empty() && !is_progress(&line) {
+                    let _ = tx.send(table);
+                } else if !line.trim().is_empty() && !is_progress(&line) {
                     if tail.len() == STDERR_LINES {
                         tail.pop_front();
                     }
@@ -224,87 +142,97 @@ impl Overlap {
             }
             tail.into()
         });
-        let claims = [ClaimSlot::default(), ClaimSlot::default()];
-        let cancels: Vec<CancelSlot> = (0..=analyzers).map(|_| CancelSlot::default()).collect();
-        let worker = |claim: usize, i: usize| {
-            (
-                Arc::clone(&claims[claim]),
-                Arc::clone(&cancels[i]),
-                settings.clone(),
-            )
-        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let cancel = Arc::new(Mutex::new(None));
         let counter = {
-            let (stop, cancel, settings) = worker(0, 0);
-            std::thread::spawn(move || {
-                run_each(
-                    || counts.recv().ok(),
-                    &settings,
-                    timeout,
-                    &stop,
-                    &cancel,
-                    |c, (schema, table)| count_rows(c, &[(schema.clone(), table.clone())]),
-                )
-                .into_iter()
-                .flatten()
-                .collect()
-            })
+            let (stop, cancel) = (Arc::clone(&stop), Arc::clone(&cancel));
+            std::thread::spawn(move || count_loaded(&rx, &settings, timeout, &stop, &cancel))
         };
-        let analyzes = Arc::new(std::sync::Mutex::new(analyzes));
-        let analyzers = (1..cancels.len()).map(|i| {
-            let (stop, cancel, settings) = worker(1, i);
-            let analyzes = Arc::clone(&analyzes);
-            std::thread::spawn(move || {
-                run_each(
-                    || analyzes.lock().ok()?.recv().ok(),
-                    &settings,
-                    timeout,
-                    &stop,
-                    &cancel,
-                    |c, (schema, table)| {
-                        let sql = format!("ANALYZE {}.{}", quote_ident(schema), quote_ident(table));
-                        c.batch_execute(&sql)
-                            .map(|()| (schema.clone(), table.clone()))
-                    },
-                )
-            })
-        });
         Overlap {
             reader,
             counter,
-            analyzers: analyzers.collect(),
-            claims,
-            cancels,
+            stop,
+            cancel,
         }
     }
 
-    fn finish(self) -> During {
-        // The reader ends with pg_restore's stderr. The statements under way
-        // complete; tables still queued are left to validation, which works on
-        // `--jobs` connections at once where these threads go one after the other.
+    fn finish(self) -> Vec<TableRows> {
+        // The reader ends with pg_restore's stderr. The count under way completes;
+        // tables still queued are left to validation, which counts on `--jobs`
+        // connections at once where this thread would count one after the other.
         let _ = self.reader.join();
-        stop(&self.claims[0]);
-        let analyzing = stop(&self.claims[1]);
-        During {
-            counted: self.counter.join().unwrap_or_default(),
-            analyzing,
-            analyzers: self.analyzers,
-        }
+        self.stop.store(true, Ordering::SeqCst);
+        self.counter.join().unwrap_or_default()
     }
 
     fn abandon(self) -> String {
-        self.claims.iter().for_each(|c| drop(stop(c)));
-        for cancel in &self.cancels {
-            if let Ok(token) = cancel.lock() {
-                if let Some(token) = token.as_ref() {
-                    let _ = token.cancel_query(postgres::NoTls);
-                }
+        self.stop.store(true, Ordering::SeqCst);
+        if let Ok(token) = self.cancel.lock() {
+            if let Some(token) = token.as_ref() {
+                let _ = token.cancel_query(postgres::NoTls);
             }
         }
         let tail = self.reader.join().unwrap_or_default();
         let _ = self.counter.join();
-        self.analyzers.into_iter().for_each(|h| drop(h.join()));
         tail.join(" | ")
     }
+}
+
+/// The counting thread: counts each table it is sent, until the sender ends or
+/// `stop` is set; what fails is left to validation.
+fn count_loaded(
+    tables: &mpsc::Receiver<(String, String)>,
+    settings: &ConnSettings,
+    timeout: Duration,
+    stop: &AtomicBool,
+    cancel: &Mutex<Option<postgres::CancelToken>>,
+) -> Vec<TableRows> {
+    let mut counted = Vec::new();
+    let mut client: Option<postgres::Client> = None;
+    for (schema, table) in tables {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let c = match client.as_mut() {
+            Some(c) => c,
+            None => match connect(settings, timeout) {
+                Ok(c) => {
+                    if let Ok(mut slot) = cancel.lock() {
+                        *slot = Some(c.cancel_token());
+                    }
+                    client.insert(c)
+                }
+                Err(e) => {
+                    log::info!("tables left to validation to count: {e}");
+                    break;
+                }
+            },
+        };
+        match count_rows(c, &[(schema.clone(), table.clone())]) {
+            Ok(rows) => counted.extend(rows),
+            Err(e) => {
+                log::info!(
+                    "{schema}.{table} left to validation to count: {}",
+                    pra_core::conn::describe_pg_error(&e)
+                );
+                if c.is_closed() {
+                    break;
+                }
+            }
+        }
+    }
+    counted
+}
+
+/// A connection for counting, each statement bounded by `timeout` (0: none).
+fn connect(settings: &ConnSettings, timeout: Duration) -> Result<postgres::Client, String> {
+    let mut c = settings.connect().map_err(|e| e.to_string())?;
+    let ms = timeout.as_millis();
+    if ms > 0 {
+        c.batch_execute(&format!("SET statement_timeout = {ms}"))
+            .map_err(|e| pra_core::conn::describe_pg_error(&e))?;
+    }
+    Ok(c)
 }
 
 #[cfg(test)]

@@ -175,13 +175,8 @@ fn restore(
             check_stored(&repo, &manifest, file)?;
         }
     }
-    log::debug!(
-        "backup chosen and its other files checked at {:.3} s",
-        started.elapsed().as_secs_f64()
-    );
     let prepared = load::prepare(&repo, &manifest, &opts)?;
     fields.fetch_s = started.elapsed().as_secs_f64();
-    log::debug!("fetch phase took {:.3} s", fields.fetch_s);
 
     let server_settings = args.db.settings()?.with_application_name(TOOL);
     // Our own statements on a server that froze would wait forever: the phases
@@ -228,10 +223,6 @@ fn restore(
         .map_err(server::scratch_err)?;
     server::create_temp(&mut admin, &temp, &what)?;
     drop(preparing);
-    log::debug!(
-        "server prepared at {:.3} s",
-        started.elapsed().as_secs_f64()
-    );
     crate::progress::phase(&format!("restoring {what} into {temp}"));
     let load = load::load_prepared(
         &server_settings,
@@ -262,7 +253,7 @@ fn restore(
         &server_settings,
         &temp,
         &manifest,
-        loaded.during,
+        &loaded.counted,
         fields,
     );
     if let Err(e) = signals::check() {

@@ -1,10 +1,8 @@
 //! Validation of a restored database before it gets its name: the exact row count
 //! of every table against the manifest, the critical tables, ANALYZE, and the
 //! application URLs. Tables counted while `pg_restore` was still building indexes
-//! (overlap.rs) are not counted again, unless their count differs from the manifest;
-//! tables analyzed while it worked on others are not analyzed again.
+//! (overlap.rs) are not counted again, unless their count differs from the manifest.
 
-use crate::overlap::During;
 use crate::Error;
 use pra_core::catalog::{compare_row_counts, count_rows, quote_ident, user_tables};
 use pra_core::conn::{describe_pg_error, ConnSettings};
@@ -64,13 +62,13 @@ pub struct Checks<'a> {
 
 /// Validates the restored copy `temp` (row counts, critical tables, URLs), filling
 /// `fields`; returns what failed (a validation that could not run is a failure).
-/// `during`: the tables counted and analyzed during the load.
+/// `counted`: the tables counted during the load.
 pub(crate) fn failures(
     args: &crate::Args,
     server: &ConnSettings,
     temp: &str,
     manifest: &Manifest,
-    during: During,
+    counted: &[TableRows],
     fields: &mut pra_core::event::kinds::RestoreFields,
 ) -> Vec<String> {
     let validating = Instant::now();
@@ -79,9 +77,8 @@ pub(crate) fn failures(
         urls: &args.check_urls,
         timeout: args.probe_timeout(),
     };
-    let validated = validate(server, temp, manifest, &checks, args.jobs(), during);
+    let validated = validate(server, temp, manifest, &checks, args.jobs(), counted);
     fields.validate_s = validating.elapsed().as_secs_f64();
-    log::debug!("validation took {:.3} s", fields.validate_s);
     match validated {
         Ok(v) => {
             fields.tables = v.tables;
@@ -95,16 +92,16 @@ pub(crate) fn failures(
 }
 
 /// Validates database `db` (restored from `manifest`) on the server of `server`,
-/// counting and analyzing tables on `jobs` connections at once. The tables counted
-/// during the load are not counted again, unless their count differs from the
-/// manifest's; those analyzed during the load are not analyzed again.
-pub(crate) fn validate(
+/// counting and analyzing tables on `jobs` connections at once. The tables in
+/// `counted` (counted during the load) are only analyzed, unless their count
+/// differs from the manifest's: those are counted again.
+pub fn validate(
     server: &ConnSettings,
     db: &str,
     manifest: &Manifest,
     checks: &Checks<'_>,
     jobs: u32,
-    mut during: During,
+    counted: &[TableRows],
 ) -> Result<Validation, Error> {
     let mut v = Validation::default();
     let settings = server.with_dbname(db);
@@ -112,10 +109,9 @@ pub(crate) fn validate(
     let tables =
         user_tables(&mut client).map_err(|e| Error::db(format!("listing tables of {db}"), &e))?;
     let started = Instant::now();
-    let early = usable_counts(&tables, &during.counted, manifest);
+    let early = usable_counts(&tables, counted, manifest);
     let reused = early.iter().flatten().count();
-    let (found, analyze_errors, analyzed_early) =
-        count_and_analyze(&settings, client, &tables, early, &mut during, jobs)?;
+    let (found, analyze_errors) = count_and_analyze(&settings, client, &tables, early, jobs)?;
     v.tables = found.len() as u64;
     v.rows = found.iter().filter_map(|t| t.rows).sum();
     row_counts(&mut v, db, manifest, &found, reused);
@@ -128,13 +124,8 @@ pub(crate) fn validate(
             db,
             true,
             format!(
-                "{} tables counted and analyzed{} in {:.1} s",
+                "{} tables counted and analyzed in {:.1} s",
                 found.len(),
-                if analyzed_early > 0 {
-                    format!(" ({analyzed_early} of them analyzed during the load)")
-                } else {
-                    String::new()
-                },
                 started.elapsed().as_secs_f64()
             ),
         );
@@ -175,39 +166,27 @@ fn usable_counts(
         .collect()
 }
 
-/// Counts the rows of every table `early` has no count for and ANALYZEs every table
-/// not analyzed during the load, on `jobs` connections (the first one is `client`);
-/// then ANALYZEs what has no rows of its own (partitioned parents, materialized
-/// views). Returns the counts in table order, the ANALYZE failures and how many
-/// tables were analyzed during the load.
+/// Counts the rows of every table `early` has no count for and ANALYZEs every table,
+/// on `jobs` connections (the first one is `client`); then ANALYZEs what has no rows
+/// of its own (partitioned parents, materialized views). Returns the counts in table
+/// order and the ANALYZE failures.
 fn count_and_analyze(
     settings: &ConnSettings,
     client: postgres::Client,
     tables: &[(String, String)],
     early: Vec<Option<TableRows>>,
-    during: &mut During,
     jobs: u32,
-) -> Result<(Vec<TableRows>, Vec<String>, usize), Error> {
-    // Taken on during the load: analyzed, or being analyzed while this goes on.
-    let analyzed: Vec<bool> = tables
-        .iter()
-        .map(|t| during.analyzing.contains(t))
-        .collect();
-    // Only the tables with something left to do, so that no connection is opened
-    // for nothing.
-    let todo: Vec<usize> = (0..tables.len())
-        .filter(|&i| early[i].is_none() || !analyzed[i])
-        .collect();
+) -> Result<(Vec<TableRows>, Vec<String>), Error> {
     let next = AtomicUsize::new(0);
     let counted: Mutex<Vec<Option<TableRows>>> = Mutex::new(early);
     let analyze_errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let workers = (jobs.max(1) as usize).min(todo.len().max(1));
+    let workers = (jobs.max(1) as usize).min(tables.len().max(1));
     let work = |mut c: postgres::Client| -> Result<postgres::Client, Error> {
         loop {
-            let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(t) = tables.get(i) else {
                 return Ok(c);
             };
-            let t = &tables[i];
             let known = counted.lock().is_ok_and(|slots| slots[i].is_some());
             if !known {
                 let rows = count_rows(&mut c, std::slice::from_ref(t))
@@ -215,9 +194,6 @@ fn count_and_analyze(
                 if let Ok(mut slots) = counted.lock() {
                     slots[i] = rows.into_iter().next();
                 }
-            }
-            if analyzed[i] {
-                continue;
             }
             let sql = format!("ANALYZE {}.{}", quote_ident(&t.0), quote_ident(&t.1));
             if let Err(e) = c.batch_execute(&sql) {
@@ -250,11 +226,8 @@ fn count_and_analyze(
         )
         .map_err(|e| Error::db("listing partitioned tables and materialized views", &e))?;
     let mut analyze_errors = analyze_errors.into_inner().unwrap_or_default();
-    // An ANALYZE of the load that failed (or never ran: no connection) is done here.
-    let done = during.analyzed();
-    let missed = during.analyzing.iter().filter(|t| !done.contains(t));
-    let missed = missed.map(|(s, t)| format!("{}.{}", quote_ident(s), quote_ident(t)));
-    for name in missed.chain(rest.iter().map(|row| row.get::<_, String>(0))) {
+    for row in rest {
+        let name: String = row.get(0);
         if let Err(e) = first.batch_execute(&format!("ANALYZE {name}")) {
             analyze_errors.push(format!("{name}: {}", describe_pg_error(&e)));
         }
@@ -265,8 +238,7 @@ fn count_and_analyze(
         .into_iter()
         .flatten()
         .collect();
-    let analyzed_early = tables.iter().filter(|t| done.contains(t)).count();
-    Ok((counted, analyze_errors, analyzed_early))
+    Ok((counted, analyze_errors))
 }
 
 fn row_counts(

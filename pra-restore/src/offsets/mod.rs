@@ -20,7 +20,7 @@
 
 mod toc;
 
-pub use toc::{Entry, Section};
+pub use toc::Entry;
 
 use std::collections::HashMap;
 use std::fs::File;
