@@ -5,15 +5,20 @@
 use crate::cli::CountRows;
 use crate::copies::copy_to_other_repositories;
 use crate::globals::Globals;
-use crate::snapshot::{read_snapshot, Counter, SnapshotInfo};
+use crate::snapshot::{read_snapshot, SnapshotInfo};
 use crate::stream::pump_child;
 use crate::{progress, Error, TOOL};
+use postgres::Transaction;
+use pra_core::catalog::count_rows;
 use pra_core::codec::{Digests, EncodeOptions};
 use pra_core::conn::conninfo::dbname_conninfo;
 use pra_core::conn::ConnSettings;
 use pra_core::crypt::Recipients;
+use pra_core::dumpscan::RowCounter;
 use pra_core::event::Event;
-use pra_core::manifest::{BackupKind, FileRole, Manifest, ManifestFile, MANIFEST_FORMAT};
+use pra_core::manifest::{
+    BackupKind, FileRole, Manifest, ManifestFile, TableRows, MANIFEST_FORMAT,
+};
 use pra_core::repo::{Repository, StagedFile};
 use pra_core::signals;
 use pra_core::stall::Watchdog;
@@ -97,6 +102,8 @@ pub(crate) struct Output<'a> {
     pub(crate) tool: &'a str,
     pub(crate) name: &'a str,
     pub(crate) role: FileRole,
+    /// Counts the rows of the dump on its way (pg_dump's output only).
+    pub(crate) rows: Option<&'a mut RowCounter>,
 }
 
 /// Runs `cmd` and stores its stdout as `out.name` in the backup.
@@ -122,7 +129,12 @@ pub(crate) fn stage_output(
     out: Output<'_>,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<(Box<dyn StagedFile>, Stored), Error> {
-    let Output { tool, name, role } = out;
+    let Output {
+        tool,
+        name,
+        role,
+        rows,
+    } = out;
     opts.conn.apply_to(&mut cmd);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -151,6 +163,7 @@ pub(crate) fn stage_output(
         sink,
         (opts.encode, opts.encrypt.as_deref()),
         &mut on_progress,
+        rows,
     )?;
     let stored = Stored {
         file: manifest_file(name, role, &digests, opts),
@@ -226,7 +239,7 @@ pub(crate) fn take_backup(
     // manifest, a failure of either fails the backup (the dump's reported first).
     let (dumped, globals) = std::thread::scope(|s| {
         let globals = Globals::start(s, (opts, first, &id), &info, pg_dumpall, warnings);
-        let dumped = dump_database(opts, &conn, &mut info, first, &id, pg_dump);
+        let dumped = dump_database(opts, &mut tx, &mut info, (first, &id), pg_dump);
         (dumped, globals.join())
     });
     // The snapshot has served its purpose; end the transaction.
@@ -270,13 +283,14 @@ fn query_error(target: &str, e: &postgres::Error) -> Error {
 }
 
 /// Phase 1: pg_dump in the snapshot into the first repository, with the row counts
-/// taken in the same snapshot meanwhile.
+/// read from its output on the way (the lines of each table's COPY data). A table
+/// the stream did not give a count for (no data block, or a dump the scanner does
+/// not understand) is counted afterwards in `tx`, the snapshot's own transaction.
 fn dump_database(
     opts: &BackupOptions,
-    conn: &ConnSettings,
+    tx: &mut Transaction<'_>,
     info: &mut SnapshotInfo,
-    first: &Repository,
-    id: &str,
+    (first, id): (&Repository, &str),
     pg_dump: PathBuf,
 ) -> Result<Stored, Error> {
     let ext = extension(opts);
@@ -293,16 +307,8 @@ fn dump_database(
     ])
     .arg(dbname_conninfo(&info.database))
     .arg(format!("--snapshot={}", info.snapshot_id));
-    let counter = if info.to_count.is_empty() {
-        None
-    } else {
-        Some(Counter::start(
-            conn,
-            &info.snapshot_id,
-            info.to_count.clone(),
-        )?)
-    };
-    let dumped = store_output(
+    let mut counter = (!info.to_count.is_empty()).then(RowCounter::new);
+    let dump_file = store_output(
         opts,
         first,
         id,
@@ -311,28 +317,57 @@ fn dump_database(
             tool: "pg_dump",
             name: &format!("dump.pgc{ext}"),
             role: FileRole::Dump,
+            rows: counter.as_mut(),
         },
         bar.as_ref(),
-    );
-    let dump_file = match dumped {
-        Ok(f) => f,
-        Err(e) => {
-            if let Some(c) = counter {
-                // The cancel request goes to the postmaster, which may be frozen.
-                let _stopping = bounded(opts, "stopping the row count");
-                c.abandon();
-            }
-            return Err(e);
-        }
-    };
+    )?;
     if let Some(c) = counter {
         let _counting = bounded(opts, "counting rows");
-        c.finish(&mut info.tables)?;
+        fill_counts((tx, &opts.conn.to_string()), info, c)?;
     }
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     Ok(dump_file)
+}
+
+/// Puts the counts read from the dump into the snapshot's tables, and counts the
+/// ones it had none for in the snapshot.
+fn fill_counts(
+    (tx, target): (&mut Transaction<'_>, &str),
+    info: &mut SnapshotInfo,
+    counter: RowCounter,
+) -> Result<(), Error> {
+    let counted = counter.finish().unwrap_or_else(|why| {
+        log::warn!("row counts not read from the dump ({why}): counting in the snapshot");
+        Default::default()
+    });
+    let mut rest = Vec::new();
+    for (schema, table) in &info.to_count {
+        let key = (schema.clone(), table.clone());
+        match counted.get(&key) {
+            Some(&n) => set_rows(&mut info.tables, &key, n),
+            None => rest.push(key),
+        }
+    }
+    if !rest.is_empty() {
+        log::debug!("{} tables counted in the snapshot", rest.len());
+        for t in count_rows(tx, &rest).map_err(|e| query_error(target, &e))? {
+            if let Some(n) = t.rows {
+                set_rows(&mut info.tables, &(t.schema, t.table), n);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn set_rows(tables: &mut [TableRows], (schema, table): &(String, String), n: u64) {
+    if let Some(t) = tables
+        .iter_mut()
+        .find(|t| &t.schema == schema && &t.table == table)
+    {
+        t.rows = Some(n);
+    }
 }
 
 /// The manifest of a logical backup made of `files`.

@@ -68,6 +68,7 @@ impl<'scope> Globals<'scope> {
                 tool: "pg_dumpall",
                 name: &name,
                 role: FileRole::Globals,
+                rows: None,
             };
             let (file, stored) = stage_output(opts, first, id, cmd, out, None)?;
             Ok(Staged { file, stored })

@@ -5,8 +5,8 @@
 use crate::cli::CountRows;
 use crate::Error;
 use postgres::{GenericClient, Transaction};
-use pra_core::catalog::{count_rows, quote_literal, user_tables};
-use pra_core::conn::{describe_pg_error, ConnSettings};
+use pra_core::catalog::user_tables;
+use pra_core::conn::describe_pg_error;
 use pra_core::manifest::TableRows;
 
 /// What the snapshot says about the server and the database.
@@ -30,7 +30,7 @@ pub struct SnapshotInfo {
     pub timeline: Option<u32>,
     /// True when the role is a superuser (globals can include password hashes).
     pub superuser: bool,
-    /// The user tables; `rows` is filled by [`Counter`] (`None` for tables not counted).
+    /// The user tables; `rows` is filled from the dump (`None` for tables not counted).
     pub tables: Vec<TableRows>,
     /// The tables to count (all, or the critical ones).
     pub to_count: Vec<(String, String)>,
@@ -163,62 +163,6 @@ pub fn read_snapshot(
         to_count,
         missing_critical,
     })
-}
-
-/// Row counting running beside `pg_dump`, in a second session that imports the
-/// exported snapshot: the counts are exactly those of the dump, and the table scans
-/// overlap the dump instead of delaying its start.
-pub struct Counter {
-    handle: std::thread::JoinHandle<Result<Vec<TableRows>, Error>>,
-    cancel: postgres::CancelToken,
-}
-
-impl Counter {
-    /// Connects, imports `snapshot_id` and starts counting `tables` on a thread.
-    pub fn start(
-        conn: &ConnSettings,
-        snapshot_id: &str,
-        tables: Vec<(String, String)>,
-    ) -> Result<Counter, Error> {
-        let target = conn.to_string();
-        let mut client = conn.connect()?;
-        client
-            .batch_execute(&format!(
-                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {}",
-                quote_literal(snapshot_id)
-            ))
-            .map_err(query_err(&target))?;
-        let cancel = client.cancel_token();
-        let handle = std::thread::spawn(move || {
-            let counted = count_rows(&mut client, &tables).map_err(query_err(&target))?;
-            let _ = client.batch_execute("COMMIT");
-            Ok(counted)
-        });
-        Ok(Counter { handle, cancel })
-    }
-
-    /// Waits for the counts and merges them into `tables`.
-    pub fn finish(self, tables: &mut [TableRows]) -> Result<(), Error> {
-        let counted = self
-            .handle
-            .join()
-            .map_err(|_| Error::Usage("the row-counting thread panicked".to_string()))??;
-        for t in tables.iter_mut() {
-            if let Some(c) = counted
-                .iter()
-                .find(|c| c.schema == t.schema && c.table == t.table)
-            {
-                t.rows = c.rows;
-            }
-        }
-        Ok(())
-    }
-
-    /// Stops the counting (the backup failed): cancels the running query.
-    pub fn abandon(self) {
-        let _ = self.cancel.cancel_query(postgres::NoTls);
-        let _ = self.handle.join();
-    }
 }
 
 /// The connectable non-template databases of the server (for `--all-databases`).

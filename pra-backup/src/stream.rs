@@ -12,6 +12,7 @@ use crate::Error;
 use pra_core::child::StderrTail;
 use pra_core::codec::{Digests, EncodeOptions};
 use pra_core::crypt::Recipients;
+use pra_core::dumpscan::RowCounter;
 use pra_core::repo::StagedFile;
 use pra_core::signals;
 use std::io::Read;
@@ -76,7 +77,7 @@ pub fn kill(child: &mut Child) {
 
 /// Streams `child`'s stdout through an encoder (and the encryption, when given) into `sink`, waits for the child, and
 /// returns the committed-ready file with both digests. `progress` gets the raw byte
-/// count after each chunk. On any failure (the child exits non-zero, I/O, a signal)
+/// count after each chunk; `rows`, when given, sees every chunk (a dump's row counts). On any failure (the child exits non-zero, I/O, a signal)
 /// the child is killed and the staged file dropped, which removes it.
 pub fn pump_child(
     mut child: Child,
@@ -84,6 +85,7 @@ pub fn pump_child(
     sink: Box<dyn StagedFile>,
     (opts, encrypt): (EncodeOptions, Option<&Recipients>),
     progress: &mut dyn FnMut(u64),
+    mut rows: Option<&mut RowCounter>,
 ) -> Result<(Box<dyn StagedFile>, Digests), Error> {
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         kill(&mut child);
@@ -109,6 +111,9 @@ pub fn pump_child(
     let streamed = loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(Msg::Data(buf)) => {
+                if let Some(r) = rows.as_deref_mut() {
+                    r.feed(&buf);
+                }
                 match encoder.write_vec(buf) {
                     Ok(empty) => {
                         let _ = give_back.send(empty);

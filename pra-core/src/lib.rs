@@ -15,6 +15,7 @@ pub mod codec;
 pub mod conn;
 pub mod crypt;
 pub mod dbstate;
+pub mod dumpscan;
 pub mod error_class;
 pub mod event;
 pub mod exit;

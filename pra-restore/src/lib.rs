@@ -10,7 +10,6 @@ mod cli;
 mod dbstate;
 mod error;
 mod load;
-mod offsets;
 mod overlap;
 mod physical;
 mod physical_args;

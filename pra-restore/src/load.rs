@@ -3,13 +3,13 @@
 //! manifest on the way. This is the part pra-verify (`restore` level) and
 //! pra-loadtest call as a library.
 
-use crate::offsets::OffsetWriter;
 use crate::overlap::Stderr;
 use crate::programs;
 use crate::progress::Progress;
 use crate::Error;
 use pra_core::child::StderrTail;
 use pra_core::conn::ConnSettings;
+use pra_core::dumpscan::OffsetWriter;
 use pra_core::fetch::{fetch_file, FetchError};
 use pra_core::manifest::{FileRole, Manifest, ManifestFile};
 use pra_core::repo::Repository;
@@ -163,7 +163,7 @@ pub(crate) fn prepare(
     let mut offsets = sink.finish();
     let items = crate::overlap::data_items(&offsets.take_toc());
     // pg_restore -j finds each table's data at once instead of every worker
-    // walking the file to it (see offsets.rs).
+    // walking the file to it (see pra_core::dumpscan).
     match offsets.finish().map_err(writing)? {
         Ok(n) => log::debug!("recorded the data offsets of {n} entries"),
         Err(why) => log::info!(

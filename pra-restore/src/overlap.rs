@@ -12,10 +12,10 @@
 //! validation. When pg_restore fails, the count under way is cancelled and the
 //! thread ends before the temporary database is dropped.
 
-use crate::offsets::Entry;
 use pra_core::catalog::count_rows;
 use pra_core::child::{StderrTail, STDERR_LINES};
 use pra_core::conn::ConnSettings;
+use pra_core::dumpscan::Entry;
 use pra_core::manifest::TableRows;
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};

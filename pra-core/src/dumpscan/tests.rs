@@ -162,3 +162,62 @@ fn anything_not_understood_leaves_the_file_alone() {
     let (_, _, why) = scan(b"PGDMP\x01\x63\x00\x04\x08\x01", &[64]);
     assert!(why.unwrap().contains("archive version 1.99"));
 }
+
+/// The rows counted from the stream are `count(*) FROM ONLY` of every table, whatever
+/// the values hold (newlines, backslashes, bytea, nulls) and however the stream is cut.
+#[test]
+fn rows_counted_from_the_stream_equal_count_only() {
+    let c = PgCluster::start();
+    load_sample(&c, "src", 1);
+    c.psql(
+        "src",
+        "create table odd (id int, t text, b bytea);
+         insert into odd select i, case i % 4 when 0 then E'two\\nlines' when 1 then E'back\\\\slash\\r\\n'
+                when 2 then null else E'tab\\there' end, decode(repeat('0a', i % 7), 'hex')
+           from generate_series(1, 1000) i;
+         create table empty_one (id int);
+         create table edge (t text);
+         insert into edge values ('a\\.'), (''), ('');
+         create table parent (id int);
+         create table child () inherits (parent);
+         insert into parent select generate_series(1, 7);
+         insert into child select generate_series(1, 11);
+         create table part (id int) partition by range (id);
+         create table part_low partition of part for values from (0) to (100);
+         create table part_high partition of part for values from (100) to (1000);
+         insert into part select generate_series(0, 300);
+         create schema \"Odd Schema\";
+         create table \"Odd Schema\".\"Mixed Case\" as select generate_series(1, 3) id;",
+    );
+    let dump = pg_dump(&c, "src", None);
+    let mut client = c.connect("src");
+    let tables = crate::catalog::user_tables(&mut client).unwrap();
+    let expected: HashMap<(String, String), u64> = crate::catalog::count_rows(&mut client, &tables)
+        .unwrap()
+        .into_iter()
+        .map(|t| ((t.schema, t.table), t.rows.unwrap()))
+        .collect();
+    assert!(expected[&("public".into(), "odd".into())] == 1000);
+    assert!(expected[&("public".into(), "parent".into())] == 7);
+    // Its last lines are `a\\.`, then two empty ones: the end marker's shape, but
+    // not its chunk.
+    assert!(expected[&("public".into(), "edge".into())] == 3);
+    for piece in [1usize, 7, 4096, 1 << 20] {
+        let mut counter = RowCounter::new();
+        for chunk in dump.chunks(piece) {
+            counter.feed(chunk);
+        }
+        let counted = counter.finish().unwrap();
+        // Every user table has its data block; the partitioned parent has none.
+        assert_eq!(counted, expected, "pieces of {piece} bytes");
+    }
+    let mut cut = RowCounter::new();
+    cut.feed(&dump[..dump.len() - 3]);
+    assert!(cut.finish().unwrap_err().contains("ended inside"));
+    let mut junk = RowCounter::new();
+    junk.feed(b"not a dump at all");
+    assert!(junk
+        .finish()
+        .unwrap_err()
+        .contains("not a custom-format dump"));
+}
