@@ -4,8 +4,15 @@
 //! Used by pra-verify (`checksum` level, into a sink) and pra-restore (into
 //! `pg_restore`). A mismatch names the file and says what differs. Framed zstd
 //! files (what pra-backup writes with worker threads) decode on several threads.
+//!
+//! The raw sha256 of an unencrypted framed zstd file is not taken: its stored
+//! sha256, every frame's content checksum and its raw size prove what it would
+//! (see [`RawHash`], docs/VERIFY.md). A file with a frame that carries no content
+//! checksum (pra-backup writes none) is read again for it after the decode: a rare
+//! path that costs nothing on pra's own files, and that covers such a frame wherever
+//! it is, where deciding from the first frame would still need it for a later one.
 
-use crate::codec::{Codec, CopyError, Decoder, Digests};
+use crate::codec::{Codec, CopyError, Decoder, Digests, RawHash};
 use crate::crypt::Unsealed;
 use crate::error_class::ErrorClass;
 use crate::exit::ExitStatus;
@@ -90,7 +97,8 @@ pub fn check_present(
 /// Streams a file out of the repository, decoded, into `sink`, and checks stored
 /// and raw sizes and sha256 against the manifest once the stream ends (for an
 /// encrypted file, the stored size and age's authentication instead of the stored
-/// sha256: see [`compare_decoded_stored`]).
+/// sha256: see [`compare_decoded_stored`]; for an unencrypted framed zstd file, every
+/// frame's content checksum instead of the raw sha256: see the module doc).
 ///
 /// The sink has received the data by the time a mismatch is known: callers that
 /// must not act on bad data check first (e.g. [`check_stored`]).
@@ -101,15 +109,33 @@ pub fn fetch_file(
     sink: &mut dyn Write,
 ) -> Result<Digests, FetchError> {
     check_present(repo, manifest, file)?;
+    let explain = |e| explain_encrypted(repo, manifest, file, e);
     let source = repo.open_listed(manifest, file)?;
-    decode_checked(file, source, sink).map_err(|e| explain_encrypted(repo, manifest, file, e))
+    let (digests, unchecked) =
+        decode_checked(file, source, sink, RawHash::UnlessFramesChecked).map_err(explain)?;
+    if unchecked == 0 || !digests.raw.sha256.is_empty() {
+        return Ok(digests);
+    }
+    // A frame without a content checksum: only the raw sha256 proves its decode.
+    log::debug!(
+        "{}: {unchecked} frames without a content checksum: reading it again for its raw sha256",
+        file.name
+    );
+    let source = repo.open_listed(manifest, file)?;
+    decode_checked(file, source, &mut io::sink(), RawHash::Always)
+        .map(|(digests, _)| digests)
+        .map_err(explain)
 }
 
+/// Decodes `source` into `sink` and checks it against `file`; returns the digests
+/// (the raw sha256 empty when `raw` let it off, see [`RawHash`]) and the number of
+/// frames decoded without a content checksum.
 fn decode_checked(
     file: &ManifestFile,
     source: Box<dyn Read + Send>,
     sink: &mut dyn Write,
-) -> Result<Digests, FetchError> {
+    raw: RawHash,
+) -> Result<(Digests, u64), FetchError> {
     // An encrypted file decrypts on the way (one thread: the cipher is much faster
     // than the decoder), its stored side counted in front of the decryption.
     let unsealed = crate::crypt::unseal(file, source)?;
@@ -118,12 +144,13 @@ fn decode_checked(
     // Framed zstd decodes on several threads and reads frame by frame; the other
     // codecs read through a large buffer (zstd's own is small).
     let decoder = if file.codec == Codec::Zstd {
-        Decoder::new_parallel_with(reader, file.codec, hash)
+        Decoder::new_parallel_with(reader, file.codec, hash, raw)
     } else {
         Decoder::new_parallel_with(
             Box::new(BufReader::with_capacity(BUF, reader)) as Box<dyn Read + Send>,
             file.codec,
             hash,
+            raw,
         )
     };
     let mut decoder = decoder.map_err(|e| corrupt(file, format!("cannot decode: {e}")))?;
@@ -146,6 +173,7 @@ fn decode_checked(
             })
         }
     }
+    let unchecked = decoder.unchecked_frames();
     let mut digests = decoder
         .finish()
         .map_err(|e| corrupt(file, format!("cannot read to the end: {e}")))?;
@@ -154,8 +182,9 @@ fn decode_checked(
             .finish()
             .map_err(|e| corrupt(file, format!("cannot read to the end: {e}")))?;
     }
-    compare(file, &digests)?;
-    Ok(digests)
+    compare_decoded_stored(file, &digests.stored)?;
+    compare_decoded_raw(file, &digests.raw)?;
+    Ok((digests, unchecked))
 }
 
 /// Checks that an encrypted file opens with the identities of this process (reads
@@ -245,15 +274,22 @@ pub fn compare_stored(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(
     Ok(())
 }
 
-fn compare(file: &ManifestFile, d: &Digests) -> Result<(), FetchError> {
-    compare_decoded_stored(file, &d.stored)?;
-    compare_raw(file, &d.raw)
+/// Checks the raw side a decoder measured: size and sha256, or its size only when
+/// the sha256 was not taken (framed zstd whose frames' content checksums proved the
+/// decode of stored bytes matching their sha256: see [`RawHash`], docs/VERIFY.md).
+pub fn compare_decoded_raw(
+    file: &ManifestFile,
+    d: &crate::codec::Digest,
+) -> Result<(), FetchError> {
+    if d.sha256.is_empty() {
+        compare_raw_size(file, d.bytes)
+    } else {
+        compare_raw(file, d)
+    }
 }
 
-/// Checks the decoded size of a file against its manifest entry: the raw side's only
-/// check when its sha256 was not taken (pra-verify's checksum level on framed zstd,
-/// whose frames' content checksums proved the decode; docs/VERIFY.md).
-pub fn compare_raw_size(file: &ManifestFile, bytes: u64) -> Result<(), FetchError> {
+/// Checks the decoded size of a file against its manifest entry.
+fn compare_raw_size(file: &ManifestFile, bytes: u64) -> Result<(), FetchError> {
     if bytes != file.raw_bytes {
         return Err(corrupt(
             file,
@@ -264,7 +300,7 @@ pub fn compare_raw_size(file: &ManifestFile, bytes: u64) -> Result<(), FetchErro
 }
 
 /// Checks the raw side (decoded size and sha256) of a file against its manifest entry.
-pub fn compare_raw(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), FetchError> {
+fn compare_raw(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), FetchError> {
     compare_raw_size(file, d.bytes)?;
     if d.sha256 != file.raw_sha256 {
         return Err(corrupt(file, "decoded sha256 does not match the manifest"));
@@ -273,91 +309,4 @@ pub fn compare_raw(file: &ManifestFile, d: &crate::codec::Digest) -> Result<(), 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::codec::{EncodeOptions, Encoder};
-    use crate::manifest::FileRole;
-
-    fn backup_with(data: &[u8]) -> (tempfile::TempDir, Repository, Manifest) {
-        backup_encoded(data, EncodeOptions::default())
-    }
-
-    fn backup_encoded(
-        data: &[u8],
-        opts: EncodeOptions,
-    ) -> (tempfile::TempDir, Repository, Manifest) {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::open(dir.path().to_str().unwrap()).unwrap();
-        let id = repo.new_backup("app", crate::time::now()).unwrap();
-        let staged = repo.create_file("app", &id, "dump.pgc.zst").unwrap();
-        let mut enc = Encoder::new(staged, opts).unwrap();
-        enc.write_all(data).unwrap();
-        let (staged, d) = enc.finish().unwrap();
-        staged.commit().unwrap();
-        let mut m = crate::manifest::tests::sample(&id);
-        m.files = vec![ManifestFile {
-            name: "dump.pgc.zst".into(),
-            role: FileRole::Dump,
-            raw_bytes: d.raw.bytes,
-            stored_bytes: d.stored.bytes,
-            raw_sha256: d.raw.sha256,
-            stored_sha256: d.stored.sha256,
-            codec: Codec::Zstd,
-            encryption: None,
-        }];
-        repo.write_manifest(&m).unwrap();
-        (dir, repo, m)
-    }
-
-    #[test]
-    fn intact_file_fetches_and_checks() {
-        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let (_d, repo, m) = backup_with(&data);
-        let mut out = Vec::new();
-        fetch_file(&repo, &m, &m.files[0], &mut out).unwrap();
-        assert!(out == data);
-        check_stored(&repo, &m, &m.files[0]).unwrap();
-    }
-
-    #[test]
-    fn framed_and_single_stream_files_fetch() {
-        let data: Vec<u8> = (0..(2 * crate::codec::frames::FRAME + 5) as u32)
-            .map(|i| ((i / 3) ^ (i >> 13)) as u8)
-            .collect();
-        for threads in [2, 0] {
-            let opts = EncodeOptions {
-                threads,
-                ..EncodeOptions::default()
-            };
-            let (_d, repo, m) = backup_encoded(&data, opts);
-            let mut out = Vec::new();
-            let d = fetch_file(&repo, &m, &m.files[0], &mut out).unwrap();
-            assert!(out == data, "threads {threads}");
-            assert_eq!(d.raw.bytes, data.len() as u64);
-        }
-    }
-
-    #[test]
-    fn flipped_byte_truncation_and_missing_file_are_named() {
-        let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 253) as u8).collect();
-        let (dir, repo, m) = backup_with(&data);
-        let path = dir.path().join(format!("app/backup/{}/dump.pgc.zst", m.id));
-        let good = std::fs::read(&path).unwrap();
-        let mut flipped = good.clone();
-        flipped[good.len() / 2] ^= 0x40;
-        std::fs::write(&path, &flipped).unwrap();
-        let e = fetch_file(&repo, &m, &m.files[0], &mut io::sink()).unwrap_err();
-        assert!(e.to_string().starts_with("dump.pgc.zst:"), "{e}");
-        assert!(check_stored(&repo, &m, &m.files[0]).is_err());
-        std::fs::write(&path, &good[..good.len() - 10]).unwrap();
-        assert!(fetch_file(&repo, &m, &m.files[0], &mut io::sink())
-            .unwrap_err()
-            .to_string()
-            .contains("size"));
-        std::fs::remove_file(&path).unwrap();
-        assert!(fetch_file(&repo, &m, &m.files[0], &mut io::sink())
-            .unwrap_err()
-            .to_string()
-            .contains("missing"));
-    }
-}
+mod tests;

@@ -1,6 +1,6 @@
 //! Loading a backup's dump into an existing, empty database: the stored file is
-//! decoded and fed to `pg_restore`, its sizes and sha256 checked against the
-//! manifest on the way. This is the part pra-verify (`restore` level) and
+//! decoded and fed to `pg_restore`, checked against the manifest on the way
+//! (`pra_core::fetch`: sizes, sha256, frame checksums). This is the part pra-verify (`restore` level) and
 //! pra-loadtest call as a library.
 
 use crate::overlap::Stderr;
@@ -124,8 +124,8 @@ fn dump_file(manifest: &Manifest) -> Result<&ManifestFile, Error> {
 }
 
 /// Prepares the dump without touching the server: with several jobs, decodes it to a
-/// temporary file in `temp_dir`, checking stored and raw sizes and sha256 on the way
-/// (so that pra-restore needs no separate checksum pass for it).
+/// temporary file in `temp_dir`, checking it against the manifest on the way
+/// (`fetch_file`; so that pra-restore needs no separate checksum pass for it).
 pub(crate) fn prepare(
     repo: &Repository,
     manifest: &Manifest,

@@ -16,6 +16,7 @@ pub mod cluster;
 pub mod datasets;
 pub mod digest;
 pub mod fidelity;
+pub mod frames;
 pub mod freeze;
 pub mod http;
 pub mod keys;

@@ -19,7 +19,7 @@ manifest  every file the manifest names exists with its stored size;\n  \
 checksum  (default) the stored sha256 (for age files, age's own authentication of every chunk), the decoding with every zstd \
 frame's content checksum, the raw size and sha256 (not for pra-backup's framed zstd files, whose frame checksums prove \
 the decode, docs/VERIFY.md), and `pg_restore --list` reading the dump's table of contents, in one streaming pass;\n  \
-restore   checksum with every raw sha256, then a test restore into a scratch database named \
+restore   checksum (the same checks: a restore makes them too), then a test restore into a scratch database named \
 pra_verify_<stanza>_<id> on the server given by -d, the exact row count of every \
 table compared with the manifest, --check-sql assertions, and the scratch database \
 dropped afterwards (also on failure and on SIGINT/SIGTERM; a server that does not \

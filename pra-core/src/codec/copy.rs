@@ -15,12 +15,21 @@ pub(super) const HASH_AHEAD: usize = 4;
 /// Writes every piece `frames` still has into `sink`, hashing them into `hasher` in
 /// order on a thread of its own and counting them in `bytes`; the buffers go back
 /// to `frames` once hashed. Hashes on the calling thread when no thread can start.
+/// Without a hasher (the raw sha256 not taken: see `super::RawHash`), writes only.
 pub(super) fn copy_frames(
     frames: &mut FrameDecoder,
-    hasher: &mut Sha256,
+    hasher: Option<&mut Sha256>,
     bytes: &mut u64,
     sink: &mut dyn Write,
 ) -> Result<(), CopyError> {
+    let Some(hasher) = hasher else {
+        while let Some(piece) = frames.next_frame().map_err(CopyError::Decode)? {
+            *bytes += piece.len() as u64;
+            sink.write_all(&piece).map_err(CopyError::Write)?;
+            frames.recycle(piece);
+        }
+        return Ok(());
+    };
     let (to_hash, queue) = sync_channel::<Vec<u8>>(HASH_AHEAD);
     let (hashed_tx, hashed) = channel::<Vec<u8>>();
     // The thread hashes a copy of the state, handed back when it is joined.

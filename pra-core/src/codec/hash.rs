@@ -9,7 +9,7 @@ pub struct Digest {
     /// Number of bytes.
     pub bytes: u64,
     /// sha256 in lowercase hex; empty when the bytes were only counted
-    /// ([`StoredHash::CountOnly`]).
+    /// ([`StoredHash::CountOnly`], [`RawHash::UnlessFramesChecked`]).
     pub sha256: String,
 }
 
@@ -25,6 +25,33 @@ pub enum StoredHash {
     Sha256,
     /// Size only.
     CountOnly,
+}
+
+/// Whether a decoder takes the sha256 of the decoded bytes.
+///
+/// A framed zstd stream whose stored sha256 is taken need not have it: identical
+/// stored bytes decode deterministically, and every frame's content checksum (xxh64,
+/// which libzstd verifies as it decodes) proves that decode equals what the encoder
+/// was given, so the raw sha256 adds nothing against storage damage (docs/VERIFY.md).
+/// A frame without a content checksum (pra-backup writes none) leaves its decode
+/// unproven: the decoder counts it (`unchecked_frames`) and the caller takes the raw
+/// sha256 by reading the file again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawHash {
+    /// Always (single-stream zstd, gzip, none and encrypted files take it anyway).
+    Always,
+    /// Not for a framed zstd stream whose stored sha256 is taken: its raw digest
+    /// then has its size only (`sha256` empty).
+    UnlessFramesChecked,
+}
+
+impl RawHash {
+    /// Whether a framed zstd stream's raw sha256 is taken when its stored side is
+    /// hashed or only counted: without the stored sha256 (an encrypted file), the raw
+    /// one is the content check.
+    pub fn framed_takes(self, stored: StoredHash) -> bool {
+        self == RawHash::Always || stored != StoredHash::Sha256
+    }
 }
 
 /// The digests of both sides of a codec.

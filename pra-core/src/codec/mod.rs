@@ -22,7 +22,9 @@ mod tests_framed;
 mod tests_overhead;
 mod unframe;
 
-pub use hash::{digest_of, hex, read_full, Digest, Digests, HashReader, HashWriter, StoredHash};
+pub use hash::{
+    digest_of, hex, read_full, Digest, Digests, HashReader, HashWriter, RawHash, StoredHash,
+};
 pub use parallel::FrameDecoder;
 
 use sha2::Digest as _;
@@ -350,12 +352,19 @@ impl<R: Read + Send + 'static> Decoder<R> {
     ///
     /// Reads the first bytes of `source` to recognise the format.
     pub fn new_parallel(source: R, codec: Codec) -> io::Result<Self> {
-        Decoder::new_parallel_with(source, codec, StoredHash::Sha256)
+        Decoder::new_parallel_with(source, codec, StoredHash::Sha256, RawHash::Always)
     }
 
     /// [`Decoder::new_parallel`], hashing the source's bytes or only counting them
-    /// (`sha256` empty in [`Decoder::finish`]'s stored digest).
-    pub fn new_parallel_with(mut source: R, codec: Codec, hash: StoredHash) -> io::Result<Self> {
+    /// (`sha256` empty in [`Decoder::finish`]'s stored digest), and hashing the
+    /// decoded bytes unless `raw` and the format let it off (`sha256` empty in the
+    /// raw digest; see [`RawHash`], and [`Decoder::unchecked_frames`] after the end).
+    pub fn new_parallel_with(
+        mut source: R,
+        codec: Codec,
+        hash: StoredHash,
+        raw: RawHash,
+    ) -> io::Result<Self> {
         if codec != Codec::Zstd {
             return Decoder::with_head(Vec::new(), source, codec, hash);
         }
@@ -364,12 +373,20 @@ impl<R: Read + Send + 'static> Decoder<R> {
         head.truncate(got);
         if frames::is_framed(&head) {
             let frames = FrameDecoder::spawn_with(head, source, hash)?;
+            let raw_hash = if raw.framed_takes(hash) {
+                StoredHash::Sha256
+            } else {
+                StoredHash::CountOnly
+            };
             return Ok(Decoder {
-                inner: HashReader::new(CodecReader::Framed(FramedReader {
-                    frames,
-                    cur: Vec::new(),
-                    pos: 0,
-                })),
+                inner: HashReader::with(
+                    CodecReader::Framed(FramedReader {
+                        frames,
+                        cur: Vec::new(),
+                        pos: 0,
+                    }),
+                    raw_hash,
+                ),
             });
         }
         Decoder::with_head(head, source, codec, hash)
@@ -406,6 +423,16 @@ impl<R: Read> Decoder<R> {
         self.inner.byte_count()
     }
 
+    /// The frames decoded so far that carried no content checksum (framed zstd only;
+    /// zero otherwise): when the raw sha256 was not taken ([`RawHash`]), nothing
+    /// proved their decode.
+    pub fn unchecked_frames(&self) -> u64 {
+        match &self.inner.inner {
+            CodecReader::Framed(f) => f.frames.unchecked_frames(),
+            _ => 0,
+        }
+    }
+
     /// Decodes everything into `sink` (framed streams without an extra copy, their
     /// raw sha256 on a thread of its own: see [`copy`]) and returns the number of raw
     /// bytes; [`Decoder::finish`] then gives the digests.
@@ -413,16 +440,14 @@ impl<R: Read> Decoder<R> {
         if let CodecReader::Framed(f) = &mut self.inner.inner {
             // What the reader has not handed out yet comes first.
             let rest = &f.cur[f.pos.min(f.cur.len())..];
-            self.inner.hasher.update(rest);
+            let mut hasher = self.inner.hashing.then_some(&mut self.inner.hasher);
+            if let Some(h) = hasher.as_mut() {
+                h.update(rest);
+            }
             self.inner.bytes += rest.len() as u64;
             sink.write_all(rest).map_err(CopyError::Write)?;
             f.pos = f.cur.len();
-            copy::copy_frames(
-                &mut f.frames,
-                &mut self.inner.hasher,
-                &mut self.inner.bytes,
-                sink,
-            )?;
+            copy::copy_frames(&mut f.frames, hasher, &mut self.inner.bytes, sink)?;
             return Ok(self.inner.bytes);
         }
         let mut buf = vec![0u8; STREAM_CHUNK];

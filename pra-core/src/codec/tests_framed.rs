@@ -315,13 +315,6 @@ fn frame_checksums_are_verified_and_frames_without_one_counted() {
     assert!(e.contains("checksum"), "{e}");
 
     // A frame written without a checksum after one with: decoded, and counted.
-    let mut stored = Vec::new();
-    for checksum in [true, false] {
-        let mut c = zstd::bulk::Compressor::new(3).unwrap();
-        c.include_checksum(checksum).unwrap();
-        let frame = c.compress(&raw[..FRAME]).unwrap();
-        stored.extend_from_slice(&frame_header(frame.len() as u32));
-        stored.extend_from_slice(&frame);
-    }
+    let stored = pra_testkit::frames::framed_zstd(&[(&raw[..FRAME], true), (&raw[..FRAME], false)]);
     assert_eq!(consume(&stored), Ok(1));
 }

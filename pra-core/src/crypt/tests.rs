@@ -264,6 +264,8 @@ fn a_flipped_byte_matching_an_edited_manifest_fails_authentication() {
         .unwrap();
         assert!(d.stored.sha256.is_empty(), "the ciphertext was hashed");
         assert_eq!(d.stored.bytes, s.manifest.files[0].stored_bytes);
+        // Without the stored sha256, the raw one is the content check, framed or not.
+        assert_eq!(d.raw.sha256, s.manifest.files[0].raw_sha256, "{threads}");
         let mut bytes = std::fs::read(&s.path).unwrap();
         let at = bytes.len() / 3;
         bytes[at] ^= 0x04;

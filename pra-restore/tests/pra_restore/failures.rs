@@ -289,27 +289,38 @@ fn restore_validates_renames_and_fails_safely() {
         "{f:?}"
     );
     assert_eq!(c.databases(), before, "nothing created on the server");
-    // With two jobs the dump is decoded to a temporary file first: same refusal, file removed.
+    // With two jobs the dump is decoded to a temporary file first: same refusal, file
+    // removed; `problem` is in the error.
     let scratch = tempfile::tempdir().unwrap();
-    let run = restore(
-        &c,
-        bad.path(),
-        "app",
-        "corrupt",
-        &[
-            "--jobs",
-            "2",
-            "--temp-dir",
-            scratch.path().to_str().unwrap(),
-        ],
-    );
-    run.code_is(1);
-    assert!(fields(&run)
-        .error
-        .unwrap_or_default()
-        .contains(&m.files[0].name));
-    assert_eq!(c.databases(), before, "nothing created on the server");
-    assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
+    let refused_with_two_jobs = |problem: &str| {
+        let temp_dir = scratch.path().to_str().unwrap();
+        let run = restore(
+            &c,
+            bad.path(),
+            "app",
+            "corrupt",
+            &["--jobs", "2", "--temp-dir", temp_dir],
+        );
+        run.code_is(1);
+        let error = fields(&run).error.unwrap_or_default();
+        assert!(
+            error.contains(&m.files[0].name) && error.contains(problem),
+            "{error}"
+        );
+        assert_eq!(c.databases(), before, "nothing created on the server");
+        assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
+    };
+    refused_with_two_jobs("");
+    // The stored bytes intact, the manifest's raw sha256 edited: a single-stream file
+    // has no frame checksums to prove its decode, its raw sha256 is compared
+    // (docs/VERIFY.md), after decoding to the temporary file, before pg_restore.
+    bytes[mid] ^= 0x55;
+    std::fs::write(&dump, &bytes).unwrap();
+    let mpath = dump.with_file_name("manifest.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+    v["files"][0]["raw_sha256"] = serde_json::Value::String("0".repeat(64));
+    std::fs::write(&mpath, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    refused_with_two_jobs("decoded sha256");
 
     // 6. An unreachable server: exit 3.
     let closed_port = free_port();

@@ -7,8 +7,8 @@
 //! tees them into `pg_restore --list`. The decode, the critical path of `zstd -t`, is
 //! split over both cores.
 //!
-//! The raw sha256 of a framed file is not taken at the checksum level when its stored
-//! sha256 is: identical stored bytes decode deterministically to the content whose
+//! The raw sha256 of a framed file is not taken (at either level, as in a restore)
+//! when its stored sha256 is: identical stored bytes decode deterministically to the content whose
 //! frame checksums (xxh64, verified by libzstd) the encoder computed from its input,
 //! so the raw sha256 adds nothing against storage damage (docs/VERIFY.md). A file
 //! with a frame that carries no content checksum (pra writes none) is read again to
@@ -32,11 +32,11 @@
 
 use chunks::{pipe, read_stored, ChunkReader, PipeEnd};
 use pra_core::codec::frames::{is_framed, HEADER_LEN};
-use pra_core::codec::{hex, read_full, Codec, Digest, FrameDecoder, StoredHash};
+use pra_core::codec::{hex, read_full, Codec, Digest, FrameDecoder};
 use pra_core::crypt::{StoredTap, Unsealed};
 use pra_core::fetch::{
-    check_present, check_stored, compare_decoded_stored, compare_raw, compare_raw_size,
-    explain_encrypted, FetchError,
+    check_present, check_stored, compare_decoded_raw, compare_decoded_stored, explain_encrypted,
+    FetchError,
 };
 use pra_core::manifest::{Manifest, ManifestFile};
 use pra_core::repo::Repository;
@@ -49,15 +49,9 @@ use toc::{compare_toc, spawn_toc_reader, TocFeed, TocReader};
 mod chunks;
 mod toc;
 
-/// Whether the checksum pass takes the sha256 of the decoded bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RawHash {
-    /// Always (the restore level: a restore checks both hashes).
-    Always,
-    /// Not for a framed zstd file whose stored sha256 is taken and whose every frame
-    /// carries a content checksum: those prove the decode (see the module doc).
-    UnlessFramesChecked,
-}
+/// Whether the checksum pass takes the sha256 of the decoded bytes: the rule a
+/// restore follows too (`pra_core::fetch`).
+pub use pra_core::codec::RawHash;
 
 /// What the checksum pass measured on a file that passed.
 #[derive(Debug, Clone)]
@@ -237,8 +231,7 @@ fn check_stream(
                 .as_mut()
                 .and_then(|t| t.child.stdin.take())
                 .map(TocFeed::spawn);
-            // Without the stored sha256 (encrypted), the raw one is the content check.
-            let hash_raw = raw == RawHash::Always || hash != StoredHash::Sha256;
+            let hash_raw = raw.framed_takes(hash);
             let (raw, decoded, stored, unchecked) = check_framed(frames, tee, hash_raw);
             let stored =
                 stored_side(tap, stored).map_err(|e| corrupt(file, format!("cannot read: {e}")))?;
@@ -315,12 +308,7 @@ fn conclude(
             ),
         ));
     }
-    if raw.sha256.is_empty() {
-        // Not taken: every frame's content checksum proved the decode (see [`RawHash`]).
-        compare_raw_size(file, raw.bytes)?;
-    } else {
-        compare_raw(file, &raw)?;
-    }
+    compare_decoded_raw(file, &raw)?;
     let toc_entries = match toc_result {
         Some(Err(problem)) => return Err(corrupt(file, problem)),
         Some(Ok(n)) => Some(n),

@@ -6,7 +6,7 @@ use pra_core::crypt::{seal, Identities, Recipients};
 use pra_core::manifest::{BackupKind, FileRole, MANIFEST_FORMAT};
 use std::io::Write;
 
-/// What the checksum level asks for.
+/// What the checksum and restore levels ask for (and what a restore does).
 const CHECKSUM: RawHash = RawHash::UnlessFramesChecked;
 
 /// A backup of one file encoded with `codec`, outside PostgreSQL.
@@ -106,9 +106,10 @@ fn every_codec_passes_intact_and_fails_altered() {
             .to_string();
         assert!(e.starts_with("data.bin: stored sha256"), "{codec:?}: {e}");
         // The manifest's raw hash edited: the raw side is what differs, found where
-        // the raw sha256 is taken: always at the restore level, and at the checksum
-        // level unless the file is framed zstd, whose frame checksums prove the decode
-        // of stored bytes that match their sha256 (docs/VERIFY.md).
+        // the raw sha256 is taken: always with `RawHash::Always` (the re-read of a
+        // frame without a content checksum), and at the checksum and restore levels
+        // unless the file is framed zstd, whose frame checksums prove the decode of
+        // stored bytes that match their sha256 (docs/VERIFY.md).
         bytes[mid] ^= 0x10;
         std::fs::write(&path, &bytes).unwrap();
         let mut edited = m.files[0].clone();
@@ -304,14 +305,8 @@ fn a_frame_without_a_content_checksum_has_its_raw_sha256_taken() {
     let data: Vec<u8> = (0..3u32 << 20)
         .map(|i| ((i / 3) ^ (i >> 9)) as u8)
         .collect();
-    let mut stored = Vec::new();
-    for (piece, checksum) in data.chunks(2 << 20).zip([true, false]) {
-        let mut c = zstd::bulk::Compressor::new(3).unwrap();
-        c.include_checksum(checksum).unwrap();
-        let frame = c.compress(piece).unwrap();
-        stored.extend_from_slice(&pra_core::codec::frames::frame_header(frame.len() as u32));
-        stored.extend_from_slice(&frame);
-    }
+    let (checked, unchecked) = data.split_at(2 << 20);
+    let stored = pra_testkit::frames::framed_zstd(&[(checked, true), (unchecked, false)]);
     let (dir, repo, m) = backup_encoded(EncodeOptions::default(), b"replaced");
     std::fs::write(
         dir.path().join(format!("app/backup/{}/data.bin", m.id)),
