@@ -40,12 +40,14 @@ fn enlarge_pipe(stdout: &ChildStdout) {
     }
 }
 
+/// The reader thread; it also feeds `rows` (a dump's row counts: beside the encoder's
+/// hashing rather than before it) and hands it back when it ends.
 fn spawn_reader(
     mut stdout: ChildStdout,
     chunk: usize,
-    tx: mpsc::SyncSender<Msg>,
-    recycled: mpsc::Receiver<Vec<u8>>,
-) -> JoinHandle<()> {
+    (tx, recycled): (mpsc::SyncSender<Msg>, mpsc::Receiver<Vec<u8>>),
+    mut rows: Option<RowCounter>,
+) -> JoinHandle<Option<RowCounter>> {
     std::thread::spawn(move || loop {
         let mut buf = recycled
             .try_recv()
@@ -57,14 +59,17 @@ fn spawn_reader(
             Ok(n) => n,
             Err(e) => {
                 let _ = tx.send(Msg::Failed(e));
-                return;
+                return rows;
             }
         };
+        if let Some(r) = rows.as_mut() {
+            r.feed(&buf);
+        }
         if filled > 0 && tx.send(Msg::Data(buf)).is_err() {
-            return;
+            return rows;
         }
         if filled < chunk {
-            return;
+            return rows;
         }
     })
 }
@@ -106,14 +111,12 @@ pub fn pump_child(
     let chunk = encoder.preferred_chunk();
     let (tx, rx) = mpsc::sync_channel((QUEUED / chunk).max(1));
     let (give_back, recycled) = mpsc::channel();
-    let reader = spawn_reader(stdout, chunk, tx, recycled);
+    let counting = rows.as_deref_mut().map(std::mem::take);
+    let reader = spawn_reader(stdout, chunk, (tx, recycled), counting);
 
     let streamed = loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(Msg::Data(buf)) => {
-                if let Some(r) = rows.as_deref_mut() {
-                    r.feed(&buf);
-                }
                 match encoder.write_vec(buf) {
                     Ok(empty) => {
                         let _ = give_back.send(empty);
@@ -143,7 +146,9 @@ pub fn pump_child(
         }
         return Err(e);
     }
-    let _ = reader.join();
+    if let (Ok(Some(counted)), Some(r)) = (reader.join(), rows) {
+        *r = counted;
+    }
     let status = child
         .wait()
         .map_err(|e| Error::io(format!("waiting for {tool}"), e))?;

@@ -221,3 +221,31 @@ fn rows_counted_from_the_stream_equal_count_only() {
         .unwrap_err()
         .contains("not a custom-format dump"));
 }
+
+/// The word-at-a-time newline count equals the plain one at every length and
+/// alignment, across its 255-word blocks, with every byte value around.
+#[test]
+fn lines_are_counted_exactly() {
+    let mut data = Vec::new();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..20_000u32 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data.push(if i % 3 == 0 { b'\n' } else { (x >> 24) as u8 });
+    }
+    data.extend(std::iter::repeat_n(b'\n', 5000));
+    for (start, end) in [
+        (0, 0),
+        (0, 7),
+        (3, 9),
+        (1, 2041),
+        (5, 4083),
+        (0, data.len()),
+        (7, data.len() - 3),
+    ] {
+        let slice = &data[start..end];
+        let plain = slice.iter().filter(|&&b| b == b'\n').count() as u64;
+        assert_eq!(count_lines(slice), plain, "{start}..{end}");
+    }
+}
