@@ -11,7 +11,7 @@
 #   zstd-sync    the same, then `sync file` (as durable as pra-backup's fsynced file)
 #   pra-zstd     pra-backup --compress zstd
 #   pra-gzip     pra-backup --compress gzip
-#   pra-nocount  pra-backup --count-rows none (what the exact row counts cost)
+#   pra-nocount  pra-backup --count-rows none (what the exact row counts cost; run after pra-gzip)
 # and prints medians, ratios against the floor and the hand-made zstd pipeline, output
 # sizes and peak RSS (/usr/bin/time -v), then the `target:` lines of issue 23 (ok/MISSED).
 # Figures go in docs/PERFORMANCE.md ("Backup").
@@ -78,7 +78,7 @@ measure zstd-pipe "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3
 measure zstd-sync "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst && sync $OUT/app.pgc.zst"
 measure pra-zstd "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --compress zstd
 measure pra-gzip "$OUT/repo/app/backup/*/dump.pgc.gz" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --compress gzip
-# The cost of the exact row counts (a scan of every table in the snapshot):
+# The cost of the exact row counts (counted in the dump as it streams by):
 measure pra-nocount "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --count-rows none
 
 echo
