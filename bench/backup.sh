@@ -3,7 +3,7 @@
 #
 # Starts a private PostgreSQL cluster (cleaned up on exit), loads the `app` dataset
 # (the project's generator pra-testkit/sql/app.sql, or $APP_SQL) at SCALE (default 200,
-# about 1.26 GB), then times RUNS runs (default 2) of each of:
+# about 1.26 GB), then times RUNS rounds (default 2), each running once, in turn:
 #   floor        pg_dump -Fc -Z0 > /dev/null
 #   gzip         pg_dump | gzip > file               (the classic cron backup)
 #   pgdump-Fc    pg_dump -Fc > file                  (built-in zlib)
@@ -11,7 +11,7 @@
 #   zstd-sync    the same, then `sync file` (as durable as pra-backup's fsynced file)
 #   pra-zstd     pra-backup --compress zstd
 #   pra-gzip     pra-backup --compress gzip
-#   pra-nocount  pra-backup --count-rows none (what the exact row counts cost; run after pra-gzip)
+#   pra-nocount  pra-backup --count-rows none (what the exact row counts cost)
 # and prints medians, ratios against the floor and the hand-made zstd pipeline, output
 # sizes and peak RSS (/usr/bin/time -v), then the `target:` lines of issue 23 (ok/MISSED).
 # Figures go in docs/PERFORMANCE.md ("Backup").
@@ -42,44 +42,47 @@ mkdir -p "$OUT"
 bench_cluster shared_buffers=256MB max_wal_size=4GB
 bench_load_app "$SCALE"
 
-# measure NAME OUTPUT-FILE COMMAND...: runs the command RUNS times; records wall time,
-# peak RSS of the largest process, output size.
-declare -A MEDIAN SIZE RSS
+# measure NAME OUTPUT-FILE COMMAND...: one run of the command; appends its wall time to
+# TIMES[NAME], keeps the peak RSS of the largest process and the output size.
+declare -A MEDIAN SIZE RSS TIMES
 measure() {
   local name=$1 output=$2; shift 2
-  local times=() rss=0
-  for ((i = 1; i <= RUNS; i++)); do
-    rm -rf "$OUT"/*
-    sync
-    local s e r
-    s=$(date +%s.%N)
-    /usr/bin/time -v -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" \
-      || { echo "bench: $name failed:" >&2; cat "$WORK/stderr.txt" "$WORK/time.txt" >&2; exit 3; }
-    e=$(date +%s.%N)
-    times+=("$(echo "$e - $s" | bc)")
-    r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
-    [ "$r" -gt "$rss" ] && rss=$r
-    if [ "$output" = - ]; then
-      SIZE[$name]=0
-    else
-      SIZE[$name]=$(find $output -type f -not -name '*.json' -not -name '*.lock' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
-    fi
-    echo "bench: $name run $i: ${times[-1]} s" >&2
-  done
-  MEDIAN[$name]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
-  RSS[$name]=$rss
+  rm -rf "$OUT"/*
+  sync
+  local s e r
+  s=$(date +%s.%N)
+  /usr/bin/time -v -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" \
+    || { echo "bench: $name failed:" >&2; cat "$WORK/stderr.txt" "$WORK/time.txt" >&2; exit 3; }
+  e=$(date +%s.%N)
+  TIMES[$name]+="$(echo "$e - $s" | bc) "
+  r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
+  [ "$r" -gt "${RSS[$name]:-0}" ] && RSS[$name]=$r
+  if [ "$output" = - ]; then
+    SIZE[$name]=0
+  else
+    SIZE[$name]=$(find $output -type f -not -name '*.json' -not -name '*.lock' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+  fi
+  echo "bench: $name run $round: $(echo "$e - $s" | bc) s" >&2
 }
 
-measure floor - sh -c 'pg_dump -Fc -Z0 app > /dev/null'
-measure gzip "$OUT/app.sql.gz" sh -c "pg_dump app | gzip > $OUT/app.sql.gz"
-measure pgdump-Fc "$OUT/app.pgc" sh -c "pg_dump -Fc app > $OUT/app.pgc"
-measure zstd-pipe "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst"
-# The same pipeline made as durable as pra-backup's file (fsynced before it is "done"):
-measure zstd-sync "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst && sync $OUT/app.pgc.zst"
-measure pra-zstd "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --compress zstd
-measure pra-gzip "$OUT/repo/app/backup/*/dump.pgc.gz" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --compress gzip
-# The cost of the exact row counts (counted in the dump as it streams by):
-measure pra-nocount "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --count-rows none
+# The commands run in rounds (each once per round, in turn) rather than RUNS times in a
+# row: a slow stretch of the machine or of the disk's writeback then falls on all of
+# them alike, not on whichever command ran during it.
+for ((round = 1; round <= RUNS; round++)); do
+  measure floor - sh -c 'pg_dump -Fc -Z0 app > /dev/null'
+  measure gzip "$OUT/app.sql.gz" sh -c "pg_dump app | gzip > $OUT/app.sql.gz"
+  measure pgdump-Fc "$OUT/app.pgc" sh -c "pg_dump -Fc app > $OUT/app.pgc"
+  measure zstd-pipe "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst"
+  # The same pipeline made as durable as pra-backup's file (fsynced before it is "done"):
+  measure zstd-sync "$OUT/app.pgc.zst" sh -c "pg_dump -Fc -Z0 app | zstd -q -T2 -3 > $OUT/app.pgc.zst && sync $OUT/app.pgc.zst"
+  measure pra-zstd "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --compress zstd
+  measure pra-gzip "$OUT/repo/app/backup/*/dump.pgc.gz" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --compress gzip
+  # The cost of the exact row counts (counted in the dump as it streams by):
+  measure pra-nocount "$OUT/repo/app/backup/*/dump.pgc.zst" "$PRA_BACKUP" --init -d app --repo "$OUT/repo" --count-rows none
+done
+for n in "${!TIMES[@]}"; do
+  MEDIAN[$n]=$(printf '%s\n' ${TIMES[$n]} | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
+done
 
 echo
 echo "app scale $SCALE, database $((DBSIZE / 1048576)) MiB, $RUNS runs each, $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -25,8 +25,8 @@ pub enum CountRows {
         server version, system identifier, database size and WAL position, then runs \
         `pg_dump --format=custom --snapshot` in that same snapshot. The dump is streamed \
         through sha256, the codec (zstd by default) and sha256 again into the repository, in \
-        bounded memory, and the exact row count of every table is read from it on the way. The cluster's globals (roles, tablespaces) are \
-        stored beside it. The manifest is written last: a backup without a manifest is \
+        bounded memory, and the exact row count of every table is read from it on the way. \
+        The cluster's globals (roles, tablespaces) are stored beside it. The manifest is written last: a backup without a manifest is \
         incomplete and ignored by the other tools.\n\n\
         Events (pra.v1 JSON lines) read on stdin are forwarded first; then one `backup` event \
         per database is written on stdout.",

@@ -80,10 +80,11 @@ pub fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Streams `child`'s stdout through an encoder (and the encryption, when given) into `sink`, waits for the child, and
-/// returns the committed-ready file with both digests. `progress` gets the raw byte
-/// count after each chunk; `rows`, when given, sees every chunk (a dump's row counts). On any failure (the child exits non-zero, I/O, a signal)
-/// the child is killed and the staged file dropped, which removes it.
+/// Streams `child`'s stdout through an encoder (and the encryption, when given) into
+/// `sink`, waits for the child, and returns the committed-ready file with both
+/// digests. `progress` gets the raw byte count after each chunk; `rows`, when given,
+/// sees every chunk (a dump's row counts). On any failure (the child exits non-zero,
+/// I/O, a signal) the child is killed and the staged file dropped, which removes it.
 pub fn pump_child(
     mut child: Child,
     tool: &str,

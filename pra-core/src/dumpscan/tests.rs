@@ -3,6 +3,7 @@
 use super::toc::Section;
 use super::*;
 use pra_testkit::{load_sample, PgCluster};
+use std::fs::File;
 use std::process::Command;
 
 fn pg_dump(c: &PgCluster, db: &str, to: Option<&std::path::Path>) -> Vec<u8> {
