@@ -11,6 +11,7 @@ mod dbstate;
 mod error;
 mod load;
 mod overlap;
+mod overlap_worker;
 mod physical;
 mod physical_args;
 mod physical_keys;
@@ -23,6 +24,7 @@ mod restore;
 mod roles;
 mod select;
 mod server;
+mod settled;
 mod validate;
 mod whole;
 

@@ -78,12 +78,13 @@ pub fn load_dump(
     load_prepared(server, repo, manifest, db, opts, &prepared, false).map(|l| l.stats)
 }
 
-/// What loading took, and the tables counted while `pg_restore -j` went on.
+/// What loading took, and the tables counted and analyzed while `pg_restore -j`
+/// went on.
 pub(crate) struct Loaded {
     /// Timings and size.
     pub(crate) stats: LoadStats,
-    /// Exact row counts of the tables counted as soon as their data was loaded.
-    pub(crate) counted: Vec<pra_core::manifest::TableRows>,
+    /// What was done during the load.
+    pub(crate) during: crate::overlap::During,
 }
 
 /// The dump, ready for `pg_restore`: streamed from the repository (one job), or
@@ -99,8 +100,8 @@ pub(crate) enum Prepared {
         fetch_s: f64,
         /// Its size.
         raw_bytes: u64,
-        /// The tables its `TABLE DATA` entries load, by dump id.
-        items: crate::overlap::DataItems,
+        /// The tables it loads and what each waits for.
+        plan: crate::overlap::Plan,
     },
 }
 
@@ -161,7 +162,7 @@ pub(crate) fn prepare(
     let writing = |e| Error::io(format!("writing {}", temp.path().display()), e);
     sink.flush().map_err(writing)?;
     let mut offsets = sink.finish();
-    let items = crate::overlap::data_items(&offsets.take_toc());
+    let plan = crate::overlap::Plan::new(&offsets.take_toc());
     // pg_restore -j finds each table's data at once instead of every worker
     // walking the file to it (see pra_core::dumpscan).
     match offsets.finish().map_err(writing)? {
@@ -174,7 +175,7 @@ pub(crate) fn prepare(
         temp,
         fetch_s: started.elapsed().as_secs_f64(),
         raw_bytes: digests.raw.bytes,
-        items,
+        plan,
     })
 }
 
@@ -233,22 +234,22 @@ pub(crate) fn load_prepared(
         Prepared::Stream => {
             stream_into(cmd, repo, manifest, file, db, &watchdog).map(|stats| Loaded {
                 stats,
-                counted: Vec::new(),
+                during: Default::default(),
             })
         }
         Prepared::File {
             temp,
             fetch_s,
             raw_bytes,
-            items,
+            plan,
         } => {
             let started = Instant::now();
-            let items = if count {
-                items.clone()
+            let plan = if count {
+                plan.clone()
             } else {
                 Default::default()
             };
-            if !items.is_empty() {
+            if !plan.is_empty() {
                 // It then says when each table's data is loaded.
                 cmd.arg("--verbose");
             }
@@ -256,7 +257,13 @@ pub(crate) fn load_prepared(
                 .arg(opts.jobs.max(1).to_string())
                 .arg(temp.path());
             let mut child = spawn(cmd, Stdio::null())?;
-            let stderr = Stderr::start(&mut child, items, server, db, opts.stall_timeout);
+            let stderr = Stderr::start(
+                &mut child,
+                plan,
+                server,
+                db,
+                (opts.jobs, opts.stall_timeout),
+            );
             watchdog.watch_process(child.id());
             crate::progress::phase(&format!("pg_restore -j {} running", opts.jobs));
             match signals::wait_child(&mut child, "pg_restore") {
@@ -267,10 +274,10 @@ pub(crate) fn load_prepared(
                     return Err(Error::io("waiting for pg_restore", e));
                 }
             }
-            // pg_restore's own time: the count still under way is validation's.
+            // pg_restore's own time: the statement still under way is validation's.
             let restore_s = started.elapsed().as_secs_f64();
             Ok(Loaded {
-                counted: stderr.finish(),
+                during: stderr.finish(),
                 stats: LoadStats {
                     fetch_s: *fetch_s,
                     restore_s,

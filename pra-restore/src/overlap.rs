@@ -1,18 +1,24 @@
-//! Row counting overlapped with `pg_restore -j`: its `--verbose` stderr says when
-//! each table's data is loaded (`pg_restore: finished item 3434 TABLE DATA orders`),
-//! and that table is counted at once, on a connection of its own, while pg_restore
-//! goes on with indexes and constraints. Validation then counts only the tables not
-//! counted here (validate.rs): the overlap changes when a table is counted, not
-//! whether.
+//! Row counting and ANALYZE overlapped with `pg_restore -j`: its `--verbose` stderr
+//! says when each table's data is loaded (`pg_restore: finished item 3434 TABLE DATA
+//! orders`), and that table is counted at once, on a connection of its own, while
+//! pg_restore goes on with indexes and constraints. Once every item touching a table
+//! has finished (settled.rs), the same connection analyzes it, but only while
+//! pg_restore runs fewer items than its `--jobs`: ANALYZE then takes a core that
+//! pg_restore leaves idle (typically while the largest table's COPY runs alone)
+//! instead of slowing the critical path. Validation counts and analyzes only the
+//! tables not done here (validate.rs): the overlap changes when, not whether.
 //!
-//! A count is one `SELECT count(*)` at a time: it holds one table's ACCESS SHARE
-//! lock, waits behind pg_restore's ACCESS EXCLUSIVE ones (ADD PRIMARY KEY), and
-//! never waits while holding another, so it cannot deadlock with pg_restore. Each
-//! is bounded by `--stall-timeout` (`statement_timeout`); one that fails is left to
-//! validation. When pg_restore fails, the count under way is cancelled and the
-//! thread ends before the temporary database is dropped.
+//! One statement at a time, on one connection. A count holds one table's ACCESS
+//! SHARE lock, waits behind pg_restore's ACCESS EXCLUSIVE ones (ADD PRIMARY KEY), and
+//! never waits while holding another, so it cannot deadlock with pg_restore. ANALYZE
+//! of a settled table (SHARE UPDATE EXCLUSIVE) conflicts with no lock pg_restore will
+//! still take on it. Each statement is bounded by `--stall-timeout`
+//! (`statement_timeout`); one that fails is left to validation. When pg_restore
+//! fails, the statement under way is cancelled and the thread ends before the
+//! temporary database is dropped.
 
-use pra_core::catalog::count_rows;
+use crate::overlap_worker::{work, Job, Slots};
+use crate::settled::{done_item, Settling};
 use pra_core::child::{StderrTail, STDERR_LINES};
 use pra_core::conn::ConnSettings;
 use pra_core::dumpscan::Entry;
@@ -23,13 +29,44 @@ use std::process::{Child, ChildStderr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// A table, as `(schema, name)`.
+pub(crate) type Table = (String, String);
 
 /// The table each `TABLE DATA` entry of a dump loads, by dump id.
-pub(crate) type DataItems = HashMap<i64, (String, String)>;
+type DataItems = HashMap<i64, Table>;
+
+/// What to follow in a `pg_restore -j --verbose` run of one dump.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Plan {
+    /// The tables to count as their data lands.
+    items: DataItems,
+    /// The tables to analyze as they settle.
+    settling: Settling,
+}
+
+impl Plan {
+    /// The plan for a dump with this table of contents.
+    pub(crate) fn new(toc: &[Entry]) -> Plan {
+        let settling = Settling::new(toc);
+        if settling.is_empty() {
+            log::debug!("no table can be analyzed before pg_restore ends");
+        }
+        Plan {
+            items: data_items(toc),
+            settling,
+        }
+    }
+
+    /// True when there is nothing to do during the load.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
 
 /// The `TABLE DATA` entries of a dump's table of contents.
-pub(crate) fn data_items(toc: &[Entry]) -> DataItems {
+fn data_items(toc: &[Entry]) -> DataItems {
     toc.iter()
         .filter(|e| e.desc == "TABLE DATA" && !e.namespace.is_empty() && !e.tag.is_empty())
         .map(|e| (e.dump_id, (e.namespace.clone(), e.tag.clone())))
@@ -58,8 +95,19 @@ fn is_progress(line: &str) -> bool {
     })
 }
 
+/// What was done during the load.
+#[derive(Debug, Default)]
+pub(crate) struct During {
+    /// Tables counted as soon as their data was loaded.
+    pub(crate) counted: Vec<TableRows>,
+    /// Tables analyzed once pg_restore was done with them.
+    pub(crate) analyzed: Vec<Table>,
+    /// Seconds waited, once pg_restore had ended, for the statement under way.
+    pub(crate) finish_s: f64,
+}
+
 /// What became of pg_restore's stderr: the last lines for an error message and, with
-/// counting, the tables counted during the load.
+/// counting, the tables counted and analyzed during the load.
 pub(crate) enum Stderr {
     /// Only its last lines are kept.
     Tail(StderrTail),
@@ -68,32 +116,36 @@ pub(crate) enum Stderr {
 }
 
 impl Stderr {
-    /// Starts reading the stderr of `child` (spawned with `--verbose` when `items` is
-    /// not empty); each finished table of `items` is counted in `db` on `server`, each
-    /// count bounded by `timeout` (0: none).
+    /// Starts reading the stderr of `child` (spawned with `--verbose` when `plan` is
+    /// not empty); each table of `plan` is counted in `db` on `server` when its data
+    /// is loaded, and analyzed when it settles while pg_restore runs fewer than
+    /// `jobs` items; each statement bounded by `timeout` (0: none).
     pub(crate) fn start(
         child: &mut Child,
-        items: DataItems,
+        plan: Plan,
         server: &ConnSettings,
         db: &str,
-        timeout: Duration,
+        (jobs, timeout): (u32, Duration),
     ) -> Stderr {
         match child.stderr.take() {
-            Some(err) if !items.is_empty() => {
-                Stderr::Counting(Overlap::start(err, items, server.with_dbname(db), timeout))
-            }
+            Some(err) if !plan.is_empty() => Stderr::Counting(Overlap::start(
+                err,
+                plan,
+                server.with_dbname(db),
+                (jobs, timeout),
+            )),
             Some(err) => Stderr::Tail(StderrTail::collect(err, "pg_restore")),
             None => Stderr::Tail(StderrTail::from_child(child, "pg_restore")),
         }
     }
 
-    /// pg_restore succeeded: the counts made during the load (the one under way
-    /// completes, those not started are left to validation).
-    pub(crate) fn finish(self) -> Vec<TableRows> {
+    /// pg_restore succeeded: what was done during the load (the statement under way
+    /// completes, the tables not started are left to validation).
+    pub(crate) fn finish(self) -> During {
         match self {
             Stderr::Tail(t) => {
                 drop(t.lines());
-                Vec::new()
+                During::default()
             }
             Stderr::Counting(o) => o.finish(),
         }
@@ -108,10 +160,10 @@ impl Stderr {
     }
 }
 
-/// The stderr reader and the counting thread of one `pg_restore` run.
+/// The stderr reader and the worker thread of one `pg_restore` run.
 pub(crate) struct Overlap {
     reader: JoinHandle<Vec<String>>,
-    counter: JoinHandle<Vec<TableRows>>,
+    worker: JoinHandle<(Vec<TableRows>, Vec<Table>)>,
     stop: Arc<AtomicBool>,
     cancel: Arc<Mutex<Option<postgres::CancelToken>>>,
 }
@@ -119,50 +171,80 @@ pub(crate) struct Overlap {
 impl Overlap {
     fn start(
         stderr: ChildStderr,
-        mut items: DataItems,
+        plan: Plan,
         settings: ConnSettings,
-        timeout: Duration,
+        (jobs, timeout): (u32, Duration),
     ) -> Overlap {
-        let (tx, rx) = mpsc::channel::<(String, String)>();
-        let reader = std::thread::spawn(move || {
-            let mut tail = VecDeque::with_capacity(STDERR_LINES);
-            for line in BufReader::new(stderr).split(b'\n') {
-                let Ok(line) = line else { break };
-                let line = String::from_utf8_lossy(&line).trim_end().to_string();
-                log::debug!("pg_restore: {line}");
-                if let Some(table) = finished_data(&line).and_then(|id| items.remove(&id)) {
-                    // The counter stopped (pg_restore failed): nothing more to count.
-                    let _ = tx.send(table);
-                } else if !line.trim().is_empty() && !is_progress(&line) {
-                    if tail.len() == STDERR_LINES {
-                        tail.pop_front();
+        let Plan {
+            mut items,
+            mut settling,
+        } = plan;
+        let slots = Arc::new(Mutex::new(Slots::new(jobs)));
+        let (tx, rx) = mpsc::channel::<Job>();
+        let reader = {
+            let slots = Arc::clone(&slots);
+            std::thread::spawn(move || {
+                let mut tail = VecDeque::with_capacity(STDERR_LINES);
+                for line in BufReader::new(stderr).split(b'\n') {
+                    let Ok(line) = line else { break };
+                    let line = String::from_utf8_lossy(&line).trim_end().to_string();
+                    log::debug!("pg_restore: {line}");
+                    if let Ok(mut slots) = slots.lock() {
+                        slots.see(&line, Instant::now());
                     }
-                    tail.push_back(line);
+                    // Sends fail only when the worker stopped (pg_restore failed).
+                    if let Some(table) = finished_data(&line).and_then(|id| items.remove(&id)) {
+                        let _ = tx.send(Job::Count(table));
+                    }
+                    for table in done_item(&line)
+                        .map(|id| settling.finished(id))
+                        .unwrap_or_default()
+                    {
+                        log::debug!(
+                            "{}.{} settled: analyzed when a slot is idle",
+                            table.0,
+                            table.1
+                        );
+                        let _ = tx.send(Job::Analyze(table));
+                    }
+                    if !line.trim().is_empty() && !is_progress(&line) {
+                        if tail.len() == STDERR_LINES {
+                            tail.pop_front();
+                        }
+                        tail.push_back(line);
+                    }
                 }
-            }
-            tail.into()
-        });
+                tail.into()
+            })
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let cancel = Arc::new(Mutex::new(None));
-        let counter = {
+        let worker = {
             let (stop, cancel) = (Arc::clone(&stop), Arc::clone(&cancel));
-            std::thread::spawn(move || count_loaded(&rx, &settings, timeout, &stop, &cancel))
+            let idle = move || slots.lock().is_ok_and(|s| s.idle(Instant::now()));
+            std::thread::spawn(move || work(&rx, &settings, timeout, idle, (&stop, &cancel)))
         };
         Overlap {
             reader,
-            counter,
+            worker,
             stop,
             cancel,
         }
     }
 
-    fn finish(self) -> Vec<TableRows> {
-        // The reader ends with pg_restore's stderr. The count under way completes;
-        // tables still queued are left to validation, which counts on `--jobs`
-        // connections at once where this thread would count one after the other.
+    fn finish(self) -> During {
+        // The reader ends with pg_restore's stderr. The statement under way
+        // completes; tables still queued are left to validation, which works on
+        // `--jobs` connections at once where this thread goes one after the other.
         let _ = self.reader.join();
+        let waiting = Instant::now();
         self.stop.store(true, Ordering::SeqCst);
-        self.counter.join().unwrap_or_default()
+        let (counted, analyzed) = self.worker.join().unwrap_or_default();
+        During {
+            counted,
+            analyzed,
+            finish_s: waiting.elapsed().as_secs_f64(),
+        }
     }
 
     fn abandon(self) -> String {
@@ -173,66 +255,9 @@ impl Overlap {
             }
         }
         let tail = self.reader.join().unwrap_or_default();
-        let _ = self.counter.join();
+        let _ = self.worker.join();
         tail.join(" | ")
     }
-}
-
-/// The counting thread: counts each table it is sent, until the sender ends or
-/// `stop` is set; what fails is left to validation.
-fn count_loaded(
-    tables: &mpsc::Receiver<(String, String)>,
-    settings: &ConnSettings,
-    timeout: Duration,
-    stop: &AtomicBool,
-    cancel: &Mutex<Option<postgres::CancelToken>>,
-) -> Vec<TableRows> {
-    let mut counted = Vec::new();
-    let mut client: Option<postgres::Client> = None;
-    for (schema, table) in tables {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let c = match client.as_mut() {
-            Some(c) => c,
-            None => match connect(settings, timeout) {
-                Ok(c) => {
-                    if let Ok(mut slot) = cancel.lock() {
-                        *slot = Some(c.cancel_token());
-                    }
-                    client.insert(c)
-                }
-                Err(e) => {
-                    log::info!("tables left to validation to count: {e}");
-                    break;
-                }
-            },
-        };
-        match count_rows(c, &[(schema.clone(), table.clone())]) {
-            Ok(rows) => counted.extend(rows),
-            Err(e) => {
-                log::info!(
-                    "{schema}.{table} left to validation to count: {}",
-                    pra_core::conn::describe_pg_error(&e)
-                );
-                if c.is_closed() {
-                    break;
-                }
-            }
-        }
-    }
-    counted
-}
-
-/// A connection for counting, each statement bounded by `timeout` (0: none).
-fn connect(settings: &ConnSettings, timeout: Duration) -> Result<postgres::Client, String> {
-    let mut c = settings.connect().map_err(|e| e.to_string())?;
-    let ms = timeout.as_millis();
-    if ms > 0 {
-        c.batch_execute(&format!("SET statement_timeout = {ms}"))
-            .map_err(|e| pra_core::conn::describe_pg_error(&e))?;
-    }
-    Ok(c)
 }
 
 #[cfg(test)]

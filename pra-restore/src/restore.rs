@@ -253,7 +253,7 @@ fn restore(
         &server_settings,
         &temp,
         &manifest,
-        &loaded.counted,
+        &loaded.during,
         fields,
     );
     if let Err(e) = signals::check() {

@@ -1,8 +1,10 @@
 //! Validation of a restored database before it gets its name: the exact row count
 //! of every table against the manifest, the critical tables, ANALYZE, and the
 //! application URLs. Tables counted while `pg_restore` was still building indexes
-//! (overlap.rs) are not counted again, unless their count differs from the manifest.
+//! (overlap.rs) are not counted again, unless their count differs from the manifest;
+//! tables analyzed while it worked on others are not analyzed again.
 
+use crate::overlap::{During, Table};
 use crate::Error;
 use pra_core::catalog::{compare_row_counts, count_rows, quote_ident, user_tables};
 use pra_core::conn::{describe_pg_error, ConnSettings};
@@ -62,13 +64,14 @@ pub struct Checks<'a> {
 
 /// Validates the restored copy `temp` (row counts, critical tables, URLs), filling
 /// `fields`; returns what failed (a validation that could not run is a failure).
-/// `counted`: the tables counted during the load.
+/// `during`: the tables counted and analyzed during the load; the time waited for
+/// its last statement is validation's too.
 pub(crate) fn failures(
     args: &crate::Args,
     server: &ConnSettings,
     temp: &str,
     manifest: &Manifest,
-    counted: &[TableRows],
+    during: &During,
     fields: &mut pra_core::event::kinds::RestoreFields,
 ) -> Vec<String> {
     let validating = Instant::now();
@@ -77,8 +80,8 @@ pub(crate) fn failures(
         urls: &args.check_urls,
         timeout: args.probe_timeout(),
     };
-    let validated = validate(server, temp, manifest, &checks, args.jobs(), counted);
-    fields.validate_s = validating.elapsed().as_secs_f64();
+    let validated = validate(server, temp, manifest, &checks, args.jobs(), during);
+    fields.validate_s = during.finish_s + validating.elapsed().as_secs_f64();
     match validated {
         Ok(v) => {
             fields.tables = v.tables;
@@ -92,16 +95,16 @@ pub(crate) fn failures(
 }
 
 /// Validates database `db` (restored from `manifest`) on the server of `server`,
-/// counting and analyzing tables on `jobs` connections at once. The tables in
-/// `counted` (counted during the load) are only analyzed, unless their count
-/// differs from the manifest's: those are counted again.
-pub fn validate(
+/// counting and analyzing tables on `jobs` connections at once. The tables counted
+/// during the load are not counted again unless their count differs from the
+/// manifest's; those analyzed during the load are not analyzed again.
+pub(crate) fn validate(
     server: &ConnSettings,
     db: &str,
     manifest: &Manifest,
     checks: &Checks<'_>,
     jobs: u32,
-    counted: &[TableRows],
+    during: &During,
 ) -> Result<Validation, Error> {
     let mut v = Validation::default();
     let settings = server.with_dbname(db);
@@ -109,9 +112,12 @@ pub fn validate(
     let tables =
         user_tables(&mut client).map_err(|e| Error::db(format!("listing tables of {db}"), &e))?;
     let started = Instant::now();
-    let early = usable_counts(&tables, counted, manifest);
+    let early = usable_counts(&tables, &during.counted, manifest);
     let reused = early.iter().flatten().count();
-    let (found, analyze_errors) = count_and_analyze(&settings, client, &tables, early, jobs)?;
+    let analyzed: Vec<bool> = tables.iter().map(|t| during.analyzed.contains(t)).collect();
+    let analyzed_early = analyzed.iter().filter(|&&a| a).count();
+    let (found, analyze_errors) =
+        count_and_analyze(&settings, client, &tables, early, &analyzed, jobs)?;
     v.tables = found.len() as u64;
     v.rows = found.iter().filter_map(|t| t.rows).sum();
     row_counts(&mut v, db, manifest, &found, reused);
@@ -124,8 +130,13 @@ pub fn validate(
             db,
             true,
             format!(
-                "{} tables counted and analyzed in {:.1} s",
+                "{} tables counted and analyzed{} in {:.1} s",
                 found.len(),
+                if analyzed_early > 0 {
+                    format!(" ({analyzed_early} of them analyzed during the load)")
+                } else {
+                    String::new()
+                },
                 started.elapsed().as_secs_f64()
             ),
         );
@@ -166,27 +177,32 @@ fn usable_counts(
         .collect()
 }
 
-/// Counts the rows of every table `early` has no count for and ANALYZEs every table,
-/// on `jobs` connections (the first one is `client`); then ANALYZEs what has no rows
-/// of its own (partitioned parents, materialized views). Returns the counts in table
-/// order and the ANALYZE failures.
+/// Counts the rows of every table `early` has no count for and ANALYZEs every table
+/// not `analyzed` during the load, on `jobs` connections (the first one is
+/// `client`); then ANALYZEs what has no rows of its own (partitioned parents,
+/// materialized views). Returns the counts in table order and the ANALYZE failures.
 fn count_and_analyze(
     settings: &ConnSettings,
     client: postgres::Client,
-    tables: &[(String, String)],
+    tables: &[Table],
     early: Vec<Option<TableRows>>,
+    analyzed: &[bool],
     jobs: u32,
 ) -> Result<(Vec<TableRows>, Vec<String>), Error> {
+    // Only the tables with something left to do: no connection opened for nothing.
+    let todo: Vec<usize> = (0..tables.len())
+        .filter(|&i| early[i].is_none() || !analyzed[i])
+        .collect();
     let next = AtomicUsize::new(0);
     let counted: Mutex<Vec<Option<TableRows>>> = Mutex::new(early);
     let analyze_errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let workers = (jobs.max(1) as usize).min(tables.len().max(1));
+    let workers = (jobs.max(1) as usize).min(todo.len().max(1));
     let work = |mut c: postgres::Client| -> Result<postgres::Client, Error> {
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(t) = tables.get(i) else {
+            let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 return Ok(c);
             };
+            let t = &tables[i];
             let known = counted.lock().is_ok_and(|slots| slots[i].is_some());
             if !known {
                 let rows = count_rows(&mut c, std::slice::from_ref(t))
@@ -194,6 +210,9 @@ fn count_and_analyze(
                 if let Ok(mut slots) = counted.lock() {
                     slots[i] = rows.into_iter().next();
                 }
+            }
+            if analyzed[i] {
+                continue;
             }
             let sql = format!("ANALYZE {}.{}", quote_ident(&t.0), quote_ident(&t.1));
             if let Err(e) = c.batch_execute(&sql) {

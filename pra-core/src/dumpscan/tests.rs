@@ -85,6 +85,14 @@ fn patched_pipe_dump_equals_a_seekable_dump() {
             .collect();
         assert!(data.len() >= 5, "{entries:?}");
         assert!(data.iter().all(|e| e.section == Section::Data));
+        // Dependencies are read: each table's data depends on the table's entry.
+        for d in data.iter().filter(|e| e.desc == "TABLE DATA") {
+            let table = entries
+                .iter()
+                .find(|e| e.desc == "TABLE" && e.namespace == d.namespace && e.tag == d.tag)
+                .unwrap_or_else(|| panic!("no TABLE entry for {d:?}"));
+            assert!(d.deps.contains(&table.dump_id), "{d:?} {table:?}");
+        }
         // Each table's data entry names it: pra-restore counts its rows by that name.
         let tables: Vec<(&str, &str)> = data
             .iter()

@@ -27,6 +27,8 @@ pub struct Entry {
     pub namespace: String,
     /// Its name (a table's for `TABLE DATA`), as the dump spells it.
     pub tag: String,
+    /// The dump ids of the entries it depends on (an index's table, ...).
+    pub deps: Vec<i64>,
 }
 
 /// The section of an entry (`teSection` in pg_backup.h).
@@ -173,19 +175,25 @@ pub(super) fn parse_toc(buf: &[u8]) -> Result<Toc, ParseError> {
             c.skip_str()?; // defn, drop, copy
         }
         let namespace = text(c.str()?);
+        // tablespace, [table access method,] owner, with-oids
+        let strings = if minor >= 14 { 4 } else { 3 };
+        for _ in 0..strings {
+            c.skip_str()?;
+        }
+        // Dependencies: dump ids as text, NULL-terminated.
+        let mut deps = Vec::new();
+        while let Some(dep) = c.str()? {
+            let dep = std::str::from_utf8(dep).ok().and_then(|d| d.parse().ok());
+            deps.push(dep.ok_or_else(|| ParseError::Bad("dependency id".into()))?);
+        }
         entries.push(Entry {
             dump_id,
             desc,
             section,
             namespace,
             tag,
+            deps,
         });
-        // tablespace, [table access method,] owner, with-oids
-        let strings = if minor >= 14 { 4 } else { 3 };
-        for _ in 0..strings {
-            c.skip_str()?;
-        }
-        while c.skip_str()? {} // dependencies, NULL-terminated
         let at = c.pos as u64;
         let flag = c.byte()?;
         c.bytes(off_size)?;

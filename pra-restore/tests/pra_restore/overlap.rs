@@ -1,5 +1,6 @@
-//! Row counting overlapped with `pg_restore -j` (issue 23): `--jobs` defaults to the
-//! cores; with several jobs each table is counted as soon as its data is loaded, and
+//! Row counting and ANALYZE overlapped with `pg_restore -j` (issue 23): `--jobs`
+//! defaults to the cores; with several jobs each table is counted as soon as its data
+//! is loaded and analyzed once pg_restore is done with it while a slot is idle, and
 //! validation still proves what it proved before: every table's exact count against
 //! the manifest (a differing count still fails), the critical tables, ANALYZE done.
 
@@ -152,4 +153,104 @@ fn a_failing_pg_restore_stops_the_counting_and_says_why() {
     assert!(!error.contains("finished item"), "{error}");
     // The counting connection is gone: the half-restored database was dropped.
     assert_eq!(c.databases(), before, "{}", run.dump());
+}
+
+#[test]
+fn settled_tables_are_analyzed_while_pg_restore_works_on_another() {
+    let c = PgCluster::start();
+    common::load_owned_sample(&c, "app", 1);
+    // An index that takes seconds to build: pg_restore is still at work on it (and
+    // connected) while the sample's tables, their keys and foreign keys settle.
+    c.psql(
+        "app",
+        "CREATE FUNCTION public.slow(i int) RETURNS int IMMUTABLE LANGUAGE plpgsql \
+           AS $$BEGIN PERFORM pg_sleep(0.1); RETURN i; END$$; \
+         CREATE TABLE public.slow AS SELECT g AS id FROM generate_series(1, 40) g; \
+         CREATE INDEX slow_idx ON public.slow (public.slow(id));",
+    );
+    let repo = tempfile::tempdir().unwrap();
+    let m = common::backup(&c, repo.path(), "app", "app", Codec::Zstd);
+    let mut child = pra_testkit::tool(common::PRA_RESTORE)
+        .args(["--stanza", "app", "--target-db", "early", "--jobs", "2"])
+        .arg("--repo")
+        .arg(repo.path())
+        .envs(c.env())
+        .command()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The temporary database exists from before pg_restore starts until the rename.
+    let started = std::time::Instant::now();
+    let temp = loop {
+        let temp = c.psql(
+            "postgres",
+            "SELECT datname FROM pg_database WHERE datname LIKE 'early\\_\\_pra\\_restore\\_%'",
+        );
+        if !temp.is_empty() {
+            break temp;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "pra-restore ended first"
+        );
+        assert!(started.elapsed().as_secs() < 120, "no temporary database");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // Seen in one statement, on the server's own clock: tables analyzed while
+    // pg_restore's CREATE INDEX runs.
+    let (mut seen, mut was_building) = (0i64, false);
+    {
+        let mut db = c.connect(&temp);
+        let started = std::time::Instant::now();
+        loop {
+            let row = db
+                .query_one(
+                    "SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                       AND state = 'active' AND query LIKE 'CREATE INDEX slow_idx%'), \
+                     (SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL)",
+                    &[],
+                )
+                .unwrap();
+            let (building, analyzed): (i64, i64) = (row.get(0), row.get(1));
+            if building > 0 {
+                was_building = true;
+                seen = seen.max(analyzed);
+            } else if was_building
+                || child.try_wait().unwrap().is_some()
+                || started.elapsed().as_secs() > 120
+            {
+                // Gone before the rename, which needs the database to itself.
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        was_building && seen > 0,
+        "no table analyzed while pg_restore built slow_idx: {stderr}"
+    );
+    let event = pra_core::event::Event::parse_line(&out.stdout).unwrap();
+    let f: RestoreFields = event.fields_as().unwrap();
+    assert_eq!(f.tables, m.tables.len() as u64);
+    let analyze = f.validation.iter().find(|c| c.check == "analyze").unwrap();
+    assert_eq!(analyze.status, Status::Ok, "{}", analyze.detail);
+    // The event says how many (the slow table's index is likely the last item).
+    let during: i64 = analyze
+        .detail
+        .split(" (")
+        .nth(1)
+        .and_then(|d| d.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no ANALYZE during the load: {}", analyze.detail));
+    assert!(
+        (seen..=m.tables.len() as i64).contains(&during),
+        "{seen} seen, {}",
+        analyze.detail
+    );
+    assert_eq!(never_analyzed(&c, "early"), "");
 }
