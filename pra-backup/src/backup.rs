@@ -172,16 +172,13 @@ pub(crate) fn stage_output(
 }
 
 fn manifest_file(name: &str, role: FileRole, d: &Digests, opts: &BackupOptions) -> ManifestFile {
-    ManifestFile {
-        name: name.to_string(),
+    ManifestFile::from_digests(
+        name,
         role,
-        raw_bytes: d.raw.bytes,
-        stored_bytes: d.stored.bytes,
-        raw_sha256: d.raw.sha256.clone(),
-        stored_sha256: d.stored.sha256.clone(),
-        codec: opts.encode.codec,
-        encryption: opts.encrypt.as_ref().map(|r| r.record()),
-    }
+        opts.encode.codec,
+        opts.encrypt.as_ref().map(|r| r.record()),
+        d,
+    )
 }
 
 /// The suffix of stored file names: the codec's, then `.age` when encrypted, so that

@@ -273,16 +273,13 @@ fn store_reader(
     let (mut staged, d) = enc.finish().map_err(io)?;
     staged.flush().map_err(io)?;
     out.committer.commit(staged)?;
-    Ok(ManifestFile {
-        name: name.to_string(),
-        role: FileRole::Data,
-        raw_bytes: d.raw.bytes,
-        stored_bytes: d.stored.bytes,
-        raw_sha256: d.raw.sha256,
-        stored_sha256: d.stored.sha256,
-        codec: Codec::Zstd,
-        encryption: opts.encrypt.as_ref().map(|r| r.record()),
-    })
+    Ok(ManifestFile::from_digests(
+        name,
+        FileRole::Data,
+        Codec::Zstd,
+        opts.encrypt.as_ref().map(|r| r.record()),
+        &d,
+    ))
 }
 
 /// Waits until the server archived `segment` (`pg_stat_archiver`), so that the backup

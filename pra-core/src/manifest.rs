@@ -90,6 +90,29 @@ pub struct ManifestFile {
     pub encryption: Option<crate::crypt::Encryption>,
 }
 
+impl ManifestFile {
+    /// The record of file `name`, written with `codec` (and `encryption`), from the
+    /// digests its encoder returned.
+    pub fn from_digests(
+        name: &str,
+        role: FileRole,
+        codec: Codec,
+        encryption: Option<crate::crypt::Encryption>,
+        d: &crate::codec::Digests,
+    ) -> ManifestFile {
+        ManifestFile {
+            name: name.to_string(),
+            role,
+            raw_bytes: d.raw.bytes,
+            stored_bytes: d.stored.bytes,
+            raw_sha256: d.raw.sha256.clone(),
+            stored_sha256: d.stored.sha256.clone(),
+            codec,
+            encryption,
+        }
+    }
+}
+
 /// The exact row count of one table, taken in the dump's own snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableRows {

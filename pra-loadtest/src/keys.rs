@@ -50,16 +50,13 @@ fn check_opens(recipients: &Recipients) -> Result<(), Error> {
         .write_all(b"pra-loadtest key check")
         .map_err(failed)?;
     let (stored, digests) = sealed.finish().map_err(failed)?;
-    let file = ManifestFile {
-        name: "the drill's backup".into(),
-        role: FileRole::Data,
-        raw_bytes: digests.raw.bytes,
-        stored_bytes: digests.stored.bytes,
-        raw_sha256: digests.raw.sha256,
-        stored_sha256: digests.stored.sha256,
-        codec: opts.codec,
-        encryption: Some(recipients.record()),
-    };
+    let file = ManifestFile::from_digests(
+        "the drill's backup",
+        FileRole::Data,
+        opts.codec,
+        Some(recipients.record()),
+        &digests,
+    );
     // Opening the age header is where a key that does not match is found.
     match unseal(&file, Box::new(std::io::Cursor::new(stored))) {
         Ok(_) => Ok(()),

@@ -40,16 +40,13 @@ fn store(data: &[u8], opts: EncodeOptions, to: &Recipients) -> Stored {
     let (staged, d) = enc.finish().unwrap();
     staged.commit().unwrap();
     let mut m = crate::manifest::tests::sample(&id);
-    m.files = vec![ManifestFile {
-        name: name.into(),
-        role: FileRole::Dump,
-        raw_bytes: d.raw.bytes,
-        stored_bytes: d.stored.bytes,
-        raw_sha256: d.raw.sha256,
-        stored_sha256: d.stored.sha256,
-        codec: opts.codec,
-        encryption: Some(to.record()),
-    }];
+    m.files = vec![ManifestFile::from_digests(
+        name,
+        FileRole::Dump,
+        opts.codec,
+        Some(to.record()),
+        &d,
+    )];
     repo.write_manifest(&m).unwrap();
     let path = dir.path().join(format!("app/backup/{id}/{name}"));
     Stored {

@@ -19,16 +19,13 @@ fn backup_encoded(data: &[u8], opts: EncodeOptions) -> (tempfile::TempDir, Repos
     let (staged, d) = enc.finish().unwrap();
     staged.commit().unwrap();
     let mut m = crate::manifest::tests::sample(&id);
-    m.files = vec![ManifestFile {
-        name: "dump.pgc.zst".into(),
-        role: FileRole::Dump,
-        raw_bytes: d.raw.bytes,
-        stored_bytes: d.stored.bytes,
-        raw_sha256: d.raw.sha256,
-        stored_sha256: d.stored.sha256,
-        codec: opts.codec,
-        encryption: None,
-    }];
+    m.files = vec![ManifestFile::from_digests(
+        "dump.pgc.zst",
+        FileRole::Dump,
+        opts.codec,
+        None,
+        &d,
+    )];
     repo.write_manifest(&m).unwrap();
     (dir, repo, m)
 }

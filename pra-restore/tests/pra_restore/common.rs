@@ -64,16 +64,7 @@ fn store_output(
     assert!(child.wait().unwrap().success(), "{program} {args:?} failed");
     let (staged, d) = enc.finish().unwrap();
     staged.commit().unwrap();
-    ManifestFile {
-        name: name.to_string(),
-        role,
-        raw_bytes: d.raw.bytes,
-        stored_bytes: d.stored.bytes,
-        raw_sha256: d.raw.sha256,
-        stored_sha256: d.stored.sha256,
-        codec,
-        encryption: None,
-    }
+    ManifestFile::from_digests(name, role, codec, None, &d)
 }
 
 /// Backs up database `db` of the cluster into the repository at `repo_dir`, stanza

@@ -48,16 +48,13 @@ pub(crate) fn backup_of(
         enc.write_all(data).unwrap();
         let (staged, d) = enc.finish().unwrap();
         staged.commit().unwrap();
-        listed.push(ManifestFile {
-            name: name.to_string(),
-            role: *role,
-            raw_bytes: d.raw.bytes,
-            stored_bytes: d.stored.bytes,
-            raw_sha256: d.raw.sha256,
-            stored_sha256: d.stored.sha256,
-            codec: opts.codec,
-            encryption: to.map(Recipients::record),
-        });
+        listed.push(ManifestFile::from_digests(
+            name,
+            *role,
+            opts.codec,
+            to.map(Recipients::record),
+            &d,
+        ));
     }
     let m = Manifest {
         format: MANIFEST_FORMAT,
