@@ -10,7 +10,9 @@
 #   gunzip-psql  gunzip -c app.sql.gz | psql            (the classic restore)
 #   pra-j1       pra-restore --jobs 1  (checksum, streamed decode -> pg_restore, validation)
 #   pra-j2       pra-restore --jobs 2  (checksum, decode to a temp file, pg_restore -j2 with
-#                tables counted as their data lands, then ANALYZE; the default on 2 cores)
+#                tables counted as their data lands and analyzed once pg_restore is done
+#                with them while one of its slots idles, the rest after the load; the
+#                default on 2 cores)
 # and prints medians and ratios against the floor, plus pra-restore's own phase timings
 # (fetch_s, restore_s, validate_s) from its event. Target: pra-restore within 1.1x the floor.
 # It also times `zstd -dc <stored dump> > file` (RUNS times, median) and prints the
