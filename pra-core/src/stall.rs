@@ -280,14 +280,19 @@ mod tests {
     #[test]
     fn a_process_tree_io_is_counted() {
         let mut child = std::process::Command::new("sh")
-            .args(["-c", "head -c 100000 /dev/zero | cat >/dev/null; sleep 5"])
+            .args([
+                "-c",
+                "head -c 100000 /dev/zero | cat >/dev/null; exec sleep 5",
+            ])
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(300));
         let io = tree_io(child.id());
         let _ = child.kill();
         let _ = child.wait();
-        // The shell's own reads, and its children's while they live.
+        // The shell's own reads, and its children's (reaped ones are added to it).
+        // `exec`: the kill reaches the sleep, which would otherwise outlive the test
+        // holding its output pipes (nextest's LEAK).
         assert!(io > 0, "{io}");
         assert_eq!(tree_io(0), 0);
     }
