@@ -170,17 +170,12 @@ fn settled_tables_are_analyzed_while_pg_restore_works_on_another() {
     );
     let repo = tempfile::tempdir().unwrap();
     let m = common::backup(&c, repo.path(), "app", "app", Codec::Zstd);
-    let mut child = pra_testkit::tool(common::PRA_RESTORE)
+    let mut running = pra_testkit::tool(common::PRA_RESTORE)
         .args(["--stanza", "app", "--target-db", "early", "--jobs", "2"])
         .arg("--repo")
         .arg(repo.path())
         .envs(c.env())
-        .command()
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn();
     // The temporary database exists from before pg_restore starts until the rename.
     let started = std::time::Instant::now();
     let temp = loop {
@@ -191,10 +186,7 @@ fn settled_tables_are_analyzed_while_pg_restore_works_on_another() {
         if !temp.is_empty() {
             break temp;
         }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "pra-restore ended first"
-        );
+        assert!(running.is_running(), "pra-restore ended first");
         assert!(started.elapsed().as_secs() < 120, "no temporary database");
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
@@ -217,25 +209,21 @@ fn settled_tables_are_analyzed_while_pg_restore_works_on_another() {
             if building > 0 {
                 was_building = true;
                 seen = seen.max(analyzed);
-            } else if was_building
-                || child.try_wait().unwrap().is_some()
-                || started.elapsed().as_secs() > 120
-            {
+            } else if was_building || !running.is_running() || started.elapsed().as_secs() > 120 {
                 // Gone before the rename, which needs the database to itself.
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let run = running.wait();
+    run.success();
     assert!(
         was_building && seen > 0,
-        "no table analyzed while pg_restore built slow_idx: {stderr}"
+        "no table analyzed while pg_restore built slow_idx: {}",
+        run.dump()
     );
-    let event = pra_core::event::Event::parse_line(&out.stdout).unwrap();
-    let f: RestoreFields = event.fields_as().unwrap();
+    let f: RestoreFields = run.one(Kind::Restore).fields_as().unwrap();
     assert_eq!(f.tables, m.tables.len() as u64);
     let analyze = f.validation.iter().find(|c| c.check == "analyze").unwrap();
     assert_eq!(analyze.status, Status::Ok, "{}", analyze.detail);
